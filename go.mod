@@ -1,0 +1,3 @@
+module github.com/meetwarden/meetwarden
+
+go 1.26
