@@ -1,0 +1,42 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Condition types of a MeetingPlatform. They are public API: users write
+// `kubectl wait --for=condition=<type>`, alerts and GitOps health checks against them.
+const (
+	// ConditionReady is True when every component is available and Compliant is True.
+	ConditionReady = "Ready"
+	// ConditionReconciling is True while the operator works towards the desired state (kstatus).
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when the spec cannot be realised, e.g. a Secret is missing (kstatus).
+	ConditionStalled = "Stalled"
+	// ConditionCompliant is True when every control of the profile passes (Warn allowed).
+	ConditionCompliant = "Compliant"
+
+	// One condition per control family.
+	ConditionTransportEncrypted = "TransportEncrypted"
+	ConditionRecordingDisabled  = "RecordingDisabled"
+	ConditionTelemetryDisabled  = "TelemetryDisabled"
+	ConditionDataResidency      = "DataResidency"
+	ConditionAccessRestricted   = "AccessRestricted"
+	ConditionDataMinimised      = "DataMinimised"
+	ConditionTransparent        = "Transparent"
+)
+
+// ComplianceProfile names the profile and version this API version evaluates.
+const ComplianceProfile = "gdpr-eu/v1"

@@ -1,0 +1,587 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// MeetingPlatformSpec is the desired state of one Jitsi Meet installation.
+//
+// There is deliberately no field that turns recording, transcription, analytics, third-party
+// services or anonymous access on: those are not options of this API.
+type MeetingPlatformSpec struct {
+	// domain is the public DNS name users open in the browser, e.g. meet.example.eu.
+	// A lower-case DNS name; the platform is served only over HTTPS on this host.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$')",message="must be a lower-case DNS name with at least two labels, e.g. meet.example.eu"
+	Domain string `json:"domain"`
+
+	// privacyPolicyURL is the https:// address of the privacy notice (GDPR Art. 13) that every
+	// meeting page links to instead of jitsi.org.
+	// +required
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') && isURL(self)",message="must be an absolute https:// URL"
+	PrivacyPolicyURL string `json:"privacyPolicyURL"`
+
+	// compliance selects how the gdpr-eu profile is applied.
+	// +optional
+	// +kubebuilder:default={}
+	Compliance ComplianceSpec `json:"compliance,omitempty"`
+
+	// tls names the certificate for spec.domain: exactly one of secretName or issuerRef.
+	// +required
+	TLS TLSSpec `json:"tls"`
+
+	// ingress configures the Ingress that publishes the web component.
+	// +optional
+	// +kubebuilder:default={}
+	Ingress IngressSpec `json:"ingress,omitempty"`
+
+	// media configures how the videobridge's UDP media port is reached by clients.
+	// +optional
+	// +kubebuilder:default={}
+	Media MediaSpec `json:"media,omitempty"`
+
+	// placement restricts the nodes that may run the platform's pods to a jurisdiction.
+	// +optional
+	// +kubebuilder:default={}
+	Placement PlacementSpec `json:"placement,omitempty"`
+
+	// access configures who may open and join rooms. There is no anonymous mode.
+	// +optional
+	// +kubebuilder:default={}
+	Access AccessSpec `json:"access,omitempty"`
+
+	// stun lists the platform's own STUN servers. Empty: STUN and peer-to-peer mode are off, so
+	// no client or videobridge contacts a third-party STUN server.
+	// +optional
+	// +kubebuilder:default={}
+	STUN STUNSpec `json:"stun,omitempty"`
+
+	// components sets replicas and compute resources per component.
+	// +optional
+	// +kubebuilder:default={}
+	Components ComponentsSpec `json:"components,omitempty"`
+
+	// image selects the Jitsi images. The tag is pinned, never a floating tag such as "stable".
+	// +optional
+	// +kubebuilder:default={}
+	Image ImageSpec `json:"image,omitempty"`
+}
+
+// ComplianceMode says whether the operator reverts drift or only reports it.
+// +kubebuilder:validation:Enum=Enforce;Audit
+type ComplianceMode string
+
+const (
+	// ComplianceModeEnforce reverts every change to an owned object and evicts misplaced pods.
+	ComplianceModeEnforce ComplianceMode = "Enforce"
+	// ComplianceModeAudit deploys the same objects but only reports drift.
+	ComplianceModeAudit ComplianceMode = "Audit"
+)
+
+// ComplianceSpec selects how the gdpr-eu profile is applied.
+type ComplianceSpec struct {
+	// mode is Enforce (default: drift on owned objects is reverted and pods on nodes outside the
+	// jurisdiction are evicted) or Audit (drift is only reported in status and Events).
+	// +optional
+	// +kubebuilder:default=Enforce
+	Mode ComplianceMode `json:"mode,omitempty"`
+}
+
+// TLSSpec names the certificate for spec.domain.
+// +kubebuilder:validation:XValidation:rule="has(self.secretName) != has(self.issuerRef)",message="exactly one of tls.secretName or tls.issuerRef must be set"
+type TLSSpec struct {
+	// secretName is an existing Secret of type kubernetes.io/tls in the platform's namespace
+	// whose certificate covers spec.domain.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	SecretName string `json:"secretName,omitempty"`
+
+	// issuerRef names a cert-manager Issuer or ClusterIssuer; the operator requests a
+	// Certificate for spec.domain into the Secret <name>-tls.
+	// +optional
+	IssuerRef *IssuerReference `json:"issuerRef,omitempty"`
+}
+
+// IssuerReference names a cert-manager issuer.
+type IssuerReference struct {
+	// name of the Issuer or ClusterIssuer.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// kind is Issuer (in the platform's namespace) or ClusterIssuer.
+	// +optional
+	// +kubebuilder:default=Issuer
+	// +kubebuilder:validation:Enum=Issuer;ClusterIssuer
+	Kind string `json:"kind,omitempty"`
+
+	// group of the issuer resource.
+	// +optional
+	// +kubebuilder:default=cert-manager.io
+	// +kubebuilder:validation:MaxLength=253
+	Group string `json:"group,omitempty"`
+}
+
+// IngressSpec configures the Ingress of the web component.
+type IngressSpec struct {
+	// className is the IngressClass that serves the platform. Empty: the cluster's default class.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	ClassName string `json:"className,omitempty"`
+
+	// controllerNamespace is the namespace of the ingress controller's pods. Only they may reach
+	// the web pods' HTTP port (NetworkPolicy), so no plaintext path bypasses TLS.
+	// +optional
+	// +kubebuilder:default=ingress-nginx
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	ControllerNamespace string `json:"controllerNamespace,omitempty"`
+}
+
+// MediaServiceType is the kind of Service that exposes the videobridge's UDP port.
+// +kubebuilder:validation:Enum=NodePort;LoadBalancer
+type MediaServiceType string
+
+const (
+	// MediaServiceNodePort exposes the UDP port on every node.
+	MediaServiceNodePort MediaServiceType = "NodePort"
+	// MediaServiceLoadBalancer exposes the UDP port through a cloud load balancer.
+	MediaServiceLoadBalancer MediaServiceType = "LoadBalancer"
+)
+
+// MediaSpec configures how clients reach the videobridge's UDP media port.
+// +kubebuilder:validation:XValidation:rule="self.type != 'NodePort' || (self.port >= 30000 && self.port <= 32767)",message="media.port must be within the NodePort range 30000-32767 when media.type is NodePort",fieldPath=".port"
+type MediaSpec struct {
+	// type of the media Service: NodePort (default) or LoadBalancer.
+	// +optional
+	// +kubebuilder:default=NodePort
+	Type MediaServiceType `json:"type,omitempty"`
+
+	// port is the UDP port clients send media to (the node port for NodePort).
+	// +optional
+	// +kubebuilder:default=30000
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+
+	// advertiseAddresses are the public IP addresses the videobridge announces to clients.
+	// They should be public: private pod or node addresses leak the internal network (EU-3).
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:items:MaxLength=45
+	// +kubebuilder:validation:items:XValidation:rule="isIP(self)",message="must be an IPv4 or IPv6 address"
+	AdvertiseAddresses []string `json:"advertiseAddresses,omitempty"`
+}
+
+// Jurisdiction is the legal area the platform's pods must run in.
+// +kubebuilder:validation:Enum=EU;EEA
+type Jurisdiction string
+
+const (
+	// JurisdictionEU allows the 27 member states of the European Union.
+	JurisdictionEU Jurisdiction = "EU"
+	// JurisdictionEEA allows the EU plus Iceland, Liechtenstein and Norway.
+	JurisdictionEEA Jurisdiction = "EEA"
+)
+
+// DefaultRegionLabel is the well-known node label that carries a node's region.
+const DefaultRegionLabel = "topology.kubernetes.io/region"
+
+// PlacementSpec restricts where the platform's pods run.
+type PlacementSpec struct {
+	// jurisdiction is EU or EEA (default). Pods require nodes whose region lies in it.
+	// +optional
+	// +kubebuilder:default=EEA
+	Jurisdiction Jurisdiction `json:"jurisdiction,omitempty"`
+
+	// allowedRegions replaces the built-in region catalog with an explicit list of region label
+	// values, e.g. for on-premises clusters. When set it must not be empty.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:items:Pattern=`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
+	AllowedRegions []string `json:"allowedRegions,omitempty"`
+
+	// regionLabel is the node label that holds the region (default topology.kubernetes.io/region).
+	// +optional
+	// +kubebuilder:default="topology.kubernetes.io/region"
+	// +kubebuilder:validation:MaxLength=316
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
+	RegionLabel string `json:"regionLabel,omitempty"`
+
+	// sovereignProviders, when true, additionally requires every node to belong to a provider
+	// headquartered in the EU/EEA, or to none (on-premises), judged by its spec.providerID.
+	// Reason: the US CLOUD Act reaches data that US companies hold in their EU regions.
+	// +optional
+	// +kubebuilder:default=false
+	SovereignProviders bool `json:"sovereignProviders"`
+}
+
+// AuthenticationType is how users prove who they are before opening a room.
+// +kubebuilder:validation:Enum=JWT;Internal;LDAP
+type AuthenticationType string
+
+const (
+	// AuthenticationJWT accepts tokens signed with the shared secret of access.jwt.
+	AuthenticationJWT AuthenticationType = "JWT"
+	// AuthenticationInternal uses accounts registered in prosody.
+	AuthenticationInternal AuthenticationType = "Internal"
+	// AuthenticationLDAP checks credentials against the directory of access.ldap.
+	AuthenticationLDAP AuthenticationType = "LDAP"
+)
+
+// AccessSpec configures who may open and join rooms.
+// +kubebuilder:validation:XValidation:rule="self.authentication != 'JWT' || has(self.jwt)",message="access.jwt is required when access.authentication is JWT",fieldPath=".jwt"
+// +kubebuilder:validation:XValidation:rule="self.authentication == 'JWT' || !has(self.jwt)",message="access.jwt may only be set when access.authentication is JWT",fieldPath=".jwt"
+// +kubebuilder:validation:XValidation:rule="self.authentication != 'LDAP' || has(self.ldap)",message="access.ldap is required when access.authentication is LDAP",fieldPath=".ldap"
+// +kubebuilder:validation:XValidation:rule="self.authentication == 'LDAP' || !has(self.ldap)",message="access.ldap may only be set when access.authentication is LDAP",fieldPath=".ldap"
+type AccessSpec struct {
+	// authentication is JWT (default), Internal (prosody accounts) or LDAP. Opening a room always
+	// requires authentication; there is no anonymous mode.
+	// +optional
+	// +kubebuilder:default=JWT
+	Authentication AuthenticationType `json:"authentication,omitempty"`
+
+	// jwt configures token authentication; required when authentication is JWT.
+	// +optional
+	JWT *JWTSpec `json:"jwt,omitempty"`
+
+	// ldap configures directory authentication; required when authentication is LDAP.
+	// +optional
+	LDAP *LDAPSpec `json:"ldap,omitempty"`
+
+	// guests lets participants without credentials join a room after an authenticated host has
+	// opened it (they wait in the lobby). Default false.
+	// +optional
+	// +kubebuilder:default=false
+	Guests bool `json:"guests"`
+}
+
+// JWTSpec configures token authentication.
+type JWTSpec struct {
+	// appID is the application identifier tokens are issued for (the "iss"/"aud" the platform accepts).
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][-A-Za-z0-9_.]*$`
+	AppID string `json:"appID"`
+
+	// secretRef names the key of a Secret in the platform's namespace that holds the shared
+	// token signing secret. The operator never copies it into a ConfigMap or status.
+	// +required
+	SecretRef SecretKeyReference `json:"secretRef"`
+}
+
+// LDAPSpec configures directory authentication.
+type LDAPSpec struct {
+	// url of the directory; ldaps:// only, so passwords never cross the network in clear text.
+	// +required
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('ldaps://')",message="must be an ldaps:// URL"
+	URL string `json:"url"`
+
+	// baseDN is the search base for user entries, e.g. ou=people,dc=example,dc=eu.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	BaseDN string `json:"baseDN"`
+
+	// filter selects the user entry; %u is replaced by the user name. Default (uid=%u).
+	// +optional
+	// +kubebuilder:default="(uid=%u)"
+	// +kubebuilder:validation:MaxLength=1024
+	Filter string `json:"filter,omitempty"`
+
+	// bindSecretRef names a Secret in the platform's namespace with the keys bindDN and
+	// password of the account that searches the directory.
+	// +required
+	BindSecretRef LocalObjectReference `json:"bindSecretRef"`
+}
+
+// SecretKeyReference names one key of a Secret in the platform's namespace.
+type SecretKeyReference struct {
+	// name of the Secret.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// key within the Secret's data. Default "secret".
+	// +optional
+	// +kubebuilder:default=secret
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	Key string `json:"key,omitempty"`
+}
+
+// LocalObjectReference names an object in the platform's namespace.
+type LocalObjectReference struct {
+	// name of the object.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Name string `json:"name"`
+}
+
+// STUNSpec lists the platform's own STUN servers.
+type STUNSpec struct {
+	// servers are stun: or stuns: URIs of STUN servers the organisation runs itself,
+	// e.g. stun:stun.example.eu:3478. Empty (default): STUN off, peer-to-peer off.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:items:MaxLength=262
+	// +kubebuilder:validation:items:Pattern=`^stuns?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$`
+	Servers []string `json:"servers,omitempty"`
+}
+
+// ComponentsSpec sets replicas and resources per component.
+type ComponentsSpec struct {
+	// web serves the browser client (nginx); it scales horizontally.
+	// +optional
+	// +kubebuilder:default={}
+	Web ScalableComponentSpec `json:"web,omitempty"`
+
+	// prosody is the XMPP server (signalling). It runs as exactly one replica.
+	// +optional
+	Prosody ComponentSpec `json:"prosody,omitempty"`
+
+	// jicofo is the conference focus. It runs as exactly one replica.
+	// +optional
+	Jicofo ComponentSpec `json:"jicofo,omitempty"`
+
+	// jvb is the videobridge that forwards media. It runs as exactly one replica, bound to
+	// spec.media.port.
+	// +optional
+	JVB ComponentSpec `json:"jvb,omitempty"`
+}
+
+// ComponentSpec sets the compute resources of a single-replica component.
+type ComponentSpec struct {
+	// resources of the component's container. Empty: the operator's defaults.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+}
+
+// ScalableComponentSpec sets replicas and compute resources of a component that scales.
+type ScalableComponentSpec struct {
+	// replicas of the component (default 1).
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=20
+	Replicas int32 `json:"replicas,omitempty"`
+
+	// resources of the component's container. Empty: the operator's defaults.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+}
+
+// DefaultImageRegistry and DefaultImageTag select the Jitsi images this operator is tested with.
+const (
+	DefaultImageRegistry = "ghcr.io/jitsi"
+	DefaultImageTag      = "stable-11146-2"
+)
+
+// ImageSpec selects the Jitsi images.
+type ImageSpec struct {
+	// registry prefix of the images web, prosody, jicofo and jvb (default ghcr.io/jitsi).
+	// Use a mirror inside the EU to avoid pulling from outside it at runtime.
+	// +optional
+	// +kubebuilder:default="ghcr.io/jitsi"
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$`
+	Registry string `json:"registry,omitempty"`
+
+	// tag of the images (default stable-11146-2). Floating tags (latest, stable, unstable) are
+	// refused: a pinned tag is what the compliance profile was verified against.
+	// +optional
+	// +kubebuilder:default="stable-11146-2"
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`
+	// +kubebuilder:validation:XValidation:rule="!(self in ['latest', 'stable', 'unstable', 'nightly'])",message="must be a pinned version tag such as stable-11146-2, not a floating tag"
+	Tag string `json:"tag,omitempty"`
+
+	// pullPolicy of the images (default IfNotPresent).
+	// +optional
+	// +kubebuilder:default=IfNotPresent
+	// +kubebuilder:validation:Enum=Always;IfNotPresent;Never
+	PullPolicy corev1.PullPolicy `json:"pullPolicy,omitempty"`
+}
+
+// ControlResultValue is the outcome of one control.
+// +kubebuilder:validation:Enum=Pass;Fail;Warn
+type ControlResultValue string
+
+const (
+	// ResultPass: the live objects meet the control.
+	ResultPass ControlResultValue = "Pass"
+	// ResultFail: the live objects violate the control.
+	ResultFail ControlResultValue = "Fail"
+	// ResultWarn: a risk that is not a violation, e.g. a certificate that expires soon.
+	ResultWarn ControlResultValue = "Warn"
+)
+
+// Severity ranks the impact of a failing control.
+// +kubebuilder:validation:Enum=critical;high;medium;low
+type Severity string
+
+// Severities of the gdpr-eu profile.
+const (
+	SeverityCritical Severity = "critical"
+	SeverityHigh     Severity = "high"
+	SeverityMedium   Severity = "medium"
+	SeverityLow      Severity = "low"
+)
+
+// ControlStatus is the result of one control of the compliance profile.
+type ControlStatus struct {
+	// id of the control, e.g. TLS-1 (see docs/controls.md).
+	// +required
+	ID string `json:"id"`
+	// result is Pass, Fail or Warn.
+	// +required
+	Result ControlResultValue `json:"result"`
+	// severity of the control when it fails.
+	// +required
+	Severity Severity `json:"severity"`
+	// message says, in one deterministic line, what was found on which object.
+	// +required
+	Message string `json:"message"`
+	// remediation says how to fix a failing control.
+	// +optional
+	Remediation string `json:"remediation,omitempty"`
+}
+
+// ComplianceSummary counts control results.
+type ComplianceSummary struct {
+	// pass is the number of passing controls.
+	Pass int32 `json:"pass"`
+	// fail is the number of failing controls.
+	Fail int32 `json:"fail"`
+	// warn is the number of controls with a warning.
+	Warn int32 `json:"warn"`
+}
+
+// ComplianceStatus is the latest evaluation of the live platform against the profile.
+type ComplianceStatus struct {
+	// profile and version evaluated, e.g. gdpr-eu/v1.
+	// +optional
+	Profile string `json:"profile,omitempty"`
+	// lastEvaluationTime is when a control last changed its result.
+	// +optional
+	LastEvaluationTime *metav1.Time `json:"lastEvaluationTime,omitempty"`
+	// summary counts the results.
+	// +optional
+	Summary ComplianceSummary `json:"summary,omitempty"`
+	// controls lists every control with its result, failing controls first.
+	// +optional
+	// +listType=map
+	// +listMapKey=id
+	Controls []ControlStatus `json:"controls,omitempty"`
+}
+
+// ComponentStatus reports the replicas of one component.
+type ComponentStatus struct {
+	// name of the component: web, prosody, jicofo or jvb.
+	// +required
+	Name string `json:"name"`
+	// desiredReplicas the operator asks for.
+	DesiredReplicas int32 `json:"desiredReplicas"`
+	// readyReplicas that are available.
+	ReadyReplicas int32 `json:"readyReplicas"`
+}
+
+// MeetingPlatformStatus is the observed state of the platform and its compliance.
+type MeetingPlatformStatus struct {
+	// observedGeneration is the generation of the spec that the last full reconcile handled.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// url where users reach the platform.
+	// +optional
+	URL string `json:"url,omitempty"`
+
+	// conditions: Ready, Reconciling, Stalled, Compliant and one per control family
+	// (TransportEncrypted, RecordingDisabled, TelemetryDisabled, DataResidency,
+	// AccessRestricted, DataMinimised, Transparent).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// compliance is the latest evaluation against the gdpr-eu profile.
+	// +optional
+	Compliance *ComplianceStatus `json:"compliance,omitempty"`
+
+	// components reports desired and ready replicas per component.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Components []ComponentStatus `json:"components,omitempty"`
+}
+
+// MeetingPlatform is a self-hosted Jitsi Meet installation whose privacy settings are enforced
+// and whose compliance with the gdpr-eu profile is reported in status.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=mp,categories=meetwarden
+// +kubebuilder:printcolumn:name="Domain",type=string,JSONPath=`.spec.domain`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Compliant",type=string,JSONPath=`.status.conditions[?(@.type=="Compliant")].status`
+// +kubebuilder:printcolumn:name="Failing",type=integer,JSONPath=`.status.compliance.summary.fail`,description="Number of failing controls"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type MeetingPlatform struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the desired platform.
+	// +required
+	Spec MeetingPlatformSpec `json:"spec"`
+
+	// status is the observed platform and its compliance.
+	// +optional
+	Status MeetingPlatformStatus `json:"status,omitempty"`
+}
+
+// MeetingPlatformList is a list of MeetingPlatform.
+// +kubebuilder:object:root=true
+type MeetingPlatformList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []MeetingPlatform `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&MeetingPlatform{}, &MeetingPlatformList{})
+}
