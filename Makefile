@@ -42,7 +42,7 @@ vet: ## go vet.
 	go vet ./...
 
 .PHONY: verify
-verify: manifests generate ## Fail when a generated file is out of date.
+verify: controller-gen ## Fail when a generated file (CRD, RBAC, deepcopy) is out of date.
 	@hack/verify-generated.sh
 
 .PHONY: controlplane

@@ -1,0 +1,1957 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// The tests in this file run the generated CRD in a real kube-apiserver (envtest): the
+// validation and defaulting users meet is the API server's, so that is what is tested.
+
+package v1alpha1_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/meetwarden/meetwarden/api/v1alpha1"
+)
+
+// testNamespace holds every object the tests create.
+const testNamespace = "api-validation"
+
+// The API server is started once for the whole test binary, by the first test that needs it,
+// and stopped by TestMain. Pure unit tests of this package therefore run without it.
+var (
+	envOnce   sync.Once
+	envErr    error
+	testEnv   *envtest.Environment
+	restCfg   *rest.Config
+	k8sClient client.Client
+	crdClient apiextensionsclient.Interface
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if testEnv != nil {
+		if err := testEnv.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stopping envtest: %v\n", err)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
+}
+
+// apiServer returns a client of the envtest API server with the CRD installed, starting it on
+// first use. It fails the test (never skips it) when the control-plane binaries are missing.
+func apiServer(t *testing.T) client.Client {
+	t.Helper()
+	envOnce.Do(func() { envErr = startEnv() })
+	if envErr != nil {
+		t.Fatal(envErr)
+	}
+	return k8sClient
+}
+
+func startEnv() error {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		return errors.New("KUBEBUILDER_ASSETS is not set: these tests run the CRD in a real " +
+			"kube-apiserver and etcd. Run `make test`, or " +
+			"`KUBEBUILDER_ASSETS=\"$(hack/build-controlplane.sh)/bin\" go test ./api/...`")
+	}
+	testEnv = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := testEnv.Start()
+	if err != nil {
+		return fmt.Errorf("starting envtest with KUBEBUILDER_ASSETS=%s: %w", os.Getenv("KUBEBUILDER_ASSETS"), err)
+	}
+	restCfg = cfg
+
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, v1alpha1.AddToScheme,
+	} {
+		if err := add(scheme); err != nil {
+			return err
+		}
+	}
+	if k8sClient, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+		return err
+	}
+	if crdClient, err = apiextensionsclient.NewForConfig(cfg); err != nil {
+		return err
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: testNamespace}}
+	if err := k8sClient.Create(context.Background(), ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	return nil
+}
+
+// decode turns a manifest, written as a user would apply it, into an object in testNamespace.
+// Strict decoding catches mistakes in the test manifests themselves (duplicate keys).
+func decode(t *testing.T, manifest string) *unstructured.Unstructured {
+	t.Helper()
+	j, err := yaml.YAMLToJSONStrict([]byte(manifest))
+	if err != nil {
+		t.Fatalf("test manifest is not valid YAML: %v\n%s", err, manifest)
+	}
+	u := &unstructured.Unstructured{}
+	if err := u.UnmarshalJSON(j); err != nil {
+		t.Fatalf("test manifest is not a Kubernetes object: %v\n%s", err, manifest)
+	}
+	u.SetNamespace(testNamespace)
+	return u
+}
+
+// A 254-character domain whose labels are each valid: only the length is wrong.
+var tooLongDomain = strings.Repeat(strings.Repeat("a", 63)+".", 3) + strings.Repeat("b", 59) + ".eu"
+
+// A 253-character domain: the longest DNS name, accepted.
+var longestDomain = strings.Repeat(strings.Repeat("a", 63)+".", 3) + strings.Repeat("b", 58) + ".eu"
+
+func TestInvalidManifestsAreRefused(t *testing.T) {
+	c := apiServer(t)
+
+	tests := []struct {
+		name     string
+		manifest string
+		// wantField is the field path the API server's error must name.
+		wantField string
+		// wantMsg is a part of the message that shows the intended rule refused the object.
+		wantMsg string
+	}{
+		{
+			name: "a platform without spec is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+`,
+			wantField: "spec", wantMsg: "Required value",
+		},
+		{
+			name: "a platform without domain is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.domain", wantMsg: "Required value",
+		},
+		{
+			name: "an upper-case domain is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: Meet.Example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.domain", wantMsg: "must be a lower-case DNS name",
+		},
+		{
+			name: "a domain without a dot is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.domain", wantMsg: "must be a lower-case DNS name",
+		},
+		{
+			name: "a domain with an underscore is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: video_conf.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.domain", wantMsg: "must be a lower-case DNS name",
+		},
+		{
+			name: "a domain with a trailing dot is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu.
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.domain", wantMsg: "must be a lower-case DNS name",
+		},
+		{
+			name: "an IP address instead of a domain is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: 192.0.2.10
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.domain", wantMsg: "must be a lower-case DNS name",
+		},
+		{
+			name: "a domain longer than 253 characters is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: ` + tooLongDomain + `
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.domain", wantMsg: "Too long",
+		},
+		{
+			name: "a platform without privacyPolicyURL is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.privacyPolicyURL", wantMsg: "Required value",
+		},
+		{
+			name: "an http:// privacy policy URL is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: http://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.privacyPolicyURL", wantMsg: "must be an absolute https:// URL",
+		},
+		{
+			name: "a privacy policy that is not a URL is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: see our website
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.privacyPolicyURL", wantMsg: "must be an absolute https:// URL",
+		},
+		{
+			name: "a privacy policy URL without a host is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https:///privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.privacyPolicyURL", wantMsg: "must be an absolute https:// URL",
+		},
+		{
+			name: "a compliance mode other than Enforce or Audit is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  compliance:
+    mode: Off
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.compliance.mode", wantMsg: "Unsupported value",
+		},
+		{
+			name: "a platform without tls is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.tls", wantMsg: "Required value",
+		},
+		{
+			name: "tls with both secretName and issuerRef is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+    issuerRef:
+      name: letsencrypt
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.tls", wantMsg: "exactly one of tls.secretName or tls.issuerRef must be set",
+		},
+		{
+			name: "tls with neither secretName nor issuerRef is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls: {}
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.tls", wantMsg: "exactly one of tls.secretName or tls.issuerRef must be set",
+		},
+		{
+			name: "a tls secretName that is not a Secret name is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: Meet_TLS
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.tls.secretName", wantMsg: "should match",
+		},
+		{
+			name: "an issuerRef of a kind other than Issuer or ClusterIssuer is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    issuerRef:
+      name: letsencrypt
+      kind: Certificate
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.tls.issuerRef.kind", wantMsg: "Unsupported value",
+		},
+		{
+			name: "an issuerRef without name is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    issuerRef:
+      kind: ClusterIssuer
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.tls.issuerRef.name", wantMsg: "Required value",
+		},
+		{
+			name: "JWT authentication without access.jwt is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: JWT
+`,
+			wantField: "spec.access.jwt", wantMsg: "access.jwt is required when access.authentication is JWT",
+		},
+		{
+			name: "a platform without access section is refused because JWT is the default and needs access.jwt",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+`,
+			wantField: "spec.access.jwt", wantMsg: "access.jwt is required when access.authentication is JWT",
+		},
+		{
+			name: "access.jwt with Internal authentication is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: Internal
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.access.jwt", wantMsg: "access.jwt may only be set when access.authentication is JWT",
+		},
+		{
+			name: "LDAP authentication without access.ldap is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: LDAP
+`,
+			wantField: "spec.access.ldap", wantMsg: "access.ldap is required when access.authentication is LDAP",
+		},
+		{
+			name: "access.ldap with JWT authentication is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+    ldap:
+      url: ldaps://ldap.example.eu
+      baseDN: ou=people,dc=example,dc=eu
+      bindSecretRef:
+        name: ldap-bind
+`,
+			wantField: "spec.access.ldap", wantMsg: "access.ldap may only be set when access.authentication is LDAP",
+		},
+		{
+			name: "an ldap:// directory URL is refused because passwords would cross the network in clear text",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: LDAP
+    ldap:
+      url: ldap://ldap.example.eu
+      baseDN: ou=people,dc=example,dc=eu
+      bindSecretRef:
+        name: ldap-bind
+`,
+			wantField: "spec.access.ldap.url", wantMsg: "must be an ldaps:// URL",
+		},
+		{
+			name: "an ldaps:// directory URL without a host is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: LDAP
+    ldap:
+      url: ldaps://
+      baseDN: ou=people,dc=example,dc=eu
+      bindSecretRef:
+        name: ldap-bind
+`,
+			wantField: "spec.access.ldap.url", wantMsg: "must be an ldaps:// URL",
+		},
+		{
+			name: "an ldap section without baseDN is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: LDAP
+    ldap:
+      url: ldaps://ldap.example.eu
+      bindSecretRef:
+        name: ldap-bind
+`,
+			wantField: "spec.access.ldap.baseDN", wantMsg: "Required value",
+		},
+		{
+			name: "a jwt secretRef without name is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        key: signing-key
+`,
+			wantField: "spec.access.jwt.secretRef.name", wantMsg: "Required value",
+		},
+		{
+			name: "an empty jwt appID is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: ""
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.access.jwt.appID", wantMsg: "at least 1 chars long",
+		},
+		{
+			name: "an unknown authentication such as None is refused: there is no anonymous mode",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: None
+`,
+			wantField: "spec.access.authentication", wantMsg: "Unsupported value",
+		},
+		{
+			name: "guests that is not a boolean is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+    guests: "yes"
+`,
+			wantField: "spec.access.guests", wantMsg: "must be of type boolean",
+		},
+		{
+			name: "a media Service type other than NodePort or LoadBalancer is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    type: ClusterIP
+`,
+			wantField: "spec.media.type", wantMsg: "Unsupported value",
+		},
+		{
+			name: "a NodePort media port outside 30000-32767 is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    type: NodePort
+    port: 8080
+`,
+			wantField: "spec.media.port", wantMsg: "within the NodePort range 30000-32767",
+		},
+		{
+			name: "media port 70000 is refused: it is not a port number",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    type: LoadBalancer
+    port: 70000
+`,
+			wantField: "spec.media.port", wantMsg: "less than or equal to 65535",
+		},
+		{
+			name: "media port 0 is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    type: LoadBalancer
+    port: 0
+`,
+			wantField: "spec.media.port", wantMsg: "greater than or equal to 1",
+		},
+		{
+			name: "a media port written as text is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    port: abc
+`,
+			wantField: "spec.media.port", wantMsg: "must be of type integer",
+		},
+		{
+			name: "an advertise address that is a host name instead of an IP is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    advertiseAddresses:
+    - jvb.example.eu
+`,
+			wantField: "spec.media.advertiseAddresses[0]", wantMsg: "must be an IPv4 or IPv6 address",
+		},
+		{
+			name: "the same advertise address twice is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    advertiseAddresses:
+    - 203.0.113.10
+    - 203.0.113.10
+`,
+			wantField: "spec.media.advertiseAddresses[1]", wantMsg: "Duplicate value",
+		},
+		{
+			name: "an empty allowedRegions list is refused: it would allow no node at all",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  placement:
+    allowedRegions: []
+`,
+			wantField: "spec.placement.allowedRegions", wantMsg: "at least 1 items",
+		},
+		{
+			name: "an allowed region with a space is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  placement:
+    allowedRegions:
+    - eu central 1
+`,
+			wantField: "spec.placement.allowedRegions[0]", wantMsg: "should match",
+		},
+		{
+			name: "the same allowed region twice is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  placement:
+    allowedRegions:
+    - fsn1
+    - fsn1
+`,
+			wantField: "spec.placement.allowedRegions[1]", wantMsg: "Duplicate value",
+		},
+		{
+			name: "the jurisdiction US is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  placement:
+    jurisdiction: US
+`,
+			wantField: "spec.placement.jurisdiction", wantMsg: "Unsupported value",
+		},
+		{
+			name: "a regionLabel that is not a label key is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  placement:
+    regionLabel: "Example.EU/region name"
+`,
+			wantField: "spec.placement.regionLabel", wantMsg: "should match",
+		},
+		{
+			name: "an http:// STUN server is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  stun:
+    servers:
+    - http://stun.example.eu:3478
+`,
+			wantField: "spec.stun.servers[0]", wantMsg: "should match",
+		},
+		{
+			name: "a STUN server with upper-case letters is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  stun:
+    servers:
+    - stun:STUN.example.eu:3478
+`,
+			wantField: "spec.stun.servers[0]", wantMsg: "should match",
+		},
+		{
+			name: "the same STUN server twice is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  stun:
+    servers:
+    - stun:stun.example.eu:3478
+    - stun:stun.example.eu:3478
+`,
+			wantField: "spec.stun.servers[1]", wantMsg: "Duplicate value",
+		},
+		{
+			name: "zero web replicas are refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  components:
+    web:
+      replicas: 0
+`,
+			wantField: "spec.components.web.replicas", wantMsg: "greater than or equal to 1",
+		},
+		{
+			name: "100 web replicas are refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  components:
+    web:
+      replicas: 100
+`,
+			wantField: "spec.components.web.replicas", wantMsg: "less than or equal to 20",
+		},
+		{
+			name: "a resource request that is not a quantity is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  components:
+    jvb:
+      resources:
+        requests:
+          cpu: lots
+`,
+			wantField: "spec.components.jvb.resources.requests.cpu", wantMsg: "should match",
+		},
+		{
+			name: "the floating image tag latest is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  image:
+    tag: latest
+`,
+			wantField: "spec.image.tag", wantMsg: "must be a pinned version tag",
+		},
+		{
+			name: "the floating image tag stable is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  image:
+    tag: stable
+`,
+			wantField: "spec.image.tag", wantMsg: "must be a pinned version tag",
+		},
+		{
+			name: "an image registry with upper-case letters is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  image:
+    registry: Registry.Example.eu/jitsi
+`,
+			wantField: "spec.image.registry", wantMsg: "should match",
+		},
+		{
+			name: "an image registry written as a URL is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  image:
+    registry: https://registry.example.eu/jitsi
+`,
+			wantField: "spec.image.registry", wantMsg: "should match",
+		},
+		{
+			name: "an unknown image pull policy is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  image:
+    pullPolicy: Sometimes
+`,
+			wantField: "spec.image.pullPolicy", wantMsg: "Unsupported value",
+		},
+		{
+			name: "an ingress controller namespace that is not a namespace name is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  ingress:
+    controllerNamespace: Ingress_NGINX
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			wantField: "spec.ingress.controllerNamespace", wantMsg: "should match",
+		},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := decode(t, tt.manifest)
+			err := c.Create(t.Context(), obj)
+			if err == nil {
+				_ = c.Delete(context.Background(), obj)
+				t.Fatalf("the API server accepted the manifest; want an Invalid error on %s", tt.wantField)
+			}
+			if !apierrors.IsInvalid(err) {
+				t.Fatalf("want an Invalid (422) error on %s, got %v (reason %s)", tt.wantField, err, apierrors.ReasonForError(err))
+			}
+			if !strings.Contains(err.Error(), tt.wantField) {
+				t.Errorf("the error does not name the field %s:\n%v", tt.wantField, err)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("the error does not say %q:\n%v", tt.wantMsg, err)
+			}
+			// Every manifest has exactly one mistake; every cause must be about that field,
+			// so the test cannot pass because some other rule refused the object.
+			var status apierrors.APIStatus
+			if errors.As(err, &status) && status.Status().Details != nil {
+				for _, cause := range status.Status().Details.Causes {
+					if !strings.HasPrefix(cause.Field, tt.wantField) {
+						t.Errorf("unexpected cause on another field: %s: %s", cause.Field, cause.Message)
+					}
+				}
+			}
+		})
+	}
+}
+
+// minimalSpec is the spec of the minimal valid manifest after the API server applied every
+// default. Literal values on purpose: a changed default must fail this test.
+func minimalSpec() v1alpha1.MeetingPlatformSpec {
+	return v1alpha1.MeetingPlatformSpec{
+		Domain:           "meet.example.eu",
+		PrivacyPolicyURL: "https://example.eu/privacy",
+		Compliance:       v1alpha1.ComplianceSpec{Mode: "Enforce"},
+		TLS:              v1alpha1.TLSSpec{SecretName: "meet-tls"},
+		Ingress:          v1alpha1.IngressSpec{ControllerNamespace: "ingress-nginx"},
+		Media:            v1alpha1.MediaSpec{Type: "NodePort", Port: 30000},
+		Placement: v1alpha1.PlacementSpec{
+			Jurisdiction:       "EEA",
+			RegionLabel:        "topology.kubernetes.io/region",
+			SovereignProviders: false,
+		},
+		Access: v1alpha1.AccessSpec{
+			Authentication: "JWT",
+			JWT: &v1alpha1.JWTSpec{
+				AppID:     "meetwarden",
+				SecretRef: v1alpha1.SecretKeyReference{Name: "jwt-secret", Key: "secret"},
+			},
+			Guests: false,
+		},
+		Components: v1alpha1.ComponentsSpec{Web: v1alpha1.ScalableComponentSpec{Replicas: 1}},
+		Image: v1alpha1.ImageSpec{
+			Registry:   "ghcr.io/jitsi",
+			Tag:        "stable-11146-2",
+			PullPolicy: corev1.PullIfNotPresent,
+		},
+	}
+}
+
+func resources(kv ...string) *corev1.ResourceRequirements {
+	r := &corev1.ResourceRequirements{}
+	for i := 0; i+2 < len(kv); i += 3 {
+		list := &r.Requests
+		if kv[i] == "limits" {
+			list = &r.Limits
+		}
+		if *list == nil {
+			*list = corev1.ResourceList{}
+		}
+		(*list)[corev1.ResourceName(kv[i+1])] = resource.MustParse(kv[i+2])
+	}
+	return r
+}
+
+func TestValidManifestsAreAcceptedAndDefaulted(t *testing.T) {
+	c := apiServer(t)
+
+	tests := []struct {
+		name     string
+		manifest string
+		// want changes minimalSpec() into the expected spec as read back from the API server.
+		want func(s *v1alpha1.MeetingPlatformSpec)
+	}{
+		{
+			name: "the minimal platform gets every default",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: minimal
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {},
+		},
+		{
+			name: "a platform with every field set keeps every value",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: full
+spec:
+  domain: video.meet-01.example.eu
+  privacyPolicyURL: https://www.example.eu/en/privacy?section=meetings#video
+  compliance:
+    mode: Enforce
+  tls:
+    secretName: video.example.eu-tls
+  ingress:
+    className: nginx-public
+    controllerNamespace: ingress-system
+  media:
+    type: NodePort
+    port: 32767
+    advertiseAddresses:
+    - 203.0.113.10
+    - "2001:db8::10"
+  placement:
+    jurisdiction: EU
+    allowedRegions:
+    - fsn1
+    - nbg1
+    - DE_Frankfurt.1
+    regionLabel: example.eu/region
+    sovereignProviders: true
+  access:
+    authentication: JWT
+    jwt:
+      appID: meet.example_app-1
+      secretRef:
+        name: jwt
+        key: signing.key
+    guests: true
+  stun:
+    servers:
+    - stun:stun.example.eu:3478
+    - stuns:stun.example.eu
+  components:
+    web:
+      replicas: 20
+      resources:
+        requests:
+          cpu: 100m
+          memory: 128Mi
+        limits:
+          memory: 256Mi
+    prosody:
+      resources:
+        requests:
+          cpu: 50m
+    jicofo:
+      resources:
+        limits:
+          memory: 512Mi
+    jvb:
+      resources:
+        requests:
+          cpu: "2"
+          memory: 2Gi
+  image:
+    registry: registry.example.eu:5000/mirror/jitsi
+    tag: stable-10314
+    pullPolicy: Always
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				*s = v1alpha1.MeetingPlatformSpec{
+					Domain:           "video.meet-01.example.eu",
+					PrivacyPolicyURL: "https://www.example.eu/en/privacy?section=meetings#video",
+					Compliance:       v1alpha1.ComplianceSpec{Mode: "Enforce"},
+					TLS:              v1alpha1.TLSSpec{SecretName: "video.example.eu-tls"},
+					Ingress:          v1alpha1.IngressSpec{ClassName: "nginx-public", ControllerNamespace: "ingress-system"},
+					Media: v1alpha1.MediaSpec{
+						Type: "NodePort", Port: 32767,
+						AdvertiseAddresses: []string{"203.0.113.10", "2001:db8::10"},
+					},
+					Placement: v1alpha1.PlacementSpec{
+						Jurisdiction:       "EU",
+						AllowedRegions:     []string{"fsn1", "nbg1", "DE_Frankfurt.1"},
+						RegionLabel:        "example.eu/region",
+						SovereignProviders: true,
+					},
+					Access: v1alpha1.AccessSpec{
+						Authentication: "JWT",
+						JWT: &v1alpha1.JWTSpec{
+							AppID:     "meet.example_app-1",
+							SecretRef: v1alpha1.SecretKeyReference{Name: "jwt", Key: "signing.key"},
+						},
+						Guests: true,
+					},
+					STUN: v1alpha1.STUNSpec{Servers: []string{"stun:stun.example.eu:3478", "stuns:stun.example.eu"}},
+					Components: v1alpha1.ComponentsSpec{
+						Web: v1alpha1.ScalableComponentSpec{
+							Replicas:  20,
+							Resources: resources("requests", "cpu", "100m", "requests", "memory", "128Mi", "limits", "memory", "256Mi"),
+						},
+						Prosody: v1alpha1.ComponentSpec{Resources: resources("requests", "cpu", "50m")},
+						Jicofo:  v1alpha1.ComponentSpec{Resources: resources("limits", "memory", "512Mi")},
+						JVB:     v1alpha1.ComponentSpec{Resources: resources("requests", "cpu", "2", "requests", "memory", "2Gi")},
+					},
+					Image: v1alpha1.ImageSpec{
+						Registry:   "registry.example.eu:5000/mirror/jitsi",
+						Tag:        "stable-10314",
+						PullPolicy: corev1.PullAlways,
+					},
+				}
+			},
+		},
+		{
+			name: "Internal authentication needs neither jwt nor ldap",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: internal
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: Internal
+    guests: true
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.Access = v1alpha1.AccessSpec{Authentication: "Internal", Guests: true}
+			},
+		},
+		{
+			name: "LDAP authentication gets the default filter",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: ldap
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: LDAP
+    ldap:
+      url: ldaps://ldap.example.eu:636
+      baseDN: ou=people,dc=example,dc=eu
+      bindSecretRef:
+        name: ldap-bind
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.Access = v1alpha1.AccessSpec{
+					Authentication: "LDAP",
+					LDAP: &v1alpha1.LDAPSpec{
+						URL:           "ldaps://ldap.example.eu:636",
+						BaseDN:        "ou=people,dc=example,dc=eu",
+						Filter:        "(uid=%u)",
+						BindSecretRef: v1alpha1.LocalObjectReference{Name: "ldap-bind"},
+					},
+				}
+			},
+		},
+		{
+			name: "a cert-manager issuerRef gets kind Issuer and group cert-manager.io",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: issuer
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    issuerRef:
+      name: letsencrypt
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.TLS = v1alpha1.TLSSpec{IssuerRef: &v1alpha1.IssuerReference{
+					Name: "letsencrypt", Kind: "Issuer", Group: "cert-manager.io",
+				}}
+			},
+		},
+		{
+			name: "a ClusterIssuer is accepted",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: cluster-issuer
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    issuerRef:
+      name: letsencrypt
+      kind: ClusterIssuer
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.TLS = v1alpha1.TLSSpec{IssuerRef: &v1alpha1.IssuerReference{
+					Name: "letsencrypt", Kind: "ClusterIssuer", Group: "cert-manager.io",
+				}}
+			},
+		},
+		{
+			name: "allowedRegions override the catalog and keep the other placement defaults",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: regions
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  placement:
+    allowedRegions:
+    - onprem-berlin
+    - onprem-vienna
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.Placement.AllowedRegions = []string{"onprem-berlin", "onprem-vienna"}
+			},
+		},
+		{
+			name: "Audit mode is accepted",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: audit
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  compliance:
+    mode: Audit
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) { s.Compliance.Mode = "Audit" },
+		},
+		{
+			name: "a LoadBalancer may use a media port outside the NodePort range",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: loadbalancer
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    type: LoadBalancer
+    port: 10000
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.Media = v1alpha1.MediaSpec{Type: "LoadBalancer", Port: 10000}
+			},
+		},
+		{
+			name: "a LoadBalancer without port gets port 30000",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: loadbalancer-default-port
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    type: LoadBalancer
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.Media = v1alpha1.MediaSpec{Type: "LoadBalancer", Port: 30000}
+			},
+		},
+		{
+			name: "a domain of exactly 253 characters is accepted",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: longest-domain
+spec:
+  domain: ` + longestDomain + `
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) { s.Domain = longestDomain },
+		},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := decode(t, tt.manifest)
+			if err := c.Create(t.Context(), obj); err != nil {
+				t.Fatalf("the API server refused a valid manifest: %v", err)
+			}
+			t.Cleanup(func() { _ = c.Delete(context.Background(), obj) })
+
+			got := &v1alpha1.MeetingPlatform{}
+			if err := c.Get(t.Context(), client.ObjectKeyFromObject(obj), got); err != nil {
+				t.Fatal(err)
+			}
+			want := minimalSpec()
+			tt.want(&want)
+			if diff := cmp.Diff(want, got.Spec); diff != "" {
+				t.Errorf("spec read back from the API server (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCRDPresentation(t *testing.T) {
+	apiServer(t)
+	crd, err := crdClient.ApiextensionsV1().CustomResourceDefinitions().
+		Get(t.Context(), "meetingplatforms.meetwarden.io", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("reading the installed CRD: %v", err)
+	}
+
+	if got := crd.Spec.Names.ShortNames; !cmp.Equal(got, []string{"mp"}) {
+		t.Errorf("short names = %v, want [mp] (kubectl get mp)", got)
+	}
+	if got := crd.Spec.Names.Categories; !cmp.Equal(got, []string{"meetwarden"}) {
+		t.Errorf("categories = %v, want [meetwarden] (kubectl get meetwarden)", got)
+	}
+	if len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != "v1alpha1" {
+		t.Fatalf("versions = %+v, want exactly v1alpha1", crd.Spec.Versions)
+	}
+	v := crd.Spec.Versions[0]
+	if v.Subresources == nil || v.Subresources.Status == nil {
+		t.Error("the status subresource is not enabled")
+	}
+
+	type column struct{ Name, Type, JSONPath string }
+	want := []column{
+		{"Domain", "string", ".spec.domain"},
+		{"Ready", "string", `.status.conditions[?(@.type=="Ready")].status`},
+		{"Compliant", "string", `.status.conditions[?(@.type=="Compliant")].status`},
+		{"Failing", "integer", ".status.compliance.summary.fail"},
+		{"Age", "date", ".metadata.creationTimestamp"},
+	}
+	var got []column
+	for _, c := range v.AdditionalPrinterColumns {
+		got = append(got, column{c.Name, c.Type, c.JSONPath})
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("printer columns (-want +got):\n%s", diff)
+	}
+}
+
+// TestPrinterColumnsShowStatus creates a platform, writes its status through the status
+// subresource and asks the API server for the table `kubectl get mp` prints.
+func TestPrinterColumnsShowStatus(t *testing.T) {
+	c := apiServer(t)
+	obj := decode(t, `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: columns
+spec:
+  domain: columns.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+status:
+  url: https://ignored.example.eu
+`)
+	if err := c.Create(t.Context(), obj); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Delete(context.Background(), obj) })
+
+	mp := &v1alpha1.MeetingPlatform{}
+	if err := c.Get(t.Context(), client.ObjectKeyFromObject(obj), mp); err != nil {
+		t.Fatal(err)
+	}
+	if mp.Status.URL != "" {
+		t.Errorf("create kept status.url %q: status must only be written through the subresource", mp.Status.URL)
+	}
+
+	mp.Status.URL = mp.URL()
+	meta.SetStatusCondition(&mp.Status.Conditions, metav1.Condition{
+		Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: "Available", Message: "all components available",
+	})
+	meta.SetStatusCondition(&mp.Status.Conditions, metav1.Condition{
+		Type: v1alpha1.ConditionCompliant, Status: metav1.ConditionFalse, Reason: "ControlsFailing", Message: "2 controls fail",
+	})
+	mp.Status.Compliance = &v1alpha1.ComplianceStatus{
+		Profile: v1alpha1.ComplianceProfile,
+		Summary: v1alpha1.ComplianceSummary{Pass: 20, Fail: 2, Warn: 1},
+	}
+	if err := c.Status().Update(t.Context(), mp); err != nil {
+		t.Fatalf("writing status through the subresource: %v", err)
+	}
+
+	httpClient, err := rest.HTTPClientFor(restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("%s/apis/meetwarden.io/v1alpha1/namespaces/%s/meetingplatforms/%s",
+		strings.TrimSuffix(restCfg.Host, "/"), testNamespace, mp.Name)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s as Table: %s\n%s", url, resp.Status, body)
+	}
+	var table metav1.Table
+	if err := json.Unmarshal(body, &table); err != nil {
+		t.Fatal(err)
+	}
+	if len(table.Rows) != 1 {
+		t.Fatalf("table has %d rows, want 1", len(table.Rows))
+	}
+	cells := map[string]any{}
+	for i, col := range table.ColumnDefinitions {
+		cells[col.Name] = table.Rows[0].Cells[i]
+	}
+	for name, want := range map[string]any{
+		"Name": "columns", "Domain": "columns.example.eu", "Ready": "True", "Compliant": "False",
+		"Failing": float64(2), // JSON numbers decode as float64
+	} {
+		if got := cells[name]; got != want {
+			t.Errorf("column %s = %#v, want %#v (all cells: %v)", name, got, want, cells)
+		}
+	}
+	if age, _ := cells["Age"].(string); age == "" {
+		t.Errorf("column Age is empty (all cells: %v)", cells)
+	}
+}
+
+// TestSpecFieldsAreDocumented checks that `kubectl explain mp.spec...` has a description for
+// every field, recursively, as served by the API server.
+func TestSpecFieldsAreDocumented(t *testing.T) {
+	apiServer(t)
+	crd, err := crdClient.ApiextensionsV1().CustomResourceDefinitions().
+		Get(t.Context(), "meetingplatforms.meetwarden.io", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("reading the installed CRD: %v", err)
+	}
+	root := crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+	spec, ok := root.Properties["spec"]
+	if !ok {
+		t.Fatal("the schema has no spec")
+	}
+
+	checked := 0
+	var walk func(path string, s apiextensionsv1.JSONSchemaProps)
+	walk = func(path string, s apiextensionsv1.JSONSchemaProps) {
+		checked++
+		if strings.TrimSpace(s.Description) == "" {
+			t.Errorf("%s has no description", path)
+		}
+		// corev1.ResourceRequirements is documented upstream; its internals are not ours.
+		if strings.HasSuffix(path, ".resources") {
+			return
+		}
+		for name, p := range s.Properties {
+			walk(path+"."+name, p)
+		}
+		// List items and map values carry the description on the list field itself.
+		if s.Items != nil && s.Items.Schema != nil {
+			for name, p := range s.Items.Schema.Properties {
+				walk(path+"[]."+name, p)
+			}
+		}
+	}
+	walk("spec", spec)
+	if checked < 40 {
+		t.Errorf("checked only %d fields; the walk is broken", checked)
+	}
+	t.Logf("%d spec fields documented", checked)
+}

@@ -1,0 +1,223 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/render"
+)
+
+// desiredHashAnnotation records, on every child, a hash of the object the operator last applied.
+// A changed hash means the desired state changed (new spec, new operator version): that is
+// applied in both modes. An equal hash on a live object that differs means someone else
+// changed it: drift, reverted in Enforce mode and only reported in Audit mode.
+const desiredHashAnnotation = "meetwarden.io/desired-hash"
+
+// reconcileChildren renders every owned object and makes the live objects match.
+func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *scope) (ctrl.Result, error) {
+	if s.stalled != nil {
+		// Without the referenced Secrets the components cannot start; deploy once they exist.
+		return ctrl.Result{}, nil
+	}
+	desired, err := render.Objects(s.mp)
+	if err != nil {
+		s.stalled = &conditionReason{Reason: "InvalidSpec", Message: err.Error()}
+		return ctrl.Result{}, nil
+	}
+	desired = append(desired, render.CredentialsSecret(s.mp, s.credentials))
+
+	// Once a generation has been fully applied, a missing child was deleted by someone: drift.
+	appliedBefore := s.mp.Status.ObservedGeneration == s.mp.Generation
+	for _, obj := range desired {
+		if err := controllerutil.SetControllerReference(s.mp, obj, r.Scheme()); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := setDesiredHash(obj); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.syncChild(ctx, s, obj, appliedBefore); err != nil {
+			return ctrl.Result{}, fmt.Errorf("%s %s: %w", kindOf(obj), obj.GetName(), err)
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// syncChild creates, updates or reverts one child.
+func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, desired client.Object, appliedBefore bool) error {
+	enforce := s.mp.Spec.Compliance.Mode != v1alpha1.ComplianceModeAudit
+	name := kindOf(desired) + " " + desired.GetName()
+
+	live, err := r.getLike(ctx, desired)
+	if apierrors.IsNotFound(err) {
+		if appliedBefore && !enforce {
+			s.drifted = append(s.drifted, name+" was deleted")
+			return nil
+		}
+		if err := r.apply(ctx, desired); err != nil {
+			return err
+		}
+		if appliedBefore {
+			r.driftReverted(s, desired, name+" was deleted; recreated")
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+
+	foreign := foreignChanges(live)
+	desiredChanged := live.GetAnnotations()[desiredHashAnnotation] != desired.GetAnnotations()[desiredHashAnnotation]
+	differs, err := firstDifference(desired, live)
+	if err != nil {
+		return err
+	}
+	if !desiredChanged && differs == "" && len(foreign) == 0 {
+		return nil // converged: no write
+	}
+
+	what := describeDrift(foreign, differs)
+	if !desiredChanged && !enforce {
+		s.drifted = append(s.drifted, name+": "+what)
+		return nil
+	}
+	if len(foreign) > 0 {
+		// Server-side apply never removes fields another manager owns (an env var added with
+		// `kubectl set env`, an extra volume or container): replace the whole object instead.
+		err = r.replace(ctx, desired, live)
+	} else {
+		err = r.apply(ctx, desired)
+	}
+	if err != nil {
+		return err
+	}
+	if !desiredChanged {
+		r.driftReverted(s, desired, name+": "+what)
+	}
+	return nil
+}
+
+func (r *MeetingPlatformReconciler) driftReverted(s *scope, obj client.Object, what string) {
+	s.reverted = append(s.reverted, what)
+	r.Recorder.Eventf(s.mp, obj, corev1.EventTypeWarning, "DriftReverted", "Revert", "reverted %s", what)
+}
+
+// apply writes the object with server-side apply under the operator's one field owner.
+func (r *MeetingPlatformReconciler) apply(ctx context.Context, obj client.Object) error {
+	applied := obj.DeepCopyObject().(client.Object)
+	applied.SetManagedFields(nil)
+	applied.SetResourceVersion("")
+	//nolint:staticcheck // client.Apply with a typed object is the documented way until typed apply configurations are generated for every kind.
+	return r.Patch(ctx, applied, client.Apply, client.FieldOwner(render.FieldOwner), client.ForceOwnership)
+}
+
+// replace overwrites the live object with the desired one (an update, not an apply), which drops
+// every field other managers added. Values the API server allocated are carried over.
+func (r *MeetingPlatformReconciler) replace(ctx context.Context, desired, live client.Object) error {
+	obj := desired.DeepCopyObject().(client.Object)
+	obj.SetResourceVersion(live.GetResourceVersion())
+	for _, key := range systemAnnotations {
+		if v, ok := live.GetAnnotations()[key]; ok {
+			annotations := obj.GetAnnotations()
+			annotations[key] = v
+			obj.SetAnnotations(annotations)
+		}
+	}
+	if svc, ok := obj.(*corev1.Service); ok {
+		keepAllocated(svc, live.(*corev1.Service))
+	}
+	return r.Update(ctx, obj, client.FieldOwner(render.FieldOwner))
+}
+
+// keepAllocated copies what the API server assigned to a Service (cluster IPs, node ports the
+// spec left open) so that a replace does not try to change immutable fields.
+func keepAllocated(svc, live *corev1.Service) {
+	svc.Spec.ClusterIP = live.Spec.ClusterIP
+	svc.Spec.ClusterIPs = live.Spec.ClusterIPs
+	svc.Spec.IPFamilies = live.Spec.IPFamilies
+	svc.Spec.IPFamilyPolicy = live.Spec.IPFamilyPolicy
+	if svc.Spec.HealthCheckNodePort == 0 {
+		svc.Spec.HealthCheckNodePort = live.Spec.HealthCheckNodePort
+	}
+	for i := range svc.Spec.Ports {
+		for _, lp := range live.Spec.Ports {
+			if svc.Spec.Ports[i].Name == lp.Name && svc.Spec.Ports[i].NodePort == 0 {
+				svc.Spec.Ports[i].NodePort = lp.NodePort
+			}
+		}
+	}
+}
+
+// getLike reads the live counterpart of a desired object from the cache.
+func (r *MeetingPlatformReconciler) getLike(ctx context.Context, desired client.Object) (client.Object, error) {
+	var live client.Object
+	if u, ok := desired.(*unstructured.Unstructured); ok {
+		lu := &unstructured.Unstructured{}
+		lu.SetGroupVersionKind(u.GroupVersionKind())
+		live = lu
+	} else {
+		live = desired.DeepCopyObject().(client.Object)
+	}
+	err := r.Get(ctx, client.ObjectKeyFromObject(desired), live)
+	return live, err
+}
+
+// setDesiredHash stamps the object with a hash of its desired content.
+func setDesiredHash(obj client.Object) error {
+	annotations := obj.GetAnnotations()
+	delete(annotations, desiredHashAnnotation)
+	obj.SetAnnotations(annotations)
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(raw)
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[desiredHashAnnotation] = hex.EncodeToString(sum[:8])
+	obj.SetAnnotations(annotations)
+	return nil
+}
+
+func kindOf(obj client.Object) string {
+	if k := obj.GetObjectKind().GroupVersionKind().Kind; k != "" {
+		return k
+	}
+	return fmt.Sprintf("%T", obj)
+}
+
+// toMap converts a typed or unstructured object to its JSON map.
+func toMap(obj runtime.Object) (map[string]any, error) {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		return u.Object, nil
+	}
+	return runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+}

@@ -1,0 +1,138 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/evaluate"
+	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+)
+
+// certificateRecheck bounds how long a certificate's validity goes unexamined: the TLS Secret is
+// not in the cache, so expiry (TLS-2) is re-evaluated on this timer.
+const certificateRecheck = time.Hour
+
+// liveState is the evaluation snapshot plus what the reconciler needs from it.
+type liveState = evaluate.Snapshot
+
+// reconcileCompliance reads the live platform, evaluates every control, and publishes the
+// record of processing activities generated from that evaluation.
+func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *scope) (ctrl.Result, error) {
+	snap, err := r.readLiveState(ctx, s)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	s.snapshot = snap
+	s.results = evaluate.Evaluate(snap)
+	s.components = componentStatuses(snap.Deployments, s.mp.Name)
+
+	if s.stalled == nil || s.stalled.Reason == "NoEligibleNode" {
+		if err := r.publishProcessingRecord(ctx, s); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	return ctrl.Result{RequeueAfter: certificateRecheck}, nil
+}
+
+// readLiveState collects the platform's live objects from the cache (and the TLS Secret read
+// in reconcileInputs).
+func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope) (*liveState, error) {
+	mp := s.mp
+	in := []client.ListOption{client.InNamespace(mp.Namespace), client.MatchingLabels{render.LabelInstance: mp.Name}}
+	snap := &liveState{Platform: mp, TLSSecret: s.inputs.tls, Now: r.Now(), Nodes: map[string]*corev1.Node{}}
+
+	var deployments appsv1.DeploymentList
+	var configMaps corev1.ConfigMapList
+	var secrets corev1.SecretList
+	var services corev1.ServiceList
+	var ingresses networkingv1.IngressList
+	var policies networkingv1.NetworkPolicyList
+	var pods corev1.PodList
+	for _, list := range []client.ObjectList{&deployments, &configMaps, &secrets, &services, &ingresses, &policies, &pods} {
+		if err := r.List(ctx, list, in...); err != nil {
+			return nil, err
+		}
+	}
+	snap.Deployments, snap.ConfigMaps, snap.Secrets = deployments.Items, configMaps.Items, secrets.Items
+	snap.Services, snap.Ingresses, snap.NetworkPolicies, snap.Pods = services.Items, ingresses.Items, policies.Items, pods.Items
+
+	for _, pod := range pods.Items {
+		if pod.Spec.NodeName == "" || snap.Nodes[pod.Spec.NodeName] != nil {
+			continue
+		}
+		node := &corev1.Node{}
+		if err := r.Get(ctx, client.ObjectKey{Name: pod.Spec.NodeName}, node); err != nil {
+			if client.IgnoreNotFound(err) != nil {
+				return nil, err
+			}
+			continue
+		}
+		snap.Nodes[node.Name] = node
+	}
+	return snap, nil
+}
+
+// publishProcessingRecord applies the Art. 30 record generated from this evaluation; it is
+// rewritten only when its text changes.
+func (r *MeetingPlatformReconciler) publishProcessingRecord(ctx context.Context, s *scope) error {
+	cm := render.ProcessingRecordConfigMap(s.mp, evaluate.ProcessingRecord(s.snapshot, s.results))
+	if err := controllerutil.SetControllerReference(s.mp, cm, r.Scheme()); err != nil {
+		return err
+	}
+	if err := setDesiredHash(cm); err != nil {
+		return err
+	}
+	return r.syncChild(ctx, s, cm, false)
+}
+
+// componentStatuses reports desired and ready replicas of the operator's Deployments.
+func componentStatuses(deployments []appsv1.Deployment, platform string) []v1alpha1.ComponentStatus {
+	var out []v1alpha1.ComponentStatus
+	for _, component := range settings.Components {
+		name := platform + "-" + string(component)
+		st := v1alpha1.ComponentStatus{Name: string(component)}
+		for i := range deployments {
+			d := &deployments[i]
+			if d.Name != name {
+				continue
+			}
+			if d.Spec.Replicas != nil {
+				st.DesiredReplicas = *d.Spec.Replicas
+			}
+			if d.Status.ObservedGeneration >= d.Generation && d.Status.UpdatedReplicas == st.DesiredReplicas {
+				st.ReadyReplicas = d.Status.AvailableReplicas
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// nowTime is metav1.Now, a variable for deterministic tests.
+var nowTime = metav1.Now

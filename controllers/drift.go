@@ -1,0 +1,236 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/controllers/render"
+)
+
+// systemAnnotations are written by Kubernetes controllers onto objects the operator owns; they
+// are not drift.
+var systemAnnotations = []string{"deployment.kubernetes.io/revision"}
+
+// ignoredForeignPaths are fields other managers legitimately own on the operator's objects.
+var ignoredForeignPaths = func() map[string]bool {
+	m := map[string]bool{}
+	for _, a := range systemAnnotations {
+		m["metadata.annotations."+a] = true
+	}
+	return m
+}()
+
+// foreignChanges lists the fields of obj that a manager other than the operator set, read from
+// the object's managedFields: "kubectl-set: spec.template.spec.containers[name=web].env[name=X]".
+// Fields filled in by API server defaulting belong to no manager, so they never show up here.
+func foreignChanges(obj client.Object) []string {
+	var out []string
+	for _, mf := range obj.GetManagedFields() {
+		if mf.Manager == render.FieldOwner || mf.Subresource == "status" || mf.FieldsV1 == nil {
+			continue
+		}
+		var tree map[string]any
+		if err := json.Unmarshal(mf.FieldsV1.Raw, &tree); err != nil {
+			out = append(out, mf.Manager+": unreadable managedFields")
+			continue
+		}
+		for _, p := range fieldPaths(tree, "") {
+			if !ignoredForeignPaths[p] && !strings.HasPrefix(p, "status") {
+				out = append(out, mf.Manager+": "+p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fieldPaths turns a managedFields FieldsV1 tree into readable leaf paths. A list element the
+// manager added as a whole (it owns the element itself, ".") is reported once, not per field.
+func fieldPaths(tree map[string]any, prefix string) []string {
+	keys := make([]string, 0, len(tree))
+	for k := range tree {
+		if k != "." {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		path, wholeElement := pathSegment(prefix, k)
+		sub, _ := tree[k].(map[string]any)
+		_, ownsElement := sub["."]
+		if len(sub) == 0 || (wholeElement && ownsElement) {
+			out = append(out, path)
+			continue
+		}
+		out = append(out, fieldPaths(sub, path)...)
+	}
+	return out
+}
+
+// pathSegment appends one FieldsV1 key to a path: f:name is a field, k:{...} a keyed list
+// element, v:x a set value, i:n a list index.
+func pathSegment(prefix, key string) (string, bool) {
+	switch {
+	case strings.HasPrefix(key, "f:"):
+		if prefix == "" {
+			return key[2:], false
+		}
+		return prefix + "." + key[2:], false
+	case strings.HasPrefix(key, "k:"):
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(key[2:]), &fields); err == nil {
+			parts := make([]string, 0, len(fields))
+			for k, v := range fields {
+				parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+			}
+			sort.Strings(parts)
+			return prefix + "[" + strings.Join(parts, ",") + "]", true
+		}
+		return prefix + "[" + key[2:] + "]", true
+	case strings.HasPrefix(key, "v:"):
+		return prefix + "[" + key[2:] + "]", true
+	case strings.HasPrefix(key, "i:"):
+		return prefix + "[" + key[2:] + "]", true
+	}
+	return prefix + "." + key, false
+}
+
+// comparedMetadata are the metadata fields compared with the desired state; the rest of
+// metadata belongs to the API server.
+var comparedMetadata = []string{"labels", "annotations", "ownerReferences"}
+
+// firstDifference returns the path of the first field the desired object sets that the live
+// object lacks or holds with another value, or "" when the live object has all of it.
+// Fields only the live object has (API server defaults) do not count; lists must match in
+// length, so an element added to a list the operator sets is a difference too.
+func firstDifference(desired, live client.Object) (string, error) {
+	d, err := toMap(desired)
+	if err != nil {
+		return "", err
+	}
+	l, err := toMap(live)
+	if err != nil {
+		return "", err
+	}
+	for key, dv := range d {
+		switch key {
+		case "apiVersion", "kind", "status":
+			continue
+		case "metadata":
+			dm, _ := dv.(map[string]any)
+			lm, _ := l["metadata"].(map[string]any)
+			for _, mk := range comparedMetadata {
+				if p := subsetPath(dm[mk], lm[mk], "metadata."+mk); p != "" {
+					return p, nil
+				}
+			}
+		default:
+			if p := subsetPath(dv, l[key], key); p != "" {
+				return p, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// subsetPath reports where want is not contained in got.
+func subsetPath(want, got any, path string) string {
+	switch w := want.(type) {
+	case nil:
+		return ""
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			if len(w) == 0 {
+				return ""
+			}
+			return path
+		}
+		keys := make([]string, 0, len(w))
+		for k := range w {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if p := subsetPath(w[k], g[k], path+"."+k); p != "" {
+				return p
+			}
+		}
+		return ""
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			if len(w) == 0 && len(g) == 0 {
+				return ""
+			}
+			return path
+		}
+		for i := range w {
+			if p := subsetPath(w[i], g[i], fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+		return ""
+	default:
+		if wn, ok := number(want); ok {
+			if gn, ok := number(got); ok && wn == gn {
+				return ""
+			}
+			return path
+		}
+		if !reflect.DeepEqual(want, got) {
+			return path
+		}
+		return ""
+	}
+}
+
+// number reads any JSON number type, so 2048 rendered as int equals 2048 read back as int64.
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+// describeDrift says in one line what differs, for Events and status.
+func describeDrift(foreign []string, differs string) string {
+	switch {
+	case len(foreign) > 3:
+		return fmt.Sprintf("changed by another manager: %s and %d more", strings.Join(foreign[:3], "; "), len(foreign)-3)
+	case len(foreign) > 0:
+		return "changed by another manager: " + strings.Join(foreign, "; ")
+	case differs != "":
+		return differs + " differs from the desired state"
+	}
+	return "differs from the desired state"
+}

@@ -1,0 +1,135 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+)
+
+// missingInputRecheck is how often a platform that waits for a user's Secret looks again. The
+// user's Secrets are not labelled as ours, so the label-restricted cache cannot watch them; the
+// wait is visible as Stalled with the Secret's name, never silent.
+const missingInputRecheck = 10 * time.Second
+
+// inputs are the user's objects a platform references.
+type inputs struct {
+	// tls is the TLS Secret (spec.tls.secretName, or the Secret cert-manager fills).
+	tls *corev1.Secret
+}
+
+// reconcileInputs reads the Secrets the spec references. A missing one stalls the platform: it
+// cannot work until the user creates it.
+func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scope) (ctrl.Result, error) {
+	mp := s.mp
+	var missing []string
+
+	if mp.Spec.TLS.IssuerRef != nil && !r.certManager {
+		s.stalled = &conditionReason{Reason: "CertManagerMissing", Message: fmt.Sprintf(
+			"spec.tls.issuerRef names %s %q but cert-manager's Certificate kind is not installed in the cluster",
+			mp.Spec.TLS.IssuerRef.Kind, mp.Spec.TLS.IssuerRef.Name)}
+		return ctrl.Result{RequeueAfter: missingInputRecheck}, nil
+	}
+
+	tls, err := r.readSecret(ctx, mp.Namespace, mp.TLSSecretName())
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	switch {
+	case tls == nil && mp.Spec.TLS.IssuerRef == nil:
+		missing = append(missing, fmt.Sprintf("TLS Secret %q (spec.tls.secretName)", mp.TLSSecretName()))
+	case tls != nil && tls.Type != corev1.SecretTypeTLS:
+		s.stalled = &conditionReason{Reason: "InvalidSecret", Message: fmt.Sprintf(
+			"TLS Secret %q has type %q, want %q", tls.Name, tls.Type, corev1.SecretTypeTLS)}
+	}
+	s.inputs.tls = tls
+
+	for _, ref := range referencedKeys(mp) {
+		secret, err := r.readSecret(ctx, mp.Namespace, ref.secret)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		switch {
+		case secret == nil:
+			missing = append(missing, fmt.Sprintf("Secret %q (%s)", ref.secret, ref.field))
+		case len(secret.Data[ref.key]) == 0:
+			missing = append(missing, fmt.Sprintf("key %q in Secret %q (%s)", ref.key, ref.secret, ref.field))
+		}
+	}
+
+	if len(missing) > 0 {
+		s.stalled = &conditionReason{Reason: "SecretMissing", Message: "waiting for " + joinHuman(missing)}
+	}
+	if s.stalled != nil {
+		return ctrl.Result{RequeueAfter: missingInputRecheck}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+// secretKeyRef is one key of a user's Secret that the spec references.
+type secretKeyRef struct{ field, secret, key string }
+
+// referencedKeys lists the keys of user Secrets the components read through secretKeyRef; a
+// missing key would leave the pods failing to start.
+func referencedKeys(mp *v1alpha1.MeetingPlatform) []secretKeyRef {
+	var refs []secretKeyRef
+	if jwt := mp.Spec.Access.JWT; jwt != nil && mp.Spec.Access.Authentication == v1alpha1.AuthenticationJWT {
+		refs = append(refs, secretKeyRef{"spec.access.jwt.secretRef", jwt.SecretRef.Name, jwt.SecretRef.Key})
+	}
+	if ldap := mp.Spec.Access.LDAP; ldap != nil && mp.Spec.Access.Authentication == v1alpha1.AuthenticationLDAP {
+		for _, key := range []string{"bindDN", "password"} {
+			refs = append(refs, secretKeyRef{"spec.access.ldap.bindSecretRef", ldap.BindSecretRef.Name, key})
+		}
+	}
+	return refs
+}
+
+// readSecret reads a Secret past the cache; nil when it does not exist.
+func (r *MeetingPlatformReconciler) readSecret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	secret := &corev1.Secret{}
+	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, secret)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading Secret %s/%s: %w", namespace, name, err)
+	}
+	return secret, nil
+}
+
+// joinHuman joins items as "a", "a and b", or "a, b and c".
+func joinHuman(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	out := items[0]
+	for _, it := range items[1 : len(items)-1] {
+		out += ", " + it
+	}
+	return out + " and " + items[len(items)-1]
+}

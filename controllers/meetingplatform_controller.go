@@ -1,0 +1,195 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package controllers holds the MeetingPlatform reconciler. It is thin: rendering, evaluation and
+// the region catalog live in pure subpackages; this package reads the cluster, applies, and
+// reports.
+package controllers
+
+import (
+	"context"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/render"
+)
+
+// MeetingPlatformReconciler deploys, guards and evaluates MeetingPlatforms.
+type MeetingPlatformReconciler struct {
+	client.Client
+	// APIReader reads objects the label-restricted cache does not hold: the user's TLS, JWT
+	// and LDAP Secrets, and the credentials Secret before it is ever generated.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	// Now is the clock of compliance evaluation (certificate validity); tests may replace it.
+	Now func() time.Time
+	// certManager is true when cert-manager's Certificate kind is served (checked at start).
+	certManager bool
+}
+
+// NewMeetingPlatformReconciler wires the reconciler to a manager.
+func NewMeetingPlatformReconciler(mgr ctrl.Manager) *MeetingPlatformReconciler {
+	return &MeetingPlatformReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("meetwarden"),
+		Now:       time.Now,
+	}
+}
+
+// CacheOptions restricts the manager's cache to objects labelled as part of a platform, plus
+// MeetingPlatforms and Nodes, so memory does not grow with unrelated objects in the cluster.
+func CacheOptions() cache.Options {
+	return cache.Options{
+		DefaultLabelSelector: platformObjects,
+		ByObject: map[client.Object]cache.ByObject{
+			&v1alpha1.MeetingPlatform{}: {Label: labels.Everything()},
+			&corev1.Node{}:              {Label: labels.Everything()},
+		},
+	}
+}
+
+// scope is what one reconcile of one platform knows; sub-reconcilers fill it in order.
+type scope struct {
+	mp *v1alpha1.MeetingPlatform
+
+	// stalled is set when the spec cannot be realised; it becomes the Stalled condition.
+	stalled *conditionReason
+	// reverted names the objects whose drift this pass reverted.
+	reverted []string
+	// drifted names the objects that differ from the desired state and were left alone (Audit).
+	drifted []string
+	// inputs are the user's Secrets the platform references, read once per pass.
+	inputs inputs
+	// credentials are the generated component passwords.
+	credentials map[string][]byte
+	// snapshot is the live state that compliance is evaluated on.
+	snapshot *liveState
+	// results are the control results of this pass.
+	results    []v1alpha1.ControlStatus
+	components []v1alpha1.ComponentStatus
+}
+
+// conditionReason is a reason and message for a condition.
+type conditionReason struct{ Reason, Message string }
+
+// +kubebuilder:rbac:groups=meetwarden.io,resources=meetingplatforms,verbs=get;list;watch
+// +kubebuilder:rbac:groups=meetwarden.io,resources=meetingplatforms/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=pods/eviction,verbs=create
+// +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses;networkpolicies,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+
+// Reconcile brings one MeetingPlatform towards its desired state and reports what it found.
+// The order is always the same: get, one deferred status patch, then the sub-reconcilers.
+func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	mp := &v1alpha1.MeetingPlatform{}
+	if err := r.Get(ctx, req.NamespacedName, mp); err != nil {
+		if apierrors.IsNotFound(err) {
+			forgetMetrics(req.Namespace, req.Name)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !mp.DeletionTimestamp.IsZero() {
+		// Owner references let the garbage collector remove every child.
+		return ctrl.Result{}, nil
+	}
+	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("meetingplatform", klog.KObj(mp)))
+
+	s := &scope{mp: mp}
+	original := mp.DeepCopy()
+	defer func() {
+		if statusErr := r.patchStatus(ctx, s, original, err); statusErr != nil && err == nil {
+			err = statusErr
+		}
+	}()
+
+	for _, step := range []func(context.Context, *scope) (ctrl.Result, error){
+		r.reconcileInputs,
+		r.reconcileCredentials,
+		r.reconcileChildren,
+		r.reconcilePlacement,
+		r.reconcileCompliance,
+	} {
+		res, err := step(ctx, s)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		result = lowestRequeue(result, res)
+	}
+	return result, nil
+}
+
+// lowestRequeue merges two results, keeping the earliest requeue.
+func lowestRequeue(a, b ctrl.Result) ctrl.Result {
+	switch {
+	case a.RequeueAfter == 0:
+		return b
+	case b.RequeueAfter == 0:
+		return a
+	case b.RequeueAfter < a.RequeueAfter:
+		return b
+	}
+	return a
+}
+
+// SetupWithManager registers the watches: every owned kind, so drift is seen at once, Pods and
+// Nodes for placement.
+func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, podNodeNameField,
+		func(o client.Object) []string { return []string{o.(*corev1.Pod).Spec.NodeName} }); err != nil {
+		return err
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.MeetingPlatform{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
+		Owns(&corev1.ConfigMap{}).
+		Owns(&corev1.Secret{}).
+		Owns(&networkingv1.Ingress{}).
+		Owns(&networkingv1.NetworkPolicy{}).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(platformOfLabelledObject)).
+		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.platformsOnNode),
+			builder.WithPredicates(nodePlacementChanged{})).
+		Named("meetingplatform")
+	r.certManager = certificateKindServed(mgr)
+	if r.certManager {
+		b = b.Owns(newCertificate())
+	}
+	return b.Complete(r)
+}

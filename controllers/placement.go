@@ -1,0 +1,149 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/regions"
+	"github.com/meetwarden/meetwarden/controllers/render"
+)
+
+// reconcilePlacement checks that the cluster has a node the platform may run on, and in Enforce
+// mode evicts the platform's pods from nodes outside the allowed jurisdiction, so the scheduler
+// places them again under the required node affinity.
+func (r *MeetingPlatformReconciler) reconcilePlacement(ctx context.Context, s *scope) (ctrl.Result, error) {
+	var nodes corev1.NodeList
+	if err := r.List(ctx, &nodes); err != nil {
+		return ctrl.Result{}, err
+	}
+	eligible := 0
+	for i := range nodes.Items {
+		n := &nodes.Items[i]
+		if ok, _ := nodeAllowed(s.mp, n); ok && nodeReady(n) && !n.Spec.Unschedulable {
+			eligible++
+		}
+	}
+	if eligible == 0 && s.stalled == nil {
+		s.stalled = &conditionReason{Reason: "NoEligibleNode", Message: fmt.Sprintf(
+			"no Ready node lies in the allowed regions of jurisdiction %s (%s); the platform's pods stay Pending until one exists",
+			s.mp.Spec.Placement.Jurisdiction, describeAllowed(s.mp))}
+	}
+
+	if s.mp.Spec.Compliance.Mode == v1alpha1.ComplianceModeAudit {
+		return ctrl.Result{}, nil
+	}
+	pods, err := r.platformPods(ctx, s.mp)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	byName := map[string]*corev1.Node{}
+	for i := range nodes.Items {
+		byName[nodes.Items[i].Name] = &nodes.Items[i]
+	}
+	for i := range pods {
+		pod := &pods[i]
+		node := byName[pod.Spec.NodeName]
+		if node == nil || pod.DeletionTimestamp != nil || !isOwnedWorkloadPod(pod) {
+			continue
+		}
+		if ok, reason := nodeAllowed(s.mp, node); !ok {
+			if err := r.evict(ctx, s, pod, reason); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// nodeAllowed judges a node against the platform's placement: the region (and provider) must lie
+// in the jurisdiction, and with sovereignProviders the provider must be EU/EEA-headquartered.
+func nodeAllowed(mp *v1alpha1.MeetingPlatform, node *corev1.Node) (bool, string) {
+	p := mp.Spec.Placement
+	v := regions.Judge(regions.Jurisdiction(p.Jurisdiction), p.AllowedRegions, node.Spec.ProviderID,
+		node.Labels[regionLabel(mp)], node.Labels[corev1.LabelTopologyZone])
+	if !v.Allowed {
+		return false, v.Reason
+	}
+	if p.SovereignProviders {
+		if ok, reason := regions.SovereignProvider(node.Spec.ProviderID); !ok {
+			return false, reason
+		}
+	}
+	return true, ""
+}
+
+func regionLabel(mp *v1alpha1.MeetingPlatform) string {
+	if mp.Spec.Placement.RegionLabel != "" {
+		return mp.Spec.Placement.RegionLabel
+	}
+	return v1alpha1.DefaultRegionLabel
+}
+
+func describeAllowed(mp *v1alpha1.MeetingPlatform) string {
+	if len(mp.Spec.Placement.AllowedRegions) > 0 {
+		return fmt.Sprintf("spec.placement.allowedRegions %v on label %s", mp.Spec.Placement.AllowedRegions, regionLabel(mp))
+	}
+	return fmt.Sprintf("built-in catalog on label %s", regionLabel(mp))
+}
+
+// platformPods lists the pods labelled as the platform's.
+func (r *MeetingPlatformReconciler) platformPods(ctx context.Context, mp *v1alpha1.MeetingPlatform) ([]corev1.Pod, error) {
+	var pods corev1.PodList
+	if err := r.List(ctx, &pods, client.InNamespace(mp.Namespace),
+		client.MatchingLabels{render.LabelInstance: mp.Name, render.LabelManagedBy: render.ManagedByValue}); err != nil {
+		return nil, err
+	}
+	sort.Slice(pods.Items, func(i, j int) bool { return pods.Items[i].Name < pods.Items[j].Name })
+	return pods.Items, nil
+}
+
+// isOwnedWorkloadPod is true for pods a ReplicaSet manages: evicting them is safe, because the
+// ReplicaSet creates a replacement that the scheduler places under the node affinity.
+func isOwnedWorkloadPod(pod *corev1.Pod) bool {
+	ref := metav1.GetControllerOf(pod)
+	return ref != nil && ref.Kind == "ReplicaSet"
+}
+
+func (r *MeetingPlatformReconciler) evict(ctx context.Context, s *scope, pod *corev1.Pod, reason string) error {
+	eviction := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace}}
+	err := r.SubResource("eviction").Create(ctx, pod, eviction)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if apierrors.IsTooManyRequests(err) {
+		// A PodDisruptionBudget blocks it for now; the next pass tries again.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("evicting pod %s: %w", pod.Name, err)
+	}
+	what := fmt.Sprintf("Pod %s on node %s: %s; evicted", pod.Name, pod.Spec.NodeName, reason)
+	s.reverted = append(s.reverted, what)
+	r.Recorder.Eventf(s.mp, pod, corev1.EventTypeWarning, "PodEvicted", "Evict", "%s", what)
+	return nil
+}

@@ -1,0 +1,242 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/evaluate"
+)
+
+// patchStatus computes the status from what this pass found and writes it only when it changed,
+// so a converged platform causes no writes.
+func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, original *v1alpha1.MeetingPlatform, reconcileErr error) error {
+	mp := s.mp
+	st := &mp.Status
+	st.URL = mp.URL()
+	if s.components != nil {
+		st.Components = s.components
+	}
+	if s.results != nil {
+		r.recordControlChanges(s, original.Status.Compliance)
+		st.Compliance = complianceStatus(s.results, original.Status.Compliance)
+	}
+	for _, c := range conditions(s, reconcileErr) {
+		c.ObservedGeneration = mp.Generation
+		meta.SetStatusCondition(&st.Conditions, c)
+	}
+	if reconcileErr == nil {
+		st.ObservedGeneration = mp.Generation
+	}
+	setMetrics(mp, s.results)
+
+	if equality.Semantic.DeepEqual(original.Status, mp.Status) {
+		return nil
+	}
+	if stalledChanged(original, mp) && s.stalled != nil {
+		r.Recorder.Eventf(mp, nil, corev1.EventTypeWarning, s.stalled.Reason, "Reconcile", "%s", s.stalled.Message)
+	}
+	return client.IgnoreNotFound(r.Status().Patch(ctx, mp, client.MergeFrom(original)))
+}
+
+func stalledChanged(before, after *v1alpha1.MeetingPlatform) bool {
+	b := meta.FindStatusCondition(before.Status.Conditions, v1alpha1.ConditionStalled)
+	a := meta.FindStatusCondition(after.Status.Conditions, v1alpha1.ConditionStalled)
+	return b == nil || a == nil || b.Status != a.Status || b.Reason != a.Reason || b.Message != a.Message
+}
+
+// complianceStatus builds status.compliance: failing controls first, then warnings, then passes.
+// lastEvaluationTime moves only when a result changes, so an unchanged evaluation writes nothing.
+func complianceStatus(results []v1alpha1.ControlStatus, previous *v1alpha1.ComplianceStatus) *v1alpha1.ComplianceStatus {
+	out := &v1alpha1.ComplianceStatus{Profile: v1alpha1.ComplianceProfile}
+	for _, want := range []v1alpha1.ControlResultValue{v1alpha1.ResultFail, v1alpha1.ResultWarn, v1alpha1.ResultPass} {
+		for _, r := range results {
+			if r.Result == want {
+				out.Controls = append(out.Controls, r)
+			}
+		}
+	}
+	for _, r := range results {
+		switch r.Result {
+		case v1alpha1.ResultPass:
+			out.Summary.Pass++
+		case v1alpha1.ResultFail:
+			out.Summary.Fail++
+		case v1alpha1.ResultWarn:
+			out.Summary.Warn++
+		}
+	}
+	if previous != nil && previous.LastEvaluationTime != nil && equality.Semantic.DeepEqual(previous.Controls, out.Controls) {
+		out.LastEvaluationTime = previous.LastEvaluationTime
+	} else {
+		now := nowTime()
+		out.LastEvaluationTime = &now
+	}
+	return out
+}
+
+// recordControlChanges emits ControlFailed / ControlPassed for every control whose result changed.
+func (r *MeetingPlatformReconciler) recordControlChanges(s *scope, previous *v1alpha1.ComplianceStatus) {
+	before := map[string]v1alpha1.ControlResultValue{}
+	if previous != nil {
+		for _, c := range previous.Controls {
+			before[c.ID] = c.Result
+		}
+	}
+	for _, c := range s.results {
+		old, seen := before[c.ID]
+		switch {
+		case c.Result == v1alpha1.ResultFail && old != v1alpha1.ResultFail:
+			r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, "ControlFailed", "Evaluate", "%s (%s): %s", c.ID, c.Severity, c.Message)
+		case c.Result != v1alpha1.ResultFail && old == v1alpha1.ResultFail && seen:
+			r.Recorder.Eventf(s.mp, nil, corev1.EventTypeNormal, "ControlPassed", "Evaluate", "%s: %s", c.ID, c.Message)
+		}
+	}
+}
+
+// conditions derives every condition from the scope. Each is its own small function; Ready
+// summarises them.
+func conditions(s *scope, reconcileErr error) []metav1.Condition {
+	var out []metav1.Condition
+	if s.results != nil {
+		for _, f := range evaluate.Families {
+			out = append(out, familyCondition(s.results, f))
+		}
+		out = append(out, compliantCondition(s.results))
+	}
+	stalled := stalledCondition(s)
+	reconciling := reconcilingCondition(s, reconcileErr)
+	out = append(out, stalled, reconciling, readyCondition(s, out, stalled, reconciling))
+	return out
+}
+
+func familyCondition(results []v1alpha1.ControlStatus, f evaluate.Family) metav1.Condition {
+	ok, failing := evaluate.FamilyResult(results, f.ID)
+	if ok {
+		return metav1.Condition{Type: f.Condition, Status: metav1.ConditionTrue, Reason: "ControlsPass",
+			Message: fmt.Sprintf("every %s control passes", f.ID)}
+	}
+	return metav1.Condition{Type: f.Condition, Status: metav1.ConditionFalse, Reason: "ControlsFail",
+		Message: failingMessage(failing)}
+}
+
+func compliantCondition(results []v1alpha1.ControlStatus) metav1.Condition {
+	var failing []v1alpha1.ControlStatus
+	for _, r := range results {
+		if r.Result == v1alpha1.ResultFail {
+			failing = append(failing, r)
+		}
+	}
+	if len(failing) == 0 {
+		return metav1.Condition{Type: v1alpha1.ConditionCompliant, Status: metav1.ConditionTrue, Reason: "AllControlsPass",
+			Message: fmt.Sprintf("every control of %s passes", v1alpha1.ComplianceProfile)}
+	}
+	return metav1.Condition{Type: v1alpha1.ConditionCompliant, Status: metav1.ConditionFalse, Reason: "ControlsFail",
+		Message: fmt.Sprintf("%d of %d controls fail: %s", len(failing), len(results), failingMessage(failing))}
+}
+
+// failingMessage names the failing controls, the first with its message.
+func failingMessage(failing []v1alpha1.ControlStatus) string {
+	ids := make([]string, 0, len(failing))
+	for _, f := range failing {
+		ids = append(ids, f.ID)
+	}
+	return fmt.Sprintf("%s (%s: %s)", strings.Join(ids, ", "), failing[0].ID, failing[0].Message)
+}
+
+func stalledCondition(s *scope) metav1.Condition {
+	if s.stalled != nil {
+		return metav1.Condition{Type: v1alpha1.ConditionStalled, Status: metav1.ConditionTrue, Reason: s.stalled.Reason, Message: s.stalled.Message}
+	}
+	return metav1.Condition{Type: v1alpha1.ConditionStalled, Status: metav1.ConditionFalse, Reason: "Realisable",
+		Message: "the spec can be realised"}
+}
+
+func reconcilingCondition(s *scope, reconcileErr error) metav1.Condition {
+	c := metav1.Condition{Type: v1alpha1.ConditionReconciling, Status: metav1.ConditionTrue}
+	switch {
+	case s.stalled != nil:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, "Stalled", "waiting for the spec to become realisable"
+	case reconcileErr != nil:
+		c.Reason, c.Message = "RetryingAfterError", reconcileErr.Error()
+	case len(s.reverted) > 0:
+		c.Reason, c.Message = "RevertingDrift", "reverted "+strings.Join(s.reverted, "; ")
+	case !componentsReady(s.components):
+		c.Reason, c.Message = "ComponentsProgressing", "waiting for "+notReady(s.components)
+	default:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, "Converged", "every child matches the desired state"
+	}
+	return c
+}
+
+func readyCondition(s *scope, others []metav1.Condition, stalled, reconciling metav1.Condition) metav1.Condition {
+	c := metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse}
+	compliant := meta.FindStatusCondition(others, v1alpha1.ConditionCompliant)
+	switch {
+	case stalled.Status == metav1.ConditionTrue:
+		c.Reason, c.Message = stalled.Reason, stalled.Message
+	case !componentsReady(s.components):
+		c.Reason, c.Message = "ComponentsNotReady", "waiting for "+notReady(s.components)
+	case compliant == nil || compliant.Status != metav1.ConditionTrue:
+		c.Reason = "NotCompliant"
+		if compliant != nil {
+			c.Message = compliant.Message
+		}
+		if len(s.drifted) > 0 {
+			c.Message = "drift left in place (Audit mode): " + strings.Join(s.drifted, "; ")
+		}
+	case reconciling.Status == metav1.ConditionTrue:
+		c.Reason, c.Message = reconciling.Reason, reconciling.Message
+	default:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, "Ready", "every component is available and every control passes"
+	}
+	return c
+}
+
+func componentsReady(cs []v1alpha1.ComponentStatus) bool {
+	if len(cs) == 0 {
+		return false
+	}
+	for _, c := range cs {
+		if c.DesiredReplicas == 0 || c.ReadyReplicas < c.DesiredReplicas {
+			return false
+		}
+	}
+	return true
+}
+
+func notReady(cs []v1alpha1.ComponentStatus) string {
+	var parts []string
+	for _, c := range cs {
+		if c.DesiredReplicas == 0 || c.ReadyReplicas < c.DesiredReplicas {
+			parts = append(parts, fmt.Sprintf("%s (%d/%d ready)", c.Name, c.ReadyReplicas, c.DesiredReplicas))
+		}
+	}
+	if len(parts) == 0 {
+		return "components"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,118 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/render"
+)
+
+// podNodeNameField indexes cached Pods by the node they run on.
+const podNodeNameField = "spec.nodeName"
+
+// platformObjects selects what the cache holds besides MeetingPlatforms and Nodes: objects
+// labelled as part of a Jitsi platform. That includes objects the operator did not create, such
+// as a recorder someone labelled into the platform, which control REC-1 must see.
+var platformObjects = func() labels.Selector {
+	name, _ := labels.NewRequirement(render.LabelName, selection.Equals, []string{render.NameValue})
+	instance, _ := labels.NewRequirement(render.LabelInstance, selection.Exists, nil)
+	return labels.NewSelector().Add(*name, *instance)
+}()
+
+// platformOfLabelledObject maps a labelled object (a Pod) to its platform.
+func platformOfLabelledObject(_ context.Context, o client.Object) []reconcile.Request {
+	name := o.GetLabels()[render.LabelInstance]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
+}
+
+// platformsOnNode maps a Node to every platform: a node that changes region or appears may fix
+// or break placement of any platform, including ones whose pods wait unscheduled.
+func (r *MeetingPlatformReconciler) platformsOnNode(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list v1alpha1.MeetingPlatformList
+	if err := r.List(ctx, &list); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a node event")
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return reqs
+}
+
+// nodePlacementChanged passes Node events that matter for placement (labels, providerID,
+// readiness, creation, deletion) and drops the heartbeats kubelets send every few seconds.
+type nodePlacementChanged struct{ predicate.Funcs }
+
+func (nodePlacementChanged) Update(e event.UpdateEvent) bool {
+	oldNode, okOld := e.ObjectOld.(*corev1.Node)
+	newNode, okNew := e.ObjectNew.(*corev1.Node)
+	if !okOld || !okNew {
+		return true
+	}
+	return !equality.Semantic.DeepEqual(oldNode.Labels, newNode.Labels) ||
+		oldNode.Spec.ProviderID != newNode.Spec.ProviderID ||
+		oldNode.Spec.Unschedulable != newNode.Spec.Unschedulable ||
+		nodeReady(oldNode) != nodeReady(newNode)
+}
+
+func (nodePlacementChanged) Create(event.CreateEvent) bool   { return true }
+func (nodePlacementChanged) Delete(event.DeleteEvent) bool   { return true }
+func (nodePlacementChanged) Generic(event.GenericEvent) bool { return false }
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// certificateGVK is cert-manager's Certificate; the operator has no Go dependency on cert-manager.
+var certificateGVK = schema.GroupVersionKind{Group: "cert-manager.io", Version: "v1", Kind: "Certificate"}
+
+func newCertificate() *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(certificateGVK)
+	return u
+}
+
+// certificateKindServed says whether cert-manager's CRDs are installed; without them the
+// operator does not watch Certificates and a platform with tls.issuerRef reports Stalled.
+func certificateKindServed(mgr ctrl.Manager) bool {
+	_, err := mgr.GetRESTMapper().RESTMapping(certificateGVK.GroupKind(), certificateGVK.Version)
+	return err == nil
+}
