@@ -1,0 +1,340 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+)
+
+// tamperer is the field manager of the test's changes, as kubectl would be.
+const tamperer = "kubectl-edit"
+
+// tampering is one change someone makes to a converged platform, and how to see it.
+type tampering struct {
+	name string
+	// do changes the live platform.
+	do func(t *testing.T, mp *v1alpha1.MeetingPlatform)
+	// present says whether the change is still live.
+	present func(mp *v1alpha1.MeetingPlatform) (bool, error)
+	// object names the tampered object, as DriftReverted Events mention it.
+	object string
+}
+
+func updateDeployment(t *testing.T, mp *v1alpha1.MeetingPlatform, c settings.Component, change func(*appsv1.Deployment)) {
+	t.Helper()
+	d := &appsv1.Deployment{}
+	if err := k8s.Get(context.Background(), deploymentName(mp, c), d); err != nil {
+		t.Fatal(err)
+	}
+	change(d)
+	if err := k8s.Update(context.Background(), d, client.FieldOwner(tamperer)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func liveDeployment(mp *v1alpha1.MeetingPlatform, c settings.Component) (*appsv1.Deployment, error) {
+	d := &appsv1.Deployment{}
+	return d, k8s.Get(context.Background(), deploymentName(mp, c), d)
+}
+
+func envOf(d *appsv1.Deployment, name string) (string, bool) {
+	for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+		if e.Name == name {
+			return e.Value, true
+		}
+	}
+	return "", false
+}
+
+func deleted(obj client.Object) func(*v1alpha1.MeetingPlatform) (bool, error) {
+	return func(*v1alpha1.MeetingPlatform) (bool, error) {
+		err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj.DeepCopyObject().(client.Object))
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return false, err
+	}
+}
+
+func tamperings(mp *v1alpha1.MeetingPlatform) []tampering {
+	webName := render.Name(mp, string(settings.Web))
+	defaultDeny := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: mp.Name + "-default-deny"}}
+	webConfig := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: webName + "-config"}}
+	return []tampering{
+		{
+			name:   "an analytics env var added to web with kubectl set env",
+			object: "Deployment " + webName,
+			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+				updateDeployment(t, mp, settings.Web, func(d *appsv1.Deployment) {
+					c := &d.Spec.Template.Spec.Containers[0]
+					c.Env = append(c.Env, corev1.EnvVar{Name: "AMPLITUDE_ID", Value: "tracking"})
+				})
+			},
+			present: func(mp *v1alpha1.MeetingPlatform) (bool, error) {
+				d, err := liveDeployment(mp, settings.Web)
+				_, ok := envOf(d, "AMPLITUDE_ID")
+				return ok, err
+			},
+		},
+		{
+			name:   "recording switched on in web",
+			object: "Deployment " + webName,
+			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+				updateDeployment(t, mp, settings.Web, func(d *appsv1.Deployment) {
+					c := &d.Spec.Template.Spec.Containers[0]
+					for i := range c.Env {
+						if c.Env[i].Name == "ENABLE_RECORDING" {
+							c.Env[i].Value = "true"
+						}
+					}
+				})
+			},
+			present: func(mp *v1alpha1.MeetingPlatform) (bool, error) {
+				d, err := liveDeployment(mp, settings.Web)
+				v, _ := envOf(d, "ENABLE_RECORDING")
+				return v == "true", err
+			},
+		},
+		{
+			name:   "an extra volume mounted into web",
+			object: "Deployment " + webName,
+			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+				updateDeployment(t, mp, settings.Web, func(d *appsv1.Deployment) {
+					spec := &d.Spec.Template.Spec
+					spec.Volumes = append(spec.Volumes, corev1.Volume{Name: "plugins",
+						VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+					spec.Containers[0].VolumeMounts = append(spec.Containers[0].VolumeMounts,
+						corev1.VolumeMount{Name: "plugins", MountPath: "/plugins"})
+				})
+			},
+			present: func(mp *v1alpha1.MeetingPlatform) (bool, error) {
+				d, err := liveDeployment(mp, settings.Web)
+				for _, v := range d.Spec.Template.Spec.Volumes {
+					if v.Name == "plugins" {
+						return true, err
+					}
+				}
+				return false, err
+			},
+		},
+		{
+			name:   "a sidecar container added to jicofo",
+			object: "Deployment " + render.Name(mp, string(settings.Jicofo)),
+			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+				updateDeployment(t, mp, settings.Jicofo, func(d *appsv1.Deployment) {
+					d.Spec.Template.Spec.Containers = append(d.Spec.Template.Spec.Containers,
+						corev1.Container{Name: "recorder", Image: "example.com/recorder:1"})
+				})
+			},
+			present: func(mp *v1alpha1.MeetingPlatform) (bool, error) {
+				d, err := liveDeployment(mp, settings.Jicofo)
+				return len(d.Spec.Template.Spec.Containers) > 1, err
+			},
+		},
+		{
+			name:   "the node affinity removed from jvb",
+			object: "Deployment " + render.Name(mp, string(settings.JVB)),
+			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+				updateDeployment(t, mp, settings.JVB, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Affinity = nil })
+			},
+			present: func(mp *v1alpha1.MeetingPlatform) (bool, error) {
+				d, err := liveDeployment(mp, settings.JVB)
+				return d.Spec.Template.Spec.Affinity == nil, err
+			},
+		},
+		{
+			name:   "the default-deny NetworkPolicy deleted",
+			object: "NetworkPolicy " + defaultDeny.Name,
+			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+				if err := k8s.Delete(context.Background(), defaultDeny.DeepCopy()); err != nil {
+					t.Fatal(err)
+				}
+			},
+			present: deleted(defaultDeny),
+		},
+		{
+			name:   "the web configuration ConfigMap deleted",
+			object: "ConfigMap " + webConfig.Name,
+			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+				if err := k8s.Delete(context.Background(), webConfig.DeepCopy()); err != nil {
+					t.Fatal(err)
+				}
+			},
+			present: deleted(webConfig),
+		},
+	}
+}
+
+// convergedPlatform sets up a namespace with a platform whose children all exist and whose
+// Deployments report available.
+func convergedPlatform(t *testing.T, mode v1alpha1.ComplianceMode) *v1alpha1.MeetingPlatform {
+	t.Helper()
+	ensureEUNode(t)
+	ns := newNamespace(t)
+	createSecrets(t, ns)
+	mp := createPlatform(t, newPlatform(ns, mode))
+	markAvailable(t, ns)
+	eventually(t, "platform reconciled for its generation", func() error {
+		if p := getPlatform(t, mp); p.Status.ObservedGeneration != p.Generation {
+			return fmt.Errorf("observedGeneration %d, generation %d", p.Status.ObservedGeneration, p.Generation)
+		}
+		return conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse)
+	})
+	return mp
+}
+
+func TestEnforceModeRevertsEveryTampering(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	for _, tc := range tamperings(mp) {
+		t.Run(tc.name+" is reverted", func(t *testing.T) {
+			tc.do(t, mp)
+			eventually(t, "the tampering is reverted", func() error {
+				present, err := tc.present(mp)
+				if err != nil && !apierrors.IsNotFound(err) {
+					return err
+				}
+				if present || apierrors.IsNotFound(err) {
+					return fmt.Errorf("still tampered")
+				}
+				return nil
+			})
+			eventually(t, "a DriftReverted event names the object", func() error {
+				return eventFor(mp, "DriftReverted", tc.object)
+			})
+		})
+	}
+}
+
+func TestAuditModeReportsButDoesNotRevert(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeAudit)
+	tc := tamperings(mp)[0] // an analytics env var
+	tc.do(t, mp)
+	eventually(t, "Compliant turns False", func() error { return conditionIs(mp, v1alpha1.ConditionCompliant, metav1.ConditionFalse) })
+	eventually(t, "TelemetryDisabled turns False", func() error {
+		return conditionIs(mp, v1alpha1.ConditionTelemetryDisabled, metav1.ConditionFalse)
+	})
+	eventually(t, "a ControlFailed event names TEL-1", func() error { return eventFor(mp, "ControlFailed", "TEL-1") })
+	consistently(t, "Audit mode leaves the tampering in place", 3*time.Second, func() error {
+		if present, err := tc.present(mp); err != nil || !present {
+			return fmt.Errorf("the tampering was reverted in Audit mode (err %v)", err)
+		}
+		return nil
+	})
+
+	// Fixing it by hand brings the conditions back.
+	updateDeployment(t, mp, settings.Web, func(d *appsv1.Deployment) {
+		c := &d.Spec.Template.Spec.Containers[0]
+		for i := range c.Env {
+			if c.Env[i].Name == "AMPLITUDE_ID" {
+				c.Env = append(c.Env[:i], c.Env[i+1:]...)
+				break
+			}
+		}
+	})
+	eventually(t, "TelemetryDisabled returns to True", func() error {
+		return conditionIs(mp, v1alpha1.ConditionTelemetryDisabled, metav1.ConditionTrue)
+	})
+}
+
+func TestCredentialsSurviveAnOperatorRestart(t *testing.T) {
+	first := startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	key := client.ObjectKey{Namespace: mp.Namespace, Name: render.CredentialsSecretName(mp)}
+	before := &corev1.Secret{}
+	if err := k8s.Get(context.Background(), key, before); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range render.CredentialKeys {
+		if len(before.Data[k]) < 32 {
+			t.Fatalf("credential %s has %d characters, want at least 32", k, len(before.Data[k]))
+		}
+	}
+	first.stop()
+
+	startManager(t)
+	// Deleting a child and seeing it back proves the new operator has reconciled the platform.
+	processingRecord := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: mp.Name + "-processing-record"}}
+	if err := k8s.Delete(context.Background(), processingRecord); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the new operator has reconciled", func() error {
+		return k8s.Get(context.Background(), client.ObjectKeyFromObject(processingRecord), &corev1.ConfigMap{})
+	})
+	after := &corev1.Secret{}
+	eventually(t, "the credentials Secret is read back", func() error { return k8s.Get(context.Background(), key, after) })
+	for _, k := range render.CredentialKeys {
+		if !bytes.Equal(before.Data[k], after.Data[k]) {
+			t.Errorf("credential %s changed across a restart", k)
+		}
+	}
+}
+
+func TestMissingTLSSecretStallsUntilItAppears(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	ns := newNamespace(t)
+	jwt := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "meet-jwt", Namespace: ns},
+		StringData: map[string]string{"secret": "a-test-signing-secret-that-is-long-enough"}}
+	if err := k8s.Create(context.Background(), jwt); err != nil {
+		t.Fatal(err)
+	}
+	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+	if err := k8s.Create(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Stalled names the missing Secret", func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionTrue); err != nil {
+			return err
+		}
+		return eventFor(mp, "SecretMissing", `"meet-tls"`)
+	})
+	createTLSSecret(t, ns)
+	eventually(t, "Stalled clears once the Secret exists", func() error {
+		return conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse)
+	})
+	eventually(t, "every child exists", func() error { return childrenExist(mp) })
+}
+
+func TestConvergedPlatformMakesNoWrites(t *testing.T) {
+	m := startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	eventually(t, "Ready", func() error { return conditionIs(mp, v1alpha1.ConditionReady, metav1.ConditionTrue) })
+	// Let the last status write and its watch event settle, then count.
+	time.Sleep(2 * time.Second)
+	start := len(m.writes.Writes())
+	time.Sleep(10 * time.Second)
+	if extra := m.writes.Writes()[start:]; len(extra) != 0 {
+		t.Fatalf("a converged platform caused %d writes in 10s: %v", len(extra), extra)
+	}
+}
