@@ -271,10 +271,9 @@ EOF
 }
 
 # kwok's Stage definitions, as shipped in its module, hold alternatives: node-heartbeat (status
-# every ~20-45s) and node-heartbeat-with-lease (a Lease, plus a status refresh every ~10min), and
-# a chaos stage. kwok renews leases by default (--node-lease-duration-seconds=40), so like
-# kwokctl we keep only the lease variant and drop the chaos one; non-Stage documents (test data)
-# are dropped too.
+# every ~20-45s) and node-heartbeat-with-lease (status every ~10min; the Lease kwok renews with
+# --node-lease-duration-seconds is the real heartbeat), and a chaos stage. Like kwokctl we keep
+# only the lease variant and drop the chaos one; non-Stage documents (test data) are dropped too.
 write_stages() {
   local src=$1 dst=$2
   awk '
@@ -373,9 +372,12 @@ cmd_up() {
   # --allow-privileged=true so that privileged pods are refused by Pod Security admission per
   # namespace (as on real clusters), not by a cluster-wide flag. Default admission plugins stay
   # on (PodSecurity among them); NodeRestriction is added as kubeadm does.
-  # --advertise-address=127.0.0.1 keeps the `kubernetes` Service pointing at this machine only.
+  # --advertise-address=127.0.0.1 stops it from picking the host's network interface; but
+  # Endpoints may not hold loopback addresses, so the endpoint reconciler would log a validation
+  # error every 10s: turned off (no pod runs for real, so none needs the `kubernetes` Service).
   start kube-apiserver \
     --advertise-address=127.0.0.1 \
+    --endpoint-reconciler-type=none \
     --bind-address=127.0.0.1 \
     --secure-port="$port_apiserver" \
     --etcd-servers="http://127.0.0.1:$port_etcd" \
@@ -424,6 +426,9 @@ cmd_up() {
     --bind-address=127.0.0.1 \
     --secure-port="$port_scheduler" \
     --leader-elect=false
+  # Standalone kwok renews no node Leases unless --node-lease-duration-seconds is set (only
+  # kwokctl defaults it to 40); without them the node lifecycle controller would mark the nodes
+  # NotReady once the status heartbeat (every ~10min with the lease stage) goes stale.
   # kwok's server (healthz, and the "kubelet" endpoint the apiserver uses for logs/exec) listens
   # on one port for plain HTTP and HTTPS; nodes report InternalIP 127.0.0.1 and that port, so
   # nothing the apiserver proxies to a node leaves this machine.
@@ -435,6 +440,7 @@ cmd_up() {
     --node-ip=127.0.0.1 \
     --node-port="$port_kwok" \
     --server-address="127.0.0.1:$port_kwok" \
+    --node-lease-duration-seconds=40 \
     --cidr=10.244.0.0/16
   wait_ready kube-controller-manager kcm_healthy
   wait_ready kube-scheduler scheduler_healthy

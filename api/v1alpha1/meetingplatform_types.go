@@ -38,7 +38,7 @@ type MeetingPlatformSpec struct {
 	// meeting page links to instead of jitsi.org.
 	// +required
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') && isURL(self)",message="must be an absolute https:// URL"
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') && isURL(self) && url(self).getHostname() != ''",message="must be an absolute https:// URL"
 	PrivacyPolicyURL string `json:"privacyPolicyURL"`
 
 	// compliance selects how the gdpr-eu profile is applied.
@@ -57,7 +57,7 @@ type MeetingPlatformSpec struct {
 
 	// media configures how the videobridge's UDP media port is reached by clients.
 	// +optional
-	// +kubebuilder:default={}
+	// +kubebuilder:default={type:"NodePort",port:30000}
 	Media MediaSpec `json:"media,omitempty"`
 
 	// placement restricts the nodes that may run the platform's pods to a jurisdiction.
@@ -259,10 +259,14 @@ const (
 )
 
 // AccessSpec configures who may open and join rooms.
-// +kubebuilder:validation:XValidation:rule="self.authentication != 'JWT' || has(self.jwt)",message="access.jwt is required when access.authentication is JWT",fieldPath=".jwt"
-// +kubebuilder:validation:XValidation:rule="self.authentication == 'JWT' || !has(self.jwt)",message="access.jwt may only be set when access.authentication is JWT",fieldPath=".jwt"
-// +kubebuilder:validation:XValidation:rule="self.authentication != 'LDAP' || has(self.ldap)",message="access.ldap is required when access.authentication is LDAP",fieldPath=".ldap"
-// +kubebuilder:validation:XValidation:rule="self.authentication == 'LDAP' || !has(self.ldap)",message="access.ldap may only be set when access.authentication is LDAP",fieldPath=".ldap"
+//
+// The rules guard with has(self.authentication) only for the API server's check of the
+// spec.access default ({}), which it evaluates without nested defaults; in every stored object
+// authentication is set (default JWT), so a platform without access.jwt is refused.
+// +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication != 'JWT' || has(self.jwt)",message="access.jwt is required when access.authentication is JWT",fieldPath=".jwt"
+// +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication == 'JWT' || !has(self.jwt)",message="access.jwt may only be set when access.authentication is JWT",fieldPath=".jwt"
+// +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication != 'LDAP' || has(self.ldap)",message="access.ldap is required when access.authentication is LDAP",fieldPath=".ldap"
+// +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication == 'LDAP' || !has(self.ldap)",message="access.ldap may only be set when access.authentication is LDAP",fieldPath=".ldap"
 type AccessSpec struct {
 	// authentication is JWT (default), Internal (prosody accounts) or LDAP. Opening a room always
 	// requires authentication; there is no anonymous mode.
@@ -305,7 +309,7 @@ type LDAPSpec struct {
 	// url of the directory; ldaps:// only, so passwords never cross the network in clear text.
 	// +required
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('ldaps://')",message="must be an ldaps:// URL"
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('ldaps://') && isURL(self) && url(self).getHostname() != ''",message="must be an ldaps:// URL, e.g. ldaps://ldap.example.eu"
 	URL string `json:"url"`
 
 	// baseDN is the search base for user entries, e.g. ou=people,dc=example,dc=eu.
@@ -556,6 +560,7 @@ type MeetingPlatformStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=mp,categories=meetwarden
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 40 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, contain only lower-case letters, digits and hyphens, and have at most 40 characters: children are named <name>-<component> and Services need DNS-1035 names"
 // +kubebuilder:printcolumn:name="Domain",type=string,JSONPath=`.spec.domain`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Compliant",type=string,JSONPath=`.status.conditions[?(@.type=="Compliant")].status`

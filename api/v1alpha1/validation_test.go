@@ -1339,6 +1339,11 @@ spec:
 			var status apierrors.APIStatus
 			if errors.As(err, &status) && status.Status().Details != nil {
 				for _, cause := range status.Status().Details.Causes {
+					// The API server adds this cause without a field ("<nil>") when schema
+					// errors made it skip the CEL rules.
+					if strings.Contains(cause.Message, "some validation rules were not checked") {
+						continue
+					}
 					if !strings.HasPrefix(cause.Field, tt.wantField) {
 						t.Errorf("unexpected cause on another field: %s: %s", cause.Field, cause.Message)
 					}
