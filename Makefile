@@ -2,11 +2,18 @@
 
 IMG ?= ghcr.io/meetwarden/meetwarden:dev
 CONTROLLER_TOOLS_VERSION ?= v0.21.0
+# Helm, built from the Go module proxy (no prebuilt binary can be downloaded here). HELM_KUBE_MINOR
+# is the k8s.io/client-go minor version of that Helm release's go.mod, which its own Makefile
+# passes as the default Kubernetes version of `helm template` and `helm lint`.
+HELM_VERSION ?= v3.22.0
+HELM_KUBE_MINOR ?= 37
+CONTAINER_TOOL ?= docker
 
 # Everything the tests need is built by this Makefile: tools into bin/, the control plane
 # (etcd, kube-apiserver, ...) into a versioned cache shared by all clones on the machine.
 LOCALBIN ?= $(CURDIR)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+HELM ?= $(LOCALBIN)/helm
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 KUBECONFIG_LOCAL := $(CLUSTER_DIR)/kubeconfig
 GO_TEST_FLAGS ?=
@@ -26,8 +33,9 @@ help: ## Show the targets.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate the CRD and RBAC from the Go markers.
+manifests: controller-gen ## Generate the CRD and RBAC from the Go markers, and copy them into the Helm chart.
 	$(CONTROLLER_GEN) rbac:roleName=meetwarden-manager crd paths="./..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	hack/sync-chart.sh
 
 .PHONY: generate
 generate: controller-gen ## Generate deepcopy code.
@@ -45,12 +53,22 @@ vet: ## go vet.
 verify: controller-gen ## Fail when a generated file (CRD, RBAC, deepcopy) is out of date.
 	@hack/verify-generated.sh
 
+.PHONY: docs
+docs: ## Generate docs/controls.md from the control table in controllers/evaluate, and the Argo CD snippet.
+	go run ./hack/gen-controls-doc > docs/controls.md.tmp
+	mv docs/controls.md.tmp docs/controls.md
+	hack/gen-argocd-cm.sh
+
+.PHONY: helm-lint
+helm-lint: helm ## Lint the Helm chart.
+	$(HELM) lint --strict charts/meetwarden
+
 .PHONY: controlplane
 controlplane: ## Build (or reuse) etcd, kube-apiserver, controller-manager, scheduler and kwok.
 	@hack/build-controlplane.sh >/dev/null
 
 .PHONY: test
-test: vet verify controlplane ## Run every test: unit, envtest (real kube-apiserver) and e2e (local cluster).
+test: vet verify controlplane helm ## Run every test: unit, envtest (real kube-apiserver) and e2e (local cluster).
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)/bin" go test $(GO_TEST_FLAGS) ./... -count=1
 
 ##@ Build and run
@@ -64,6 +82,24 @@ run: manifests ## Run the operator against the local cluster (make cluster-up fi
 	KUBECONFIG=$(KUBECONFIG_LOCAL) kubectl apply --server-side -f config/crd/bases
 	KUBECONFIG=$(KUBECONFIG_LOCAL) go run ./cmd --leader-elect=false
 
+.PHONY: docker-build
+docker-build: ## Build the operator image IMG (needs a container engine; none is installed here).
+	$(CONTAINER_TOOL) build -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the operator image IMG.
+	$(CONTAINER_TOOL) push $(IMG)
+
+##@ Deployment (the cluster of the current kubeconfig context)
+
+.PHONY: deploy
+deploy: ## Install the CRD and the operator with kustomize (config/default), image IMG.
+	hack/kustomize-build.sh $(IMG) | kubectl apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: ## Remove the operator, keeping the CRD and so every MeetingPlatform (docs/uninstall.md).
+	hack/kustomize-build.sh --without-crds $(IMG) | kubectl delete --ignore-not-found -f -
+
 ##@ Local cluster
 
 .PHONY: cluster-up
@@ -71,12 +107,13 @@ cluster-up: ## Start the local cluster (kubeconfig: .cluster/kubeconfig).
 	CLUSTER_DIR=$(CLUSTER_DIR) hack/cluster.sh up
 
 .PHONY: cluster-down
-cluster-down: ## Stop every process cluster-up started.
+cluster-down: ## Stop the operator started by `make demo` and every process cluster-up started.
+	CLUSTER_DIR=$(CLUSTER_DIR) hack/operator.sh stop
 	CLUSTER_DIR=$(CLUSTER_DIR) hack/cluster.sh down
 
 .PHONY: demo
-demo: cluster-up manifests ## Bring up the local cluster, install the CRD and apply the sample platform.
-	hack/demo.sh
+demo: cluster-up ## Bring up the local cluster, run the operator, apply the sample platform and show its compliance.
+	CLUSTER_DIR=$(CLUSTER_DIR) hack/demo.sh
 
 ##@ Tools
 
@@ -87,3 +124,16 @@ $(LOCALBIN):
 controller-gen: $(CONTROLLER_GEN)
 $(CONTROLLER_GEN): | $(LOCALBIN)
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+
+# bin/helm links to bin/helm-<version>, so changing HELM_VERSION rebuilds it (about 3 minutes on
+# 2 cores, cold). The ldflags are those of Helm's own release build.
+HELM_PKG := helm.sh/helm/$(firstword $(subst ., ,$(HELM_VERSION)))
+HELM_LDFLAGS := -s -w -X $(HELM_PKG)/internal/version.version=$(HELM_VERSION)
+HELM_LDFLAGS += $(foreach p,pkg/chartutil pkg/lint/rules,-X $(HELM_PKG)/$(p).k8sVersionMajor=1 -X $(HELM_PKG)/$(p).k8sVersionMinor=$(HELM_KUBE_MINOR))
+.PHONY: helm
+helm: $(LOCALBIN)/helm-$(HELM_VERSION) ## Build helm into bin/ from the Go module proxy.
+	@ln -sf helm-$(HELM_VERSION) $(LOCALBIN)/helm
+$(LOCALBIN)/helm-$(HELM_VERSION): | $(LOCALBIN)
+	rm -rf $(LOCALBIN)/.helm && mkdir -p $(LOCALBIN)/.helm
+	GOBIN=$(LOCALBIN)/.helm CGO_ENABLED=0 go install -trimpath -ldflags '$(HELM_LDFLAGS)' $(HELM_PKG)/cmd/helm@$(HELM_VERSION)
+	mv $(LOCALBIN)/.helm/helm $@ && rmdir $(LOCALBIN)/.helm

@@ -21,7 +21,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -63,7 +65,15 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 		if err := setDesiredHash(obj); err != nil {
 			return ctrl.Result{}, err
 		}
-		if err := r.syncChild(ctx, s, obj, appliedBefore); err != nil {
+		err := r.syncChild(ctx, s, obj, appliedBefore)
+		if apierrors.IsInvalid(err) {
+			// The API server refuses the object for a reason in the spec or the cluster (e.g. the
+			// node port is taken by another Service): retrying without a change cannot help.
+			s.stalled = &conditionReason{Reason: "ChildRejected", Message: fmt.Sprintf(
+				"the API server refused %s %s: %s", kindOf(obj), obj.GetName(), apiMessage(err))}
+			return ctrl.Result{RequeueAfter: missingInputRecheck}, nil
+		}
+		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("%s %s: %w", kindOf(obj), obj.GetName(), err)
 		}
 	}
@@ -205,6 +215,22 @@ func setDesiredHash(obj client.Object) error {
 	annotations[desiredHashAnnotation] = hex.EncodeToString(sum[:8])
 	obj.SetAnnotations(annotations)
 	return nil
+}
+
+// apiMessage is the API server's explanation of a refused object, without the object's name
+// that the condition message already carries.
+func apiMessage(err error) string {
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		if d := status.Status().Details; d != nil && len(d.Causes) > 0 {
+			parts := make([]string, 0, len(d.Causes))
+			for _, c := range d.Causes {
+				parts = append(parts, c.Field+": "+c.Message)
+			}
+			return strings.Join(parts, "; ")
+		}
+	}
+	return err.Error()
 }
 
 func kindOf(obj client.Object) string {

@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,8 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 	"github.com/meetwarden/meetwarden/test/utils"
 )
+
+var nodePortN atomic.Int32
 
 const (
 	testDomain  = "meet.example.eu"
@@ -120,7 +123,9 @@ func newPlatform(ns string, mode v1alpha1.ComplianceMode) *v1alpha1.MeetingPlatf
 			PrivacyPolicyURL: "https://example.eu/privacy",
 			Compliance:       v1alpha1.ComplianceSpec{Mode: mode},
 			TLS:              v1alpha1.TLSSpec{SecretName: "meet-tls"},
-			Media:            v1alpha1.MediaSpec{AdvertiseAddresses: []string{"203.0.113.10"}},
+			// Node ports are cluster-wide: every test platform gets its own.
+			Media: v1alpha1.MediaSpec{Type: v1alpha1.MediaServiceNodePort, Port: 30000 + nodePortN.Add(1),
+				AdvertiseAddresses: []string{"203.0.113.10"}},
 			Access: v1alpha1.AccessSpec{JWT: &v1alpha1.JWTSpec{AppID: "meet",
 				SecretRef: v1alpha1.SecretKeyReference{Name: "meet-jwt", Key: "secret"}}},
 		},

@@ -39,7 +39,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
-	"github.com/meetwarden/meetwarden/controllers/render"
 )
 
 // MeetingPlatformReconciler deploys, guards and evaluates MeetingPlatforms.
