@@ -53,11 +53,27 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 	s.components = componentStatuses(snap.Deployments, s.mp.Name)
 
 	if s.stalled == nil || s.stalled.Reason == "NoEligibleNode" {
-		if err := r.publishProcessingRecord(ctx, s); err != nil {
+		published, err := r.publishProcessingRecord(ctx, s)
+		if err != nil {
 			return ctrl.Result{}, err
 		}
+		// The record is part of what is evaluated (TRN-2): judge the platform with the record
+		// just written rather than report it missing until the next pass.
+		snap.ConfigMaps = replaceConfigMap(snap.ConfigMaps, published)
+		s.results = evaluate.Evaluate(snap)
 	}
 	return ctrl.Result{RequeueAfter: certificateRecheck}, nil
+}
+
+// replaceConfigMap returns list with cm in place of the ConfigMap of the same name.
+func replaceConfigMap(list []corev1.ConfigMap, cm *corev1.ConfigMap) []corev1.ConfigMap {
+	out := make([]corev1.ConfigMap, 0, len(list)+1)
+	for _, c := range list {
+		if c.Name != cm.Name {
+			out = append(out, c)
+		}
+	}
+	return append(out, *cm)
 }
 
 // readLiveState collects the platform's live objects from the cache (and the TLS Secret read
@@ -100,15 +116,15 @@ func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope)
 
 // publishProcessingRecord applies the Art. 30 record generated from this evaluation; it is
 // rewritten only when its text changes.
-func (r *MeetingPlatformReconciler) publishProcessingRecord(ctx context.Context, s *scope) error {
+func (r *MeetingPlatformReconciler) publishProcessingRecord(ctx context.Context, s *scope) (*corev1.ConfigMap, error) {
 	cm := render.ProcessingRecordConfigMap(s.mp, evaluate.ProcessingRecord(s.snapshot, s.results))
 	if err := controllerutil.SetControllerReference(s.mp, cm, r.Scheme()); err != nil {
-		return err
+		return nil, err
 	}
 	if err := setDesiredHash(cm); err != nil {
-		return err
+		return nil, err
 	}
-	return r.syncChild(ctx, s, cm, false)
+	return cm, r.syncChild(ctx, s, cm, false)
 }
 
 // componentStatuses reports desired and ready replicas of the operator's Deployments.

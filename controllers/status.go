@@ -120,17 +120,18 @@ func (r *MeetingPlatformReconciler) recordControlChanges(s *scope, previous *v1a
 // conditions derives every condition from the scope. Each is its own small function; Ready
 // summarises them.
 func conditions(s *scope, reconcileErr error) []metav1.Condition {
-	var out []metav1.Condition
+	var compliance []metav1.Condition
 	if s.results != nil {
+		compliance = append(compliance, compliantCondition(s.results))
 		for _, f := range evaluate.Families {
-			out = append(out, familyCondition(s.results, f))
+			compliance = append(compliance, familyCondition(s.results, f))
 		}
-		out = append(out, compliantCondition(s.results))
 	}
 	stalled := stalledCondition(s)
 	reconciling := reconcilingCondition(s, reconcileErr)
-	out = append(out, stalled, reconciling, readyCondition(s, out, stalled, reconciling))
-	return out
+	// The order is the order `kubectl describe` shows them in: the summary first.
+	out := []metav1.Condition{readyCondition(s, compliance, stalled, reconciling), reconciling, stalled}
+	return append(out, compliance...)
 }
 
 func familyCondition(results []v1alpha1.ControlStatus, f evaluate.Family) metav1.Condition {
