@@ -1,0 +1,129 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package evaluate
+
+import (
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/meetwarden/meetwarden/controllers/render"
+)
+
+// Certificate thresholds of TLS-2.
+const (
+	minRSABits = 2048
+	minECBits  = 256
+	// expiryWarning is how long before expiry a certificate turns the control to Warn.
+	expiryWarning = 14 * 24 * time.Hour
+)
+
+// dateFormat shows certificate dates in messages: they belong to the certificate, so they only
+// change when the certificate does.
+const dateFormat = "2006-01-02"
+
+// TLS-2: the certificate of the TLS Secret covers the domain, is valid, and has a strong key.
+func checkCertificate(s *Snapshot) (resultValue, string) {
+	mp := s.spec()
+	name := render.TLSSecretName(mp)
+	sec := s.TLSSecret
+	if sec == nil {
+		return fail("TLS Secret %s does not exist", name)
+	}
+	if sec.Type != corev1.SecretTypeTLS {
+		return fail("Secret %s has type %q (want %q)", sec.Name, sec.Type, corev1.SecretTypeTLS)
+	}
+	cert, err := leafCertificate(sec.Data[corev1.TLSCertKey])
+	if err != nil {
+		return fail("Secret %s: %s %v", sec.Name, corev1.TLSCertKey, err)
+	}
+	if _, err := tls.X509KeyPair(sec.Data[corev1.TLSCertKey], sec.Data[corev1.TLSPrivateKeyKey]); err != nil {
+		// The error text never contains key material, but it is not needed: say what is wrong.
+		return fail("Secret %s: %s does not hold the private key of the certificate in %s",
+			sec.Name, corev1.TLSPrivateKeyKey, corev1.TLSCertKey)
+	}
+	subject := fmt.Sprintf("Secret %s: certificate for %s", sec.Name, certificateNames(cert))
+	if err := cert.VerifyHostname(mp.Spec.Domain); err != nil {
+		return fail("%s does not cover %s", subject, mp.Spec.Domain)
+	}
+	if s.Now.Before(cert.NotBefore) {
+		return fail("%s is not valid before %s", subject, cert.NotBefore.UTC().Format(dateFormat))
+	}
+	if !s.Now.Before(cert.NotAfter) {
+		return fail("%s expired on %s", subject, cert.NotAfter.UTC().Format(dateFormat))
+	}
+	key, ok := keyStrength(cert)
+	if !ok {
+		return fail("%s has an %s key (want RSA >= %d bits or EC >= %d bits)", subject, key, minRSABits, minECBits)
+	}
+	if cert.NotAfter.Sub(s.Now) < expiryWarning {
+		return warn("%s expires on %s, within 14 days", subject, cert.NotAfter.UTC().Format(dateFormat))
+	}
+	return pass("Secret %s: certificate covers %s, valid until %s, %s key", sec.Name, mp.Spec.Domain, cert.NotAfter.UTC().Format(dateFormat), key)
+}
+
+// leafCertificate parses the first certificate of a PEM chain.
+func leafCertificate(data []byte) (*x509.Certificate, error) {
+	for len(data) > 0 {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("holds a certificate that cannot be parsed")
+		}
+		return cert, nil
+	}
+	return nil, fmt.Errorf("holds no PEM certificate")
+}
+
+// certificateNames lists the DNS names of a certificate (its common name when it has none).
+func certificateNames(cert *x509.Certificate) string {
+	if len(cert.DNSNames) > 0 {
+		return strings.Join(cert.DNSNames, ", ")
+	}
+	if cert.Subject.CommonName != "" {
+		return cert.Subject.CommonName
+	}
+	return "no name"
+}
+
+// keyStrength describes the certificate's public key ("RSA 2048-bit") and whether it is strong
+// enough for TLS-2.
+func keyStrength(cert *x509.Certificate) (string, bool) {
+	switch k := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		bits := k.N.BitLen()
+		return fmt.Sprintf("RSA %d-bit", bits), bits >= minRSABits
+	case *ecdsa.PublicKey:
+		bits := k.Curve.Params().BitSize
+		return fmt.Sprintf("EC %d-bit", bits), bits >= minECBits
+	}
+	return cert.PublicKeyAlgorithm.String(), false
+}

@@ -1,0 +1,109 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package evaluate
+
+import (
+	"path"
+	"slices"
+
+	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+)
+
+// envFindings checks the environment tables of controllers/settings for one control: every
+// enforced variable of the control must be present on its component with exactly the safe
+// value, and no container of any platform workload may carry a variable the control forbids.
+// The table, not this function, decides which control a variable belongs to. Variables in
+// semantic are judged by the control itself instead of by exact value.
+func (s *Snapshot) envFindings(control string, semantic ...string) findings {
+	var f findings
+	for _, c := range settings.Components {
+		var wanted []settings.Env
+		for _, e := range settings.EnvFor(s.Platform, c) {
+			if e.Control == control && !slices.Contains(semantic, e.Name) {
+				wanted = append(wanted, e)
+			}
+		}
+		if len(wanted) == 0 {
+			continue
+		}
+		d := s.deployment(c)
+		if d == nil {
+			f.add("Deployment %s does not exist", render.Name(s.Platform, string(c)))
+			continue
+		}
+		envs := s.effectiveEnv(mainContainer(d, c))
+		for _, e := range wanted {
+			v := envs[e.Name]
+			if value, ok := v.literal(); ok && value == e.Value {
+				continue
+			}
+			if !v.set {
+				f.add("Deployment %s does not set %s (want %q)", d.Name, e.Name, e.Value)
+				continue
+			}
+			f.add("Deployment %s sets %s=%s (want %q)", d.Name, e.Name, v.describe(), e.Value)
+		}
+	}
+	f.addAll(s.forbiddenFindings(control))
+	return f
+}
+
+// forbiddenFindings lists the forbidden variables of one control found on any container of any
+// platform workload. Their values are never shown: several are credentials.
+func (s *Snapshot) forbiddenFindings(control string) findings {
+	var f findings
+	var patterns []string
+	for _, r := range settings.ForbiddenEnv {
+		if r.Control == control {
+			patterns = append(patterns, r.Pattern)
+		}
+	}
+	if len(patterns) == 0 {
+		return f
+	}
+	for _, d := range s.deploymentsSorted() {
+		for _, c := range allContainers(&d.Spec.Template.Spec) {
+			for _, name := range sortedKeys(s.effectiveEnv(c)) {
+				// Cheap pre-filter on this control's patterns; the table's first matching rule
+				// decides which control a name belongs to.
+				if !slices.ContainsFunc(patterns, func(p string) bool { ok, _ := path.Match(p, name); return ok }) {
+					continue
+				}
+				if r, ok := settings.Forbidden(name); ok && r.Control == control {
+					f.add("%s sets %s, which is forbidden (%s)", workload(d, c), name, r.Why)
+				}
+			}
+		}
+	}
+	return f
+}
+
+// settingFindings checks everything the settings tables declare for one control: the
+// environment of the components and the files the operator writes into them.
+func (s *Snapshot) settingFindings(control string, semantic ...string) findings {
+	f := s.envFindings(control, semantic...)
+	f.addAll(s.fileFindings(control))
+	return f
+}
+
+// settingsCheck is a Check made of the settings tables alone.
+func settingsCheck(control, ok string) func(*Snapshot) (resultValue, string) {
+	return func(s *Snapshot) (resultValue, string) {
+		return s.settingFindings(control).result(ok)
+	}
+}

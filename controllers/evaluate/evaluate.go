@@ -1,0 +1,187 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package evaluate judges a live MeetingPlatform against the gdpr-eu compliance profile
+// (docs/controls.md): one result per control, computed from the objects that really run in the
+// cluster, never from the spec alone. The spec only says what is expected (the domain, the own
+// STUN servers, guests, the allowed regions).
+//
+// The package is pure: no client, no clock, no randomness. The same Snapshot always yields the
+// same results and the same messages, so the reconciler writes status only when something
+// really changed.
+package evaluate
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+)
+
+// Snapshot is the live state of one platform, read by the reconciler from the cluster.
+type Snapshot struct {
+	Platform *v1alpha1.MeetingPlatform
+	// Deployments are every Deployment labelled as the platform's, including ones the operator
+	// did not create (a jibri or jigasi workload someone labelled into the platform).
+	Deployments []appsv1.Deployment
+	ConfigMaps  []corev1.ConfigMap
+	// Secrets are the platform's own Secrets (the credentials Secret).
+	Secrets []corev1.Secret
+	// TLSSecret is the user's TLS Secret or the one cert-manager fills; nil when missing.
+	TLSSecret       *corev1.Secret
+	Services        []corev1.Service
+	Ingresses       []networkingv1.Ingress
+	NetworkPolicies []networkingv1.NetworkPolicy
+	Pods            []corev1.Pod
+	// Nodes are the nodes the pods run on, by name.
+	Nodes map[string]*corev1.Node
+	// Now is the time certificates are judged at.
+	Now time.Time
+}
+
+// Family is a group of controls reported by one status condition.
+type Family struct{ ID, Condition string }
+
+// Families lists the families that have their own condition, in the order conditions are
+// written. OVR has none: it is reported under Compliant only.
+var Families = []Family{
+	{ID: "TLS", Condition: v1alpha1.ConditionTransportEncrypted},
+	{ID: "REC", Condition: v1alpha1.ConditionRecordingDisabled},
+	{ID: "TEL", Condition: v1alpha1.ConditionTelemetryDisabled},
+	{ID: "EU", Condition: v1alpha1.ConditionDataResidency},
+	{ID: "ACC", Condition: v1alpha1.ConditionAccessRestricted},
+	{ID: "MIN", Condition: v1alpha1.ConditionDataMinimised},
+	{ID: "TRN", Condition: v1alpha1.ConditionTransparent},
+}
+
+// Control is one control of the profile.
+type Control struct {
+	ID, Title, Remediation string
+	// Family is the family ID (TLS, REC, ..., OVR).
+	Family   string
+	Severity v1alpha1.Severity
+	// Check judges the snapshot: a result and a one-line deterministic message that names the
+	// object and the setting it found.
+	Check func(*Snapshot) (v1alpha1.ControlResultValue, string)
+}
+
+// Evaluate runs every control of the profile against the snapshot, in profile order.
+func Evaluate(s *Snapshot) []v1alpha1.ControlStatus {
+	out := make([]v1alpha1.ControlStatus, 0, len(Profile))
+	for _, c := range Profile {
+		result, message := run(c, s)
+		status := v1alpha1.ControlStatus{ID: c.ID, Result: result, Severity: c.Severity, Message: message}
+		if result != v1alpha1.ResultPass {
+			status.Remediation = c.Remediation
+		}
+		out = append(out, status)
+	}
+	return out
+}
+
+// run calls one check. A check that panics on an unexpected object fails its control instead
+// of taking the operator down: an object the evaluator cannot read is not evidence of
+// compliance.
+func run(c Control, s *Snapshot) (result v1alpha1.ControlResultValue, message string) {
+	defer func() {
+		if r := recover(); r != nil {
+			result, message = v1alpha1.ResultFail, line("the live objects could not be evaluated: %v", r)
+		}
+	}()
+	if s == nil || s.Platform == nil {
+		return v1alpha1.ResultFail, "no MeetingPlatform to evaluate"
+	}
+	return c.Check(s)
+}
+
+// FamilyResult says whether every control of a family passes (Warn allowed), and lists the
+// failing ones in profile order.
+func FamilyResult(results []v1alpha1.ControlStatus, family string) (ok bool, failing []v1alpha1.ControlStatus) {
+	for _, r := range results {
+		if familyOf(r.ID) == family && r.Result == v1alpha1.ResultFail {
+			failing = append(failing, r)
+		}
+	}
+	return len(failing) == 0, failing
+}
+
+// familyOf returns the family of a control ID, from the profile (E2E-1 belongs to TLS).
+func familyOf(id string) string {
+	for _, c := range Profile {
+		if c.ID == id {
+			return c.Family
+		}
+	}
+	family, _, _ := strings.Cut(id, "-")
+	return family
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+// resultValue shortens the result type in check signatures.
+type resultValue = v1alpha1.ControlResultValue
+
+func pass(format string, args ...any) (v1alpha1.ControlResultValue, string) {
+	return v1alpha1.ResultPass, line(format, args...)
+}
+
+func fail(format string, args ...any) (v1alpha1.ControlResultValue, string) {
+	return v1alpha1.ResultFail, line(format, args...)
+}
+
+func warn(format string, args ...any) (v1alpha1.ControlResultValue, string) {
+	return v1alpha1.ResultWarn, line(format, args...)
+}
+
+// line formats a message and keeps it on one line, whatever a live object contains.
+func line(format string, args ...any) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, fmt.Sprintf(format, args...))
+}
+
+// findings collects the violations one check found, in a deterministic order (the order the
+// check walks sorted objects in).
+type findings []string
+
+func (f *findings) add(format string, args ...any) {
+	*f = append(*f, line(format, args...))
+}
+
+// addAll appends other findings.
+func (f *findings) addAll(other findings) {
+	*f = append(*f, other...)
+}
+
+// result is Fail naming the first finding (and how many more there are), or Pass with ok.
+func (f findings) result(ok string) (v1alpha1.ControlResultValue, string) {
+	switch len(f) {
+	case 0:
+		return v1alpha1.ResultPass, ok
+	case 1:
+		return v1alpha1.ResultFail, f[0]
+	}
+	return v1alpha1.ResultFail, fmt.Sprintf("%s (and %d more)", f[0], len(f)-1)
+}

@@ -1,0 +1,373 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package evaluate
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+)
+
+// now is the evaluation time of every test snapshot.
+var now = time.Date(2026, time.September, 1, 12, 0, 0, 0, time.UTC)
+
+// jwtPlatform is the representative spec: JWT authentication, no guests, media on a NodePort
+// with a public advertised address, a user-supplied TLS Secret, the built-in EEA catalog.
+func jwtPlatform() *v1alpha1.MeetingPlatform {
+	return &v1alpha1.MeetingPlatform{
+		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "MeetingPlatform"},
+		ObjectMeta: metav1.ObjectMeta{Name: "meet", Namespace: "video", UID: types.UID("6f1c2a9e-0000-4000-8000-000000000001"), Generation: 1},
+		Spec: v1alpha1.MeetingPlatformSpec{
+			Domain:           "meet.example.eu",
+			PrivacyPolicyURL: "https://example.eu/privacy",
+			TLS:              v1alpha1.TLSSpec{SecretName: "meet-tls"},
+			Media:            v1alpha1.MediaSpec{Type: v1alpha1.MediaServiceNodePort, Port: 30000, AdvertiseAddresses: []string{"203.0.113.10"}},
+			Access: v1alpha1.AccessSpec{
+				Authentication: v1alpha1.AuthenticationJWT,
+				JWT:            &v1alpha1.JWTSpec{AppID: "meet", SecretRef: v1alpha1.SecretKeyReference{Name: "meet-jwt", Key: "secret"}},
+			},
+		},
+	}
+}
+
+// internalSTUNPlatform: prosody accounts, guests, the organisation's own STUN servers (so
+// peer-to-peer is on), jurisdiction EU and two web replicas.
+func internalSTUNPlatform() *v1alpha1.MeetingPlatform {
+	mp := jwtPlatform()
+	mp.Name, mp.Namespace = "conf", "meetings"
+	mp.Spec.Domain = "conf.example.org"
+	mp.Spec.PrivacyPolicyURL = "https://example.org/datenschutz?lang=de"
+	mp.Spec.TLS = v1alpha1.TLSSpec{SecretName: "conf-cert"}
+	mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationInternal, Guests: true}
+	mp.Spec.STUN.Servers = []string{"stun:stun.example.org", "stuns:stun2.example.org:443"}
+	mp.Spec.Placement.Jurisdiction = v1alpha1.JurisdictionEU
+	mp.Spec.Components.Web.Replicas = 2
+	return mp
+}
+
+// ldapPlatform: LDAP, media behind a load balancer, a cert-manager issuer, an explicit region
+// list and sovereign providers.
+func ldapPlatform() *v1alpha1.MeetingPlatform {
+	mp := jwtPlatform()
+	mp.Name, mp.Namespace = "video", "collab"
+	mp.Spec.Domain = "video.example.de"
+	mp.Spec.TLS = v1alpha1.TLSSpec{IssuerRef: &v1alpha1.IssuerReference{Name: "eu-ca", Kind: "ClusterIssuer"}}
+	mp.Spec.Media = v1alpha1.MediaSpec{Type: v1alpha1.MediaServiceLoadBalancer, Port: 10000}
+	mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationLDAP, LDAP: &v1alpha1.LDAPSpec{
+		URL: "ldaps://ldap.example.de:1636", BaseDN: "ou=people,dc=example,dc=de", BindSecretRef: v1alpha1.LocalObjectReference{Name: "ldap-bind"},
+	}}
+	mp.Spec.Placement.AllowedRegions = []string{"fsn1", "nbg1"}
+	mp.Spec.Placement.SovereignProviders = true
+	return mp
+}
+
+// Nodes of the test cluster: Hetzner in Germany.
+func euNode(name, region string) *corev1.Node {
+	return &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
+			corev1.LabelTopologyRegion: region, corev1.LabelTopologyZone: region + "-dc14",
+		}},
+		Spec: corev1.NodeSpec{ProviderID: "hcloud://" + name},
+	}
+}
+
+// credentials are fixed, long and varied, like the reconciler's generated ones.
+func credentials() map[string][]byte {
+	out := map[string][]byte{}
+	for _, k := range render.CredentialKeys {
+		sum := sha256.Sum256([]byte("test credential " + k))
+		out[k] = []byte(base64.RawURLEncoding.EncodeToString(sum[:]))
+	}
+	return out
+}
+
+// certSpec describes a test certificate.
+type certSpec struct {
+	host      string
+	notBefore time.Time
+	validFor  time.Duration
+	rsaBits   int // 0: ECDSA P-256
+}
+
+var (
+	certCache   = map[certSpec]*corev1.Secret{}
+	certCacheMu sync.Mutex
+)
+
+// tlsSecret returns a kubernetes.io/tls Secret with a self-signed certificate; generated keys
+// are cached because RSA key generation is slow. It panics on error, which fails the test.
+func tlsSecret(name string, spec certSpec) *corev1.Secret {
+	certCacheMu.Lock()
+	defer certCacheMu.Unlock()
+	if sec, ok := certCache[spec]; ok {
+		out := sec.DeepCopy()
+		out.Name = name
+		return out
+	}
+	var (
+		pub, priv any
+		keyPEM    []byte
+	)
+	if spec.rsaBits > 0 {
+		k, err := rsa.GenerateKey(rand.Reader, spec.rsaBits)
+		must(err)
+		pub, priv = &k.PublicKey, k
+		keyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+	} else {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		must(err)
+		der, err := x509.MarshalECPrivateKey(k)
+		must(err)
+		pub, priv = &k.PublicKey, k
+		keyPEM = pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(int64(len(certCache) + 1)),
+		Subject:               pkix.Name{CommonName: spec.host},
+		DNSNames:              []string{spec.host},
+		NotBefore:             spec.notBefore,
+		NotAfter:              spec.notBefore.Add(spec.validFor),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, priv)
+	must(err)
+	sec := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Type:       corev1.SecretTypeTLS,
+		Data: map[string][]byte{
+			corev1.TLSCertKey:       pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+			corev1.TLSPrivateKeyKey: keyPEM,
+		},
+	}
+	certCache[spec] = sec.DeepCopy()
+	return sec
+}
+
+// validCert is the passing certificate: RSA 2048, issued a day ago, valid 90 days.
+func validCert(host string) certSpec {
+	return certSpec{host: host, notBefore: now.Add(-24 * time.Hour), validFor: 90 * 24 * time.Hour, rsaBits: 2048}
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// podSuffixes name the pods of a Deployment, as a ReplicaSet would.
+var podSuffixes = []string{"x2k4p", "m8n3q", "b7c5d"}
+
+// snapshotFor builds what the reconciler would read from a cluster where the operator has
+// applied everything for mp: the rendered objects (round-tripped through JSON, as the API
+// server returns them, with the controller reference the reconciler sets), running pods on EU
+// nodes, the TLS Secret and the processing record generated from an evaluation.
+func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
+	t.Helper()
+	objs, err := render.Objects(mp)
+	if err != nil {
+		t.Fatalf("render.Objects: %v", err)
+	}
+	objs = append(objs, render.CredentialsSecret(mp, credentials()))
+	s := &Snapshot{Platform: mp.DeepCopy(), Now: now, Nodes: map[string]*corev1.Node{}}
+	for _, o := range objs {
+		o.SetOwnerReferences([]metav1.OwnerReference{ownerRef(mp)})
+		switch o := o.(type) {
+		case *appsv1.Deployment:
+			s.Deployments = append(s.Deployments, *roundTrip(t, o))
+		case *corev1.ConfigMap:
+			s.ConfigMaps = append(s.ConfigMaps, *roundTrip(t, o))
+		case *corev1.Secret:
+			s.Secrets = append(s.Secrets, *roundTrip(t, o))
+		case *corev1.Service:
+			s.Services = append(s.Services, *roundTrip(t, o))
+		case *networkingv1.Ingress:
+			s.Ingresses = append(s.Ingresses, *roundTrip(t, o))
+		case *networkingv1.NetworkPolicy:
+			s.NetworkPolicies = append(s.NetworkPolicies, *roundTrip(t, o))
+		}
+	}
+	s.TLSSecret = tlsSecret(render.TLSSecretName(mp), validCert(mp.Spec.Domain))
+	s.TLSSecret.Namespace = mp.Namespace
+
+	// Web and the signalling components on one node, the bridge on another.
+	s.Nodes["eu-node-1"] = euNode("eu-node-1", "fsn1")
+	s.Nodes["eu-node-2"] = euNode("eu-node-2", "nbg1")
+	for i := range s.Deployments {
+		d := &s.Deployments[i]
+		node := "eu-node-1"
+		if d.Spec.Template.Labels[render.LabelComponent] == string(settings.JVB) {
+			node = "eu-node-2"
+		}
+		for r := range int(ptr.Deref(d.Spec.Replicas, 1)) {
+			s.Pods = append(s.Pods, podOf(d, podSuffixes[r], node))
+		}
+	}
+
+	record := render.ProcessingRecordConfigMap(mp, ProcessingRecord(s, Evaluate(s)))
+	record.SetOwnerReferences([]metav1.OwnerReference{ownerRef(mp)})
+	s.ConfigMaps = append(s.ConfigMaps, *roundTrip(t, record))
+	return s
+}
+
+func ownerRef(mp *v1alpha1.MeetingPlatform) metav1.OwnerReference {
+	return metav1.OwnerReference{
+		APIVersion: v1alpha1.GroupVersion.String(), Kind: "MeetingPlatform", Name: mp.Name, UID: mp.UID,
+		Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
+	}
+}
+
+// podOf is a running pod of a Deployment on a node.
+func podOf(d *appsv1.Deployment, suffix, node string) corev1.Pod {
+	spec := *d.Spec.Template.Spec.DeepCopy()
+	spec.NodeName = node
+	return corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: d.Name + "-7c9d8f6b5-" + suffix, Namespace: d.Namespace, Labels: d.Spec.Template.Labels,
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: d.Name + "-7c9d8f6b5", Controller: ptr.To(true)}},
+		},
+		Spec:   spec,
+		Status: corev1.PodStatus{Phase: corev1.PodRunning},
+	}
+}
+
+// roundTrip returns the object as the API server would: through JSON, so empty lists vanish.
+func roundTrip[T client.Object](t testing.TB, obj T) T {
+	t.Helper()
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := obj.DeepCopyObject().(T)
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// deepCopy copies a snapshot, so a tampering case never changes the shared passing one.
+func deepCopy(s *Snapshot) *Snapshot {
+	out := &Snapshot{
+		Platform: s.Platform.DeepCopy(), Now: s.Now, Nodes: map[string]*corev1.Node{},
+		Deployments: copyEach(s.Deployments), ConfigMaps: copyEach(s.ConfigMaps), Secrets: copyEach(s.Secrets),
+		Services: copyEach(s.Services), Ingresses: copyEach(s.Ingresses), NetworkPolicies: copyEach(s.NetworkPolicies),
+		Pods: copyEach(s.Pods),
+	}
+	if s.TLSSecret != nil {
+		out.TLSSecret = s.TLSSecret.DeepCopy()
+	}
+	for k, n := range s.Nodes {
+		out.Nodes[k] = n.DeepCopy()
+	}
+	return out
+}
+
+// copyEach deep-copies a list of API objects.
+func copyEach[T any, PT interface {
+	*T
+	DeepCopy() *T
+}](in []T) []T {
+	var out []T
+	for i := range in {
+		out = append(out, *PT(&in[i]).DeepCopy())
+	}
+	return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tampering helpers: each changes the live state the way a user or another controller could.
+
+func deploymentOf(s *Snapshot, c settings.Component) *appsv1.Deployment {
+	d := s.deployment(c)
+	if d == nil {
+		panic("no Deployment for " + string(c))
+	}
+	return d
+}
+
+func containerOf(s *Snapshot, c settings.Component) *corev1.Container {
+	return mainContainer(deploymentOf(s, c), c)
+}
+
+// setEnv sets a literal variable on a component, replacing every earlier definition.
+func setEnv(name, value string, on ...settings.Component) func(*Snapshot) {
+	return func(s *Snapshot) {
+		for _, c := range on {
+			ctr := containerOf(s, c)
+			ctr.Env = slices.DeleteFunc(ctr.Env, func(e corev1.EnvVar) bool { return e.Name == name })
+			ctr.Env = append(ctr.Env, corev1.EnvVar{Name: name, Value: value})
+		}
+	}
+}
+
+// editFile rewrites one operator file in its ConfigMap.
+func editFile(c settings.Component, key string, edit func(string) string) func(*Snapshot) {
+	return func(s *Snapshot) {
+		cm := s.configMap(render.ConfigMapName(s.Platform, c))
+		cm.Data[key] = edit(cm.Data[key])
+	}
+}
+
+func deletePolicy(name string) func(*Snapshot) {
+	return func(s *Snapshot) {
+		s.NetworkPolicies = slices.DeleteFunc(s.NetworkPolicies, func(p networkingv1.NetworkPolicy) bool { return p.Name == name })
+	}
+}
+
+// movePod puts the first pod of a component on a new node.
+func movePod(c settings.Component, node *corev1.Node) func(*Snapshot) {
+	return func(s *Snapshot) {
+		s.Nodes[node.Name] = node
+		for i := range s.Pods {
+			if s.Pods[i].Labels[render.LabelComponent] == string(c) {
+				s.Pods[i].Spec.NodeName = node.Name
+				return
+			}
+		}
+	}
+}
+
+func withCert(spec certSpec) func(*Snapshot) {
+	return func(s *Snapshot) {
+		s.TLSSecret = tlsSecret(s.TLSSecret.Name, spec)
+	}
+}

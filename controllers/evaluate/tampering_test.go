@@ -1,0 +1,407 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package evaluate
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+)
+
+// tamperCase changes the live state of the passing JWT platform and names the control that
+// must catch it and what its message must name.
+type tamperCase struct {
+	name    string
+	mutate  func(*Snapshot)
+	control string
+	// want is Fail unless set.
+	want v1alpha1.ControlResultValue
+	// mentions are substrings the message must contain: the object and the setting.
+	mentions []string
+}
+
+var (
+	web, prosody, jicofo, jvb = settings.Web, settings.Prosody, settings.Jicofo, settings.JVB
+)
+
+// appendLine adds a line at the end of a file.
+func appendLine(line string) func(string) string {
+	return func(content string) string { return content + line + "\n" }
+}
+
+// replaceLine swaps one exact line of a file.
+func replaceLine(old, new string) func(string) string {
+	return func(content string) string {
+		if !strings.Contains(content, old) {
+			panic("line not in file: " + old)
+		}
+		return strings.Replace(content, old, new, 1)
+	}
+}
+
+// all applies several mutations.
+func all(ms ...func(*Snapshot)) func(*Snapshot) {
+	return func(s *Snapshot) {
+		for _, m := range ms {
+			m(s)
+		}
+	}
+}
+
+func editPolicy(name string, edit func(*networkingv1.NetworkPolicy)) func(*Snapshot) {
+	return func(s *Snapshot) {
+		for i := range s.NetworkPolicies {
+			if s.NetworkPolicies[i].Name == name {
+				edit(&s.NetworkPolicies[i])
+				return
+			}
+		}
+		panic("no NetworkPolicy " + name)
+	}
+}
+
+func editService(name string, edit func(*corev1.Service)) func(*Snapshot) {
+	return func(s *Snapshot) {
+		for i := range s.Services {
+			if s.Services[i].Name == name {
+				edit(&s.Services[i])
+				return
+			}
+		}
+		panic("no Service " + name)
+	}
+}
+
+func editIngress(edit func(*networkingv1.Ingress)) func(*Snapshot) {
+	return func(s *Snapshot) { edit(&s.Ingresses[0]) }
+}
+
+func editDeployment(c settings.Component, edit func(*appsv1.Deployment)) func(*Snapshot) {
+	return func(s *Snapshot) { edit(deploymentOf(s, c)) }
+}
+
+// jibriDeployment is a recorder someone labelled into the platform.
+func jibriDeployment(s *Snapshot) {
+	d := appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "meet-jibri", Namespace: s.Platform.Namespace, Labels: map[string]string{
+			render.LabelName: render.NameValue, render.LabelInstance: s.Platform.Name, render.LabelComponent: "jibri",
+		}},
+		Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{render.LabelName: render.NameValue, render.LabelInstance: s.Platform.Name, render.LabelComponent: "jibri"}},
+			Spec: corev1.PodSpec{
+				Affinity:   deploymentOf(s, web).Spec.Template.Spec.Affinity.DeepCopy(),
+				Containers: []corev1.Container{{Name: "jibri", Image: "ghcr.io/jitsi/jibri:stable-11146-2"}},
+			},
+		}},
+	}
+	s.Deployments = append(s.Deployments, d)
+}
+
+// credential is the generated password of a key, as the reconciler stores it.
+func credential(key string) string { return string(credentials()[key]) }
+
+func node(name, region, providerID string) *corev1.Node {
+	return &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{corev1.LabelTopologyRegion: region, corev1.LabelTopologyZone: region + "a"}},
+		Spec:       corev1.NodeSpec{ProviderID: providerID},
+	}
+}
+
+const (
+	privacyLine = `config.legalUrls = { privacy: "https://example.eu/privacy", terms: "https://example.eu/privacy", helpCentre: "https://example.eu/privacy", security: "https://example.eu/privacy" };`
+	webPod      = "meet-web-7c9d8f6b5-x2k4p"
+)
+
+var tampering = []tamperCase{
+	// TLS
+	{name: "an Ingress without a TLS entry fails TLS-1", control: "TLS-1", mentions: []string{"Ingress meet", "meet.example.eu", "TLS"},
+		mutate: editIngress(func(i *networkingv1.Ingress) { i.Spec.TLS = nil })},
+	{name: "an Ingress without the HTTPS redirect annotations fails TLS-1", control: "TLS-1", mentions: []string{"Ingress meet", render.AnnotationForceSSLRedirect},
+		mutate: editIngress(func(i *networkingv1.Ingress) { i.Annotations = nil })},
+	{name: "an HSTS max-age of one day fails TLS-1", control: "TLS-1", mentions: []string{"ConfigMap meet-web-config custom-meet.conf", "max-age=86400"},
+		mutate: editFile(web, render.NginxServerKey, replaceLine(`"max-age=63072000; includeSubDomains"`, `"max-age=86400"`))},
+	{name: "a web Deployment that no longer mounts the nginx include fails TLS-1", control: "TLS-1", mentions: []string{"Deployment meet-web", "/config/nginx/custom-meet.conf"},
+		mutate: editDeployment(web, func(d *appsv1.Deployment) {
+			c := &d.Spec.Template.Spec.Containers[0]
+			c.VolumeMounts = slices.DeleteFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/config/nginx/custom-meet.conf" })
+		})},
+	{name: "a missing TLS Secret fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "does not exist"},
+		mutate: func(s *Snapshot) { s.TLSSecret = nil }},
+	{name: "a TLS Secret of type Opaque fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "Opaque"},
+		mutate: func(s *Snapshot) { s.TLSSecret.Type = corev1.SecretTypeOpaque }},
+	{name: "an expired certificate fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "expired on 2026-08-02"},
+		mutate: withCert(certSpec{host: "meet.example.eu", notBefore: now.Add(-120 * 24 * time.Hour), validFor: 90 * 24 * time.Hour, rsaBits: 2048})},
+	{name: "a certificate for another host fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "other.example.eu", "does not cover meet.example.eu"},
+		mutate: withCert(certSpec{host: "other.example.eu", notBefore: now.Add(-24 * time.Hour), validFor: 90 * 24 * time.Hour, rsaBits: 2048})},
+	{name: "an RSA 1024 key fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "RSA 1024-bit"},
+		mutate: withCert(certSpec{host: "meet.example.eu", notBefore: now.Add(-24 * time.Hour), validFor: 90 * 24 * time.Hour, rsaBits: 1024})},
+	{name: "a certificate that expires in 7 days warns TLS-2", control: "TLS-2", want: v1alpha1.ResultWarn, mentions: []string{"meet-tls", "expires on 2026-09-08", "within 14 days"},
+		mutate: withCert(certSpec{host: "meet.example.eu", notBefore: now.Add(-83 * 24 * time.Hour), validFor: 90 * 24 * time.Hour, rsaBits: 2048})},
+	{name: "a key that does not match the certificate fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "tls.key"},
+		mutate: func(s *Snapshot) {
+			s.TLSSecret.Data[corev1.TLSPrivateKeyKey] = tlsSecret("x", certSpec{host: "meet.example.eu", notBefore: now, validFor: time.Hour}).Data[corev1.TLSPrivateKeyKey]
+		}},
+	{name: "deleting the web NetworkPolicy fails TLS-3", control: "TLS-3", mentions: []string{"port 8000/TCP (http)", "web pods", "ingress-nginx"},
+		mutate: deletePolicy("meet-web")},
+	{name: "a web NetworkPolicy that admits every source fails TLS-3", control: "TLS-3", mentions: []string{"NetworkPolicy meet-web", "every address"},
+		mutate: editPolicy("meet-web", func(p *networkingv1.NetworkPolicy) { p.Spec.Ingress[0].From = nil })},
+	{name: "deleting every NetworkPolicy fails TLS-3", control: "TLS-3", mentions: []string{"no NetworkPolicy selects the web pods"},
+		mutate: func(s *Snapshot) { s.NetworkPolicies = nil }},
+	{name: "a web Service of type NodePort fails TLS-3", control: "TLS-3", mentions: []string{"Service meet-web (NodePort)"},
+		mutate: editService("meet-web", func(svc *corev1.Service) { svc.Spec.Type = corev1.ServiceTypeNodePort })},
+	{name: "PROSODY_C2S_REQUIRE_ENCRYPTION=false fails TLS-4", control: "TLS-4", mentions: []string{"Deployment meet-prosody", `PROSODY_C2S_REQUIRE_ENCRYPTION="false"`, `want "true"`},
+		mutate: setEnv("PROSODY_C2S_REQUIRE_ENCRYPTION", "false", prosody)},
+	{name: "end-to-end encryption disabled in custom-config.js fails E2E-1", control: "E2E-1", mentions: []string{"ConfigMap meet-web-config custom-config.js", "config.e2ee"},
+		mutate: editFile(web, render.CustomConfigKey, replaceLine("config.e2ee = { disabled: false };", "config.e2ee = { disabled: true };"))},
+
+	// REC
+	{name: "a jibri Deployment labelled into the platform fails REC-1", control: "REC-1", mentions: []string{"Deployment meet-jibri", "jibri"},
+		mutate: jibriDeployment},
+	{name: "a JIBRI_XMPP_PASSWORD on prosody fails REC-1", control: "REC-1", mentions: []string{"Deployment meet-prosody", "JIBRI_XMPP_PASSWORD"},
+		mutate: setEnv("JIBRI_XMPP_PASSWORD", "recorder-password-1234567890", prosody)},
+	{name: "a JIGASI credential in the credentials Secret fails REC-1", control: "REC-1", mentions: []string{"Secret meet-credentials", "JIGASI_XMPP_PASSWORD"},
+		mutate: func(s *Snapshot) { s.secret("meet-credentials").Data["JIGASI_XMPP_PASSWORD"] = []byte("x") }},
+	{name: "ENABLE_RECORDING=true added to web fails REC-2", control: "REC-2", mentions: []string{"Deployment meet-web", `ENABLE_RECORDING="true"`, `want "false"`},
+		mutate: setEnv("ENABLE_RECORDING", "true", web)},
+	{name: "ENABLE_RECORDING=true added to jicofo fails REC-2", control: "REC-2", mentions: []string{"Deployment meet-jicofo", `ENABLE_RECORDING="true"`},
+		mutate: setEnv("ENABLE_RECORDING", "true", jicofo)},
+	{name: "ENABLE_RECORDING=true added to prosody fails REC-2", control: "REC-2", mentions: []string{"Deployment meet-prosody", `ENABLE_RECORDING="true"`},
+		mutate: setEnv("ENABLE_RECORDING", "true", prosody)},
+	{name: "a DROPBOX_APPKEY on web fails REC-2", control: "REC-2", mentions: []string{"Deployment meet-web", "DROPBOX_APPKEY"},
+		mutate: setEnv("DROPBOX_APPKEY", "k", web)},
+	{name: "a transcription URL appended to custom-jicofo.conf fails REC-2", control: "REC-2", mentions: []string{"ConfigMap meet-jicofo-config custom-jicofo.conf", "transcriber"},
+		mutate: editFile(jicofo, render.CustomJicofoKey, appendLine(`jicofo.transcription.url-template = "wss://stt.example.com/{{MEETING_ID}}"`))},
+	{name: "the recording UI re-enabled in custom-config.js fails REC-2", control: "REC-2", mentions: []string{"custom-config.js", "config.recordingService"},
+		mutate: editFile(web, render.CustomConfigKey, replaceLine("config.recordingService = { enabled: false, sharingEnabled: false };", "config.recordingService = { enabled: true, sharingEnabled: false };"))},
+	{name: "DISABLE_LOCAL_RECORDING=false fails REC-3", control: "REC-3", mentions: []string{"Deployment meet-web", `DISABLE_LOCAL_RECORDING="false"`},
+		mutate: setEnv("DISABLE_LOCAL_RECORDING", "false", web)},
+
+	// TEL
+	{name: "an AMPLITUDE_ID on web fails TEL-1", control: "TEL-1", mentions: []string{"Deployment meet-web", "AMPLITUDE_ID"},
+		mutate: setEnv("AMPLITUDE_ID", "abc123", web)},
+	{name: "a SENTRY_DSN on the bridge fails TEL-1", control: "TEL-1", mentions: []string{"Deployment meet-jvb", "SENTRY_DSN"},
+		mutate: setEnv("SENTRY_DSN", "https://key@sentry.io/1", jvb)},
+	{name: "analytics re-enabled after the privacy block fails TEL-1", control: "TEL-1", mentions: []string{"custom-config.js", "config.analytics"},
+		mutate: editFile(web, render.CustomConfigKey, appendLine("config.analytics.disabled = false;"))},
+	{name: "Gravatar re-enabled after the privacy block fails TEL-2", control: "TEL-2", mentions: []string{"ConfigMap meet-web-config custom-config.js", "overrides config.gravatar"},
+		mutate: editFile(web, render.CustomConfigKey, appendLine("config.gravatar = { disabled: false };"))},
+	{name: "Gravatar re-enabled inside the privacy block fails TEL-2", control: "TEL-2", mentions: []string{"ConfigMap meet-web-config custom-config.js", "config.gravatar"},
+		mutate: editFile(web, render.CustomConfigKey, replaceLine("config.gravatar = { disabled: true };", "config.gravatar = { disabled: false };"))},
+	{name: "a CSP that allows a CDN fails TEL-2", control: "TEL-2", mentions: []string{"Deployment meet-web", "CSP_HEADER", "https://cdn.example.com"},
+		mutate: setEnv("CSP_HEADER", "default-src 'self'; script-src 'self' https://cdn.example.com", web)},
+	{name: "a custom-config.js the web pods do not mount fails TEL-2", control: "TEL-2", mentions: []string{"Deployment meet-web", "/config/custom-config.js"},
+		mutate: editDeployment(web, func(d *appsv1.Deployment) {
+			c := &d.Spec.Template.Spec.Containers[0]
+			c.VolumeMounts = slices.DeleteFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/config/custom-config.js" })
+		})},
+	{name: "a third-party STUN server on the bridge fails TEL-3", control: "TEL-3", mentions: []string{"Deployment meet-jvb", "meet-jit-si-turnrelay.jitsi.net:443"},
+		mutate: setEnv("JVB_STUN_SERVERS", "meet-jit-si-turnrelay.jitsi.net:443", jvb)},
+	{name: "peer-to-peer on without own STUN servers fails TEL-3", control: "TEL-3", mentions: []string{"Deployment meet-web", `ENABLE_P2P="true"`},
+		mutate: setEnv("ENABLE_P2P", "true", web)},
+	{name: "peer-to-peer switched on in custom-config.js fails TEL-3", control: "TEL-3", mentions: []string{"custom-config.js", "config.p2p"},
+		mutate: editFile(web, render.CustomConfigKey, appendLine("config.p2p.enabled = true;"))},
+	{name: "deleting the default-deny NetworkPolicy fails TEL-4", control: "TEL-4", mentions: []string{"no default-deny egress NetworkPolicy"},
+		mutate: deletePolicy("meet-default-deny")},
+	{name: "an egress rule to the internet fails TEL-4", control: "TEL-4", mentions: []string{"NetworkPolicy meet-jicofo", "TCP 443", "ipBlock 0.0.0.0/0"},
+		mutate: editPolicy("meet-jicofo", func(p *networkingv1.NetworkPolicy) {
+			p.Spec.Egress = append(p.Spec.Egress, networkingv1.NetworkPolicyEgressRule{
+				To:    []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}},
+				Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr.To(corev1.ProtocolTCP), Port: ptr.To(intstr.FromInt32(443))}},
+			})
+		})},
+
+	// EU
+	{name: "removing the node affinity of web fails EU-1", control: "EU-1", mentions: []string{"Deployment meet-web", "node affinity", corev1.LabelTopologyRegion},
+		mutate: editDeployment(web, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Affinity = nil })},
+	{name: "a node affinity that admits us-east-1 fails EU-1", control: "EU-1", mentions: []string{"Deployment meet-jvb", `"us-east-1"`},
+		mutate: editDeployment(jvb, func(d *appsv1.Deployment) {
+			e := &d.Spec.Template.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchExpressions[0]
+			e.Values = append(e.Values, "us-east-1")
+		})},
+	{name: "a web pod on a US node fails EU-2", control: "EU-2", mentions: []string{"pod " + webPod, "node us-node-1", `"us-east-1"`},
+		mutate: movePod(web, node("us-node-1", "us-east-1", "aws:///us-east-1a/i-0abc"))},
+	{name: "a web pod on AWS eu-central-2 (Zurich) fails EU-2", control: "EU-2", mentions: []string{"pod " + webPod, "node zrh-node-1", "Zurich, CH"},
+		mutate: movePod(web, node("zrh-node-1", "eu-central-2", "aws:///eu-central-2a/i-1"))},
+	{name: "a pod on a node that cannot be read fails EU-2", control: "EU-2", mentions: []string{"pod " + webPod, "node gone-1"},
+		mutate: func(s *Snapshot) {
+			s.Pods[slices.IndexFunc(s.Pods, func(p corev1.Pod) bool { return p.Name == webPod })].Spec.NodeName = "gone-1"
+		}},
+	{name: "a private advertised address fails EU-3", control: "EU-3", mentions: []string{"Deployment meet-jvb", "JVB_ADVERTISE_IPS", "10.0.0.5", "private"},
+		mutate: setEnv("JVB_ADVERTISE_IPS", "10.0.0.5", jvb)},
+	{name: "a CGNAT advertised address fails EU-3", control: "EU-3", mentions: []string{"100.64.1.1", "shared"},
+		mutate: setEnv("JVB_ADVERTISE_IPS", "203.0.113.10,100.64.1.1", jvb)},
+	{name: "private candidates advertised fails EU-3", control: "EU-3", mentions: []string{"Deployment meet-jvb", "JVB_ADVERTISE_PRIVATE_CANDIDATES"},
+		mutate: setEnv("JVB_ADVERTISE_PRIVATE_CANDIDATES", "true", jvb)},
+	{name: "sovereignProviders with a node of aws:// fails EU-4", control: "EU-4", mentions: []string{"pod meet-jvb-7c9d8f6b5-x2k4p", "node eu-node-2", "aws"},
+		mutate: func(s *Snapshot) {
+			s.Platform.Spec.Placement.SovereignProviders = true
+			s.Nodes["eu-node-2"].Spec.ProviderID = "aws:///eu-central-1a/i-2"
+			s.Nodes["eu-node-2"].Labels[corev1.LabelTopologyRegion] = "eu-central-1"
+		}},
+
+	// ACC
+	{name: "ENABLE_AUTH=false on prosody fails ACC-1", control: "ACC-1", mentions: []string{"Deployment meet-prosody", `ENABLE_AUTH="false"`},
+		mutate: setEnv("ENABLE_AUTH", "false", prosody)},
+	{name: "empty tokens allowed fails ACC-1", control: "ACC-1", mentions: []string{"Deployment meet-prosody", "JWT_ALLOW_EMPTY"},
+		mutate: setEnv("JWT_ALLOW_EMPTY", "true", prosody)},
+	{name: "guests enabled while the spec says false fails ACC-2", control: "ACC-2", mentions: []string{"Deployment meet-prosody", `ENABLE_GUESTS="true"`, `want "false"`},
+		mutate: setEnv("ENABLE_GUESTS", "true", prosody)},
+	{name: "rate limits off fails ACC-2", control: "ACC-2", mentions: []string{"PROSODY_ENABLE_RATE_LIMITS"},
+		mutate: setEnv("PROSODY_ENABLE_RATE_LIMITS", "false", prosody)},
+	{name: "a credential as a literal env value fails ACC-3", control: "ACC-3", mentions: []string{"Deployment meet-jvb", "JVB_AUTH_PASSWORD", "literal"},
+		mutate: setEnv("JVB_AUTH_PASSWORD", credential("JVB_AUTH_PASSWORD"), jvb)},
+	{name: "a credential copied into a ConfigMap fails ACC-3", control: "ACC-3", mentions: []string{"ConfigMap meet-web-config", "JICOFO_AUTH_PASSWORD"},
+		mutate: func(s *Snapshot) {
+			s.configMap("meet-web-config").Data["debug.txt"] = "jicofo password: " + credential("JICOFO_AUTH_PASSWORD")
+		}},
+	{name: "a short credential fails ACC-3", control: "ACC-3", mentions: []string{"Secret meet-credentials", "JVB_AUTH_PASSWORD", "fewer than 32"},
+		mutate: func(s *Snapshot) { s.secret("meet-credentials").Data["JVB_AUTH_PASSWORD"] = []byte("short") }},
+	{name: "a credentials Secret not owned by the platform fails ACC-3", control: "ACC-3", mentions: []string{"Secret meet-credentials", "not owned"},
+		mutate: func(s *Snapshot) { s.secret("meet-credentials").OwnerReferences = nil }},
+	{name: "a prosody Service of type NodePort fails ACC-4", control: "ACC-4", mentions: []string{"Service meet-prosody (NodePort)"},
+		mutate: editService("meet-prosody", func(svc *corev1.Service) { svc.Spec.Type = corev1.ServiceTypeNodePort })},
+	{name: "deleting the prosody NetworkPolicy fails ACC-4", control: "ACC-4", mentions: []string{"prosody pods"},
+		mutate: deletePolicy("meet-prosody")},
+	{name: "a prosody policy that admits XMPP from everywhere fails ACC-4", control: "ACC-4", mentions: []string{"NetworkPolicy meet-prosody", "5222/TCP", "every address"},
+		mutate: editPolicy("meet-prosody", func(p *networkingv1.NetworkPolicy) { p.Spec.Ingress[1].From = nil })},
+	{name: "a policy that opens the bridge's private HTTP port to all namespaces fails ACC-4", control: "ACC-4", mentions: []string{"NetworkPolicy meet-jvb", "8080/TCP", "pods in any namespace"},
+		mutate: editPolicy("meet-jvb", func(p *networkingv1.NetworkPolicy) {
+			p.Spec.Ingress = append(p.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{
+				From:  []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}},
+				Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr.To(corev1.ProtocolTCP), Port: ptr.To(intstr.FromInt32(8080))}},
+			})
+		})},
+	{name: "the bridge's COLIBRI REST API enabled fails ACC-4", control: "ACC-4", mentions: []string{"Deployment meet-jvb", "COLIBRI_REST_ENABLED"},
+		mutate: setEnv("COLIBRI_REST_ENABLED", "true", jvb)},
+
+	// MIN
+	{name: "START_WITH_VIDEO_MUTED=false fails MIN-1", control: "MIN-1", mentions: []string{"Deployment meet-web", `START_WITH_VIDEO_MUTED="false"`},
+		mutate: setEnv("START_WITH_VIDEO_MUTED", "false", web)},
+	{name: "doNotStoreRoom off fails MIN-2", control: "MIN-2", mentions: []string{"ConfigMap meet-web-config custom-config.js", "config.doNotStoreRoom"},
+		mutate: editFile(web, render.CustomConfigKey, replaceLine("config.doNotStoreRoom = true;", "config.doNotStoreRoom = false;"))},
+	{name: "the recent-room list enabled fails MIN-2", control: "MIN-2", mentions: []string{"custom-interface_config.js", "interfaceConfig.RECENT_LIST_ENABLED"},
+		mutate: editFile(web, render.CustomInterfaceKey, appendLine("interfaceConfig.RECENT_LIST_ENABLED = true;"))},
+	{name: "prosody at log level debug fails MIN-3", control: "MIN-3", mentions: []string{"Deployment meet-prosody", `LOG_LEVEL="debug"`, `want "warn"`},
+		mutate: setEnv("LOG_LEVEL", "debug", prosody)},
+	{name: "jicofo logging at FINE fails MIN-3", control: "MIN-3", mentions: []string{"ConfigMap meet-jicofo-config logging.properties", ".level"},
+		mutate: editFile(jicofo, render.LoggingKey, replaceLine(".level = WARNING", ".level = FINE"))},
+	{name: "an access log with the client address fails MIN-3", control: "MIN-3", mentions: []string{"ConfigMap meet-web-config nginx-http.conf", "$remote_addr"},
+		mutate: editFile(web, render.NginxHTTPKey, func(c string) string {
+			return strings.Replace(c, "'$time_iso8601", "'$remote_addr $request_uri $time_iso8601", 1)
+		})},
+	{name: "a JVB_LOG_FILE fails MIN-3", control: "MIN-3", mentions: []string{"Deployment meet-jvb", "JVB_LOG_FILE"},
+		mutate: setEnv("JVB_LOG_FILE", "/tmp/jvb.log", jvb)},
+
+	// TRN
+	{name: "legal links pointing to jitsi.org fail TRN-1", control: "TRN-1", mentions: []string{"ConfigMap meet-web-config custom-config.js", "config.legalUrls"},
+		mutate: editFile(web, render.CustomConfigKey, replaceLine(privacyLine, strings.ReplaceAll(privacyLine, "https://example.eu/privacy", "https://jitsi.org/meet/privacy")))},
+	{name: "a privacy notice on jitsi.org in the spec fails TRN-1", control: "TRN-1", mentions: []string{"spec.privacyPolicyURL", "jitsi.org"},
+		mutate: func(s *Snapshot) { s.Platform.Spec.PrivacyPolicyURL = "https://jitsi.org/meet/privacy" }},
+	{name: "a missing processing record fails TRN-2", control: "TRN-2", mentions: []string{"ConfigMap meet-processing-record", "does not exist"},
+		mutate: func(s *Snapshot) {
+			s.ConfigMaps = slices.DeleteFunc(s.ConfigMaps, func(c corev1.ConfigMap) bool { return c.Name == "meet-processing-record" })
+		}},
+	{name: "an emptied processing record fails TRN-2", control: "TRN-2", mentions: []string{"ConfigMap meet-processing-record", "processing-record.md"},
+		mutate: func(s *Snapshot) { s.configMap("meet-processing-record").Data = map[string]string{} }},
+
+	// OVR
+	{name: "a statement appended after the privacy block fails OVR-1", control: "OVR-1", mentions: []string{"ConfigMap meet-web-config custom-config.js", "privacy block"},
+		mutate: editFile(web, render.CustomConfigKey, appendLine(`config.hosts.domain = "meet.attacker.example";`))},
+	{name: "ENABLE_RECORDING=off, a non-canonical boolean, fails OVR-1", control: "OVR-1", mentions: []string{"Deployment meet-jicofo", `ENABLE_RECORDING="off"`, "canonical"},
+		mutate: setEnv("ENABLE_RECORDING", "off", jicofo)},
+	{name: "a GLOBAL_CONFIG variable on prosody fails OVR-1", control: "OVR-1", mentions: []string{"Deployment meet-prosody", "GLOBAL_CONFIG"},
+		mutate: setEnv("GLOBAL_CONFIG", `modules_enabled = { "muc_mam" }`, prosody)},
+	{name: "an XMPP_MUC_MODULES variable on prosody fails OVR-1", control: "OVR-1", mentions: []string{"Deployment meet-prosody", "XMPP_MUC_MODULES"},
+		mutate: setEnv("XMPP_MUC_MODULES", "muc_mam", prosody)},
+	{name: "a foreign ConfigMap mounted at /config fails OVR-1", control: "OVR-1", mentions: []string{"Deployment meet-prosody", "ConfigMap extra-prosody", "/config/conf.d/extra.cfg.lua"},
+		mutate: editDeployment(prosody, func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Volumes = append(d.Spec.Template.Spec.Volumes, corev1.Volume{Name: "extra", VolumeSource: corev1.VolumeSource{
+				ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "extra-prosody"}}}})
+			c := &d.Spec.Template.Spec.Containers[0]
+			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "extra", MountPath: "/config/conf.d/extra.cfg.lua", SubPath: "extra.cfg.lua"})
+		})},
+	{name: "the operator's config volume pointed at a foreign ConfigMap fails OVR-1", control: "OVR-1", mentions: []string{"Deployment meet-jvb", "ConfigMap evil"},
+		mutate: editDeployment(jvb, func(d *appsv1.Deployment) { volume(d, "config").ConfigMap.Name = "evil" })},
+	{name: "a hostPath over /usr/share fails OVR-1", control: "OVR-1", mentions: []string{"Deployment meet-web", "hostPath /srv/www", "covers /usr/share/jitsi-meet"},
+		mutate: editDeployment(web, func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Volumes = append(d.Spec.Template.Spec.Volumes, corev1.Volume{Name: "www", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/srv/www"}}})
+			c := &d.Spec.Template.Spec.Containers[0]
+			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "www", MountPath: "/usr/share"})
+		})},
+	{name: "envFrom a foreign ConfigMap fails OVR-1", control: "OVR-1", mentions: []string{"Deployment meet-web", "envFrom", "ConfigMap user-env"},
+		mutate: editDeployment(web, func(d *appsv1.Deployment) {
+			c := &d.Spec.Template.Spec.Containers[0]
+			c.EnvFrom = append(c.EnvFrom, corev1.EnvFromSource{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "user-env"}}})
+		})},
+}
+
+func TestTamperingIsCaught(t *testing.T) {
+	for _, tc := range tampering {
+		t.Run(tc.name, func(t *testing.T) {
+			s := passingJWT(t)
+			tc.mutate(s)
+			results := Evaluate(s)
+			got := resultOf(results, tc.control)
+			want := tc.want
+			if want == "" {
+				want = v1alpha1.ResultFail
+			}
+			if got.Result != want {
+				t.Fatalf("%s is %s (%s), want %s", tc.control, got.Result, got.Message, want)
+			}
+			for _, m := range tc.mentions {
+				if !strings.Contains(got.Message, m) {
+					t.Errorf("%s message %q does not mention %q", tc.control, got.Message, m)
+				}
+			}
+			if strings.ContainsAny(got.Message, "\n\r") {
+				t.Errorf("%s message is not one line: %q", tc.control, got.Message)
+			}
+			for _, r := range results {
+				for _, secret := range credentials() {
+					if strings.Contains(r.Message, string(secret)) {
+						t.Errorf("%s message reveals a credential: %q", r.ID, r.Message)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestEveryControlHasATamperingCase(t *testing.T) {
+	covered := map[string]bool{}
+	for _, tc := range tampering {
+		covered[tc.control] = true
+	}
+	for _, c := range Profile {
+		if !covered[c.ID] {
+			t.Errorf("no tampering case for %s", c.ID)
+		}
+	}
+}

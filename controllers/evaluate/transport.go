@@ -1,0 +1,183 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package evaluate
+
+import (
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+)
+
+// HSTS requirement of TLS-1.
+const (
+	hstsHeader    = "Strict-Transport-Security"
+	minHSTSMaxAge = 31536000 // one year
+)
+
+// TLS-1: the domain is served only over HTTPS, HTTP redirects, and responses carry HSTS.
+func checkHTTPS(s *Snapshot) (resultValue, string) {
+	mp := s.spec()
+	f := s.ingressTLSFindings()
+	f.addAll(s.hstsFindings())
+	f.addAll(s.settingFindings("TLS-1"))
+	return f.result("Ingress serves " + mp.Spec.Domain + " over HTTPS only, redirects HTTP, and the web pods send HSTS for at least a year")
+}
+
+// ingressTLSFindings checks every Ingress that routes spec.domain.
+func (s *Snapshot) ingressTLSFindings() findings {
+	mp := s.spec()
+	domain, secret := mp.Spec.Domain, render.TLSSecretName(mp)
+	var f findings
+	var serving []*networkingv1.Ingress
+	for i := range s.Ingresses {
+		ing := &s.Ingresses[i]
+		if slices.ContainsFunc(ing.Spec.Rules, func(r networkingv1.IngressRule) bool { return r.Host == domain }) {
+			serving = append(serving, ing)
+		}
+	}
+	sort.Slice(serving, func(i, j int) bool { return serving[i].Name < serving[j].Name })
+	if len(serving) == 0 {
+		f.add("no Ingress routes %s", domain)
+	}
+	for _, ing := range serving {
+		tls := slices.IndexFunc(ing.Spec.TLS, func(t networkingv1.IngressTLS) bool { return slices.Contains(t.Hosts, domain) })
+		switch {
+		case tls < 0:
+			f.add("Ingress %s routes %s without a TLS entry for that host", ing.Name, domain)
+		case ing.Spec.TLS[tls].SecretName != secret:
+			f.add("Ingress %s serves %s with Secret %q (want %q)", ing.Name, domain, ing.Spec.TLS[tls].SecretName, secret)
+		}
+		a := ing.Annotations
+		if a[render.AnnotationForceSSLRedirect] != "true" && a[render.AnnotationSSLRedirect] != "true" {
+			f.add("Ingress %s does not redirect HTTP to HTTPS (annotation %s is %q)", ing.Name, render.AnnotationForceSSLRedirect, a[render.AnnotationForceSSLRedirect])
+		}
+	}
+	return f
+}
+
+// nginxServerFile is the operator's include in the web server block.
+func nginxServerFile(s *Snapshot) render.ConfigFile {
+	for _, f := range render.ConfigFiles(s.spec()) {
+		if f.Key == render.NginxServerKey {
+			return f
+		}
+	}
+	return render.ConfigFile{Component: settings.Web, Key: render.NginxServerKey}
+}
+
+// addHeader is one nginx add_header directive.
+type addHeader struct {
+	name, value string
+	line        int
+}
+
+var addHeaderDirective = regexp.MustCompile(`^\s*add_header\s+(\S+)\s+("([^"]*)"|'([^']*)'|([^\s;]+))`)
+
+// addHeaders parses the add_header directives of an nginx file.
+func addHeaders(content string) []addHeader {
+	var out []addHeader
+	for i, l := range strings.Split(content, "\n") {
+		m := addHeaderDirective.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		out = append(out, addHeader{name: m[1], value: m[3] + m[4] + m[5], line: i + 1})
+	}
+	return out
+}
+
+var maxAge = regexp.MustCompile(`(?i)max-age\s*=\s*"?(\d+)`)
+
+// hstsFindings checks the Strict-Transport-Security header in the nginx include the web pods
+// really mount.
+func (s *Snapshot) hstsFindings() findings {
+	var f findings
+	live, problem := s.read(nginxServerFile(s))
+	if problem != "" {
+		f.add("%s (want the operator's %s with the %s header)", problem, render.NginxServerKey, hstsHeader)
+		return f
+	}
+	found := false
+	for _, h := range addHeaders(live.content) {
+		if !strings.EqualFold(h.name, hstsHeader) {
+			continue
+		}
+		found = true
+		m := maxAge.FindStringSubmatch(h.value)
+		if m == nil {
+			f.add("%s line %d sends %s without max-age", live.where, h.line, hstsHeader)
+			continue
+		}
+		if age, err := strconv.ParseInt(m[1], 10, 64); err != nil || age < minHSTSMaxAge {
+			f.add("%s line %d sends %s max-age=%s (want >= %d)", live.where, h.line, hstsHeader, m[1], minHSTSMaxAge)
+		}
+	}
+	if !found {
+		f.add("%s adds no %s header", live.where, hstsHeader)
+	}
+	return f
+}
+
+// webPorts are the web container's TCP ports, and at least the rendered HTTP port.
+func (s *Snapshot) componentPorts(c settings.Component, always ...port) []port {
+	var ports []port
+	if d := s.deployment(c); d != nil {
+		ports = containerPorts(mainContainer(d, c))
+	}
+	for _, a := range always {
+		if !slices.ContainsFunc(ports, func(p port) bool { return p.number == a.number && p.protocol == a.protocol }) {
+			ports = append(ports, a)
+		}
+	}
+	return ports
+}
+
+// podLabels are the labels of a component's pods, from the live Deployment's template, else
+// from the renderer's selector.
+func (s *Snapshot) podLabels(c settings.Component) map[string]string {
+	if d := s.deployment(c); d != nil && len(d.Spec.Template.Labels) > 0 {
+		return d.Spec.Template.Labels
+	}
+	return render.SelectorLabels(s.Platform, string(c))
+}
+
+// TLS-3: only the ingress controller reaches the web pods' plain HTTP port.
+func checkPlaintextPath(s *Snapshot) (resultValue, string) {
+	mp := s.spec()
+	controller := mp.Spec.Ingress.ControllerNamespace
+	f := s.settingFindings("TLS-3")
+	web := s.podLabels(settings.Web)
+	fromController := func(p peer) bool { return p.namespace == controller }
+	for _, p := range s.componentPorts(settings.Web, port{render.PortHTTP, render.WebHTTPPort, corev1.ProtocolTCP}) {
+		if p.protocol != corev1.ProtocolTCP {
+			continue
+		}
+		f.addAll(s.ingressFindings(web, p, "the web pods", fromController, "only namespace "+controller, true))
+		for _, e := range s.exposures(web, p) {
+			f.add("%s to every client in plain HTTP (want ClusterIP behind the Ingress)", e)
+		}
+	}
+	return f.result("only the ingress controller (namespace " + controller + ") reaches the web pods' plain HTTP port")
+}

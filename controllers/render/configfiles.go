@@ -1,0 +1,217 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+)
+
+// ConfigFile is one file the operator writes into a component's container: a key of the
+// component's ConfigMap "<name>-<component>-config", mounted read-only with subPath at
+// MountPath.
+//
+// Mount strategy: the images only READ /config (they copy it into /run at start and generate
+// the real configuration there), so /config needs no volume of its own. It stays the image's
+// read-only directory, and each operator file is a single-file subPath mount into it, as the
+// upstream Helm chart does. Nothing else can appear under /config, and a container restart
+// cannot pick up a file written at runtime. A whole-ConfigMap volume at /config would not
+// work: its symlinks collide with the directories the start scripts create (nginx/).
+type ConfigFile struct {
+	Component settings.Component
+	// Key is the ConfigMap data key.
+	Key       string
+	MountPath string
+	Content   string
+}
+
+// Data keys of the operator's ConfigMaps.
+const (
+	CustomConfigKey    = "custom-config.js"
+	CustomInterfaceKey = "custom-interface_config.js"
+	NginxHTTPKey       = "nginx-http.conf"
+	NginxServerKey     = "custom-meet.conf"
+	WelcomeContentKey  = "welcomePageAdditionalContent.html"
+	CustomJicofoKey    = "custom-jicofo.conf"
+	CustomJVBKey       = "custom-jvb.conf"
+	LoggingKey         = "logging.properties"
+)
+
+// AccessLogFormatName is the name of the web pods' nginx log format (settings.AccessLogFormat).
+const AccessLogFormatName = "meetwarden_minimal"
+
+// ConfigFiles lists every file the operator writes, in a fixed order.
+func ConfigFiles(mp *v1alpha1.MeetingPlatform) []ConfigFile {
+	mp = settings.Defaulted(mp)
+	return []ConfigFile{
+		{settings.Web, CustomConfigKey, "/config/custom-config.js", customConfigJS(mp)},
+		{settings.Web, CustomInterfaceKey, "/config/custom-interface_config.js", customInterfaceConfigJS()},
+		// site-confs/* is included in nginx's http context; "00-" sorts it before the site's
+		// server block, which uses the log format defined here.
+		{settings.Web, NginxHTTPKey, "/config/nginx/site-confs/00-meetwarden.conf", nginxHTTP()},
+		// custom-meet.conf is appended inside the site's server block.
+		{settings.Web, NginxServerKey, "/config/nginx/custom-meet.conf", nginxServer()},
+		{settings.Web, WelcomeContentKey, "/usr/share/jitsi-meet/static/welcomePageAdditionalContent.html", welcomeContent(mp)},
+		{settings.Jicofo, CustomJicofoKey, "/config/custom-jicofo.conf", hocon("jicofo", settings.JicofoConfig)},
+		// /config/logging.properties would be overwritten at start; the template is not.
+		{settings.Jicofo, LoggingKey, "/defaults/logging.properties", javaLogging("Jicofo")},
+		{settings.JVB, CustomJVBKey, "/config/custom-jvb.conf", hocon("the videobridge", settings.JVBConfig(mp))},
+		{settings.JVB, LoggingKey, "/defaults/logging.properties", javaLogging("JVB")},
+	}
+}
+
+// filesOf returns the files of one component.
+func filesOf(mp *v1alpha1.MeetingPlatform, c settings.Component) []ConfigFile {
+	var out []ConfigFile
+	for _, f := range ConfigFiles(mp) {
+		if f.Component == c {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ConfigMapName is the ConfigMap of a component's files.
+func ConfigMapName(mp *v1alpha1.MeetingPlatform, c settings.Component) string {
+	return Name(mp, string(c)+"-config")
+}
+
+// configMap returns the ConfigMap of a component, or nil when it has no files.
+func configMap(mp *v1alpha1.MeetingPlatform, c settings.Component) *corev1.ConfigMap {
+	files := filesOf(mp, c)
+	if len(files) == 0 {
+		return nil
+	}
+	data := map[string]string{}
+	for _, f := range files {
+		data[f.Key] = f.Content
+	}
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: meta(mp, ConfigMapName(mp, c), string(c)),
+		Data:       data,
+	}
+}
+
+// dataHash is a digest of a ConfigMap's data, independent of map order.
+func dataHash(data map[string]string) string {
+	h := sha256.New()
+	for _, k := range sortedKeys(data) {
+		fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+const generatedBy = "Written by meetwarden. Changes are reverted; edit the MeetingPlatform instead."
+
+// lines joins lines into a file with a trailing newline.
+func lines(ls ...string) string {
+	return strings.Join(ls, "\n") + "\n"
+}
+
+// customConfigJS is custom-config.js: the privacy block and nothing else, so it is last in the
+// config.js the image assembles. A nested key first makes sure its parent object exists.
+func customConfigJS(mp *v1alpha1.MeetingPlatform) string {
+	out := []string{"// " + generatedBy, settings.PrivacyBlockBegin}
+	guarded := map[string]bool{}
+	for _, k := range settings.ClientConfig(mp) {
+		if parent, _, nested := strings.Cut(k.Path, "."); nested && !guarded[parent] {
+			guarded[parent] = true
+			out = append(out, fmt.Sprintf("%[1]s.%[2]s = %[1]s.%[2]s || {};", settings.ClientObject, parent))
+		}
+		out = append(out, k.JSLine(settings.ClientObject))
+	}
+	return lines(append(out, settings.PrivacyBlockEnd)...)
+}
+
+func customInterfaceConfigJS() string {
+	out := []string{"// " + generatedBy}
+	for _, k := range settings.InterfaceConfig {
+		out = append(out, k.JSLine(settings.InterfaceObject))
+	}
+	return lines(out...)
+}
+
+// nginxHTTP is included in nginx's http context.
+func nginxHTTP() string {
+	out := []string{
+		"# " + generatedBy,
+		"# MIN-3: no client address, path (room name), referrer or user agent in the access log.",
+		fmt.Sprintf("log_format %s '%s';", AccessLogFormatName, settings.AccessLogFormat),
+		"# ACC-2: the client address comes from the ingress controller's X-Forwarded-For (its last",
+		"# entry), so that prosody's rate limits apply per client. Only cluster addresses may set it.",
+	}
+	for _, r := range settings.ClusterRanges {
+		out = append(out, "set_real_ip_from "+r+";")
+	}
+	return lines(append(out, "real_ip_header X-Forwarded-For;")...)
+}
+
+// nginxServer is appended to the site's server block.
+func nginxServer() string {
+	out := []string{
+		"# " + generatedBy,
+		"# MIN-3: minimal access log; error lines would carry client addresses and room names.",
+		"access_log /dev/stdout " + AccessLogFormatName + ";",
+		"error_log /dev/stderr crit;",
+	}
+	for _, h := range settings.Headers {
+		out = append(out, fmt.Sprintf("# %s: %s", h.Control, h.Why), fmt.Sprintf("add_header %s %q always;", h.Name, h.Value))
+	}
+	return lines(out...)
+}
+
+// welcomeContent is shown on the welcome page (interfaceConfig.DISPLAY_WELCOME_PAGE_CONTENT):
+// the link to the privacy notice required by GDPR Art. 13 (TRN-1).
+func welcomeContent(mp *v1alpha1.MeetingPlatform) string {
+	return lines(
+		"<!-- "+generatedBy+" -->",
+		fmt.Sprintf(`<p class="meetwarden-privacy"><a href="%s" target="_blank" rel="noopener noreferrer">Privacy notice</a></p>`, html.EscapeString(mp.Spec.PrivacyPolicyURL)),
+	)
+}
+
+// hocon renders keys as a HOCON file that a component includes after its own configuration.
+func hocon(who string, keys []settings.ConfigKey) string {
+	out := []string{"# " + generatedBy, "# Included after the configuration " + who + " generates, so these keys win."}
+	for _, k := range keys {
+		out = append(out, fmt.Sprintf("# %s: %s", k.Control, k.Why), k.Assignment())
+	}
+	return lines(out...)
+}
+
+// javaLogging is the logging.properties template of a Java component.
+func javaLogging(program string) string {
+	out := []string{
+		"# " + generatedBy,
+		"java.util.logging.ConsoleHandler.level = ALL",
+		"java.util.logging.ConsoleHandler.formatter = org.jitsi.utils.logging2.JitsiLogFormatter",
+		"org.jitsi.utils.logging2.JitsiLogFormatter.programname = " + program,
+	}
+	for _, k := range settings.JavaLogging {
+		out = append(out, fmt.Sprintf("# %s: %s", k.Control, k.Why), k.Assignment())
+	}
+	return lines(out...)
+}

@@ -1,0 +1,274 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+)
+
+// Annotations of the Ingress for the ingress-nginx controller: plain HTTP is redirected to
+// HTTPS (TLS-1), and the XMPP websocket may stay idle between pings. Nothing here injects
+// configuration snippets.
+const (
+	AnnotationSSLRedirect      = "nginx.ingress.kubernetes.io/ssl-redirect"
+	AnnotationForceSSLRedirect = "nginx.ingress.kubernetes.io/force-ssl-redirect"
+)
+
+var ingressAnnotations = map[string]string{
+	AnnotationSSLRedirect:                            "true",
+	AnnotationForceSSLRedirect:                       "true",
+	"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
+	"nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
+}
+
+// WebServicePort is the port of the web Service the Ingress routes to.
+const WebServicePort int32 = 80
+
+// DefaultLDAPSPort is the port of an ldaps:// URL without one.
+const DefaultLDAPSPort int32 = 636
+
+func intOrName(name string) intstr.IntOrString { return intstr.FromString(name) }
+
+func service(mp *v1alpha1.MeetingPlatform, c settings.Component, spec corev1.ServiceSpec) *corev1.Service {
+	spec.Selector = SelectorLabels(mp, string(c))
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: meta(mp, Name(mp, string(c)), string(c)),
+		Spec:       spec,
+	}
+}
+
+// services: web and prosody inside the cluster, the videobridge's media port outside. Jicofo
+// accepts no connections and has no Service.
+func services(mp *v1alpha1.MeetingPlatform) []client.Object {
+	m := mp.Spec.Media
+	media := corev1.ServicePort{Name: PortMedia, Protocol: corev1.ProtocolUDP, Port: m.Port, TargetPort: intOrName(PortMedia)}
+	if m.Type == v1alpha1.MediaServiceNodePort {
+		media.NodePort = m.Port
+	}
+	return []client.Object{
+		service(mp, settings.Web, corev1.ServiceSpec{
+			Type:  corev1.ServiceTypeClusterIP,
+			Ports: []corev1.ServicePort{{Name: PortHTTP, Protocol: corev1.ProtocolTCP, Port: WebServicePort, TargetPort: intOrName(PortHTTP)}},
+		}),
+		service(mp, settings.Prosody, corev1.ServiceSpec{
+			Type: corev1.ServiceTypeClusterIP,
+			Ports: []corev1.ServicePort{
+				{Name: PortC2S, Protocol: corev1.ProtocolTCP, Port: ProsodyC2SPort, TargetPort: intOrName(PortC2S)},
+				{Name: PortHTTP, Protocol: corev1.ProtocolTCP, Port: ProsodyHTTPPort, TargetPort: intOrName(PortHTTP)},
+			},
+		}),
+		service(mp, settings.JVB, corev1.ServiceSpec{
+			Type:  corev1.ServiceType(m.Type),
+			Ports: []corev1.ServicePort{media},
+			// Cluster, not Local: any node's address (or the load balancer's) reaches the single
+			// bridge wherever it is scheduled, so an eviction to another node (EU-2) does not
+			// break media, and the bridge sees node addresses instead of client addresses.
+			// Replies return through the same node by connection tracking.
+			ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyCluster,
+		}),
+	}
+}
+
+// ingress publishes the web Service on spec.domain over HTTPS only (TLS-1).
+func ingress(mp *v1alpha1.MeetingPlatform) *networkingv1.Ingress {
+	om := meta(mp, mp.Name, string(settings.Web))
+	om.Annotations = maps.Clone(ingressAnnotations)
+	spec := networkingv1.IngressSpec{
+		TLS: []networkingv1.IngressTLS{{Hosts: []string{mp.Spec.Domain}, SecretName: TLSSecretName(mp)}},
+		Rules: []networkingv1.IngressRule{{
+			Host: mp.Spec.Domain,
+			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+				Paths: []networkingv1.HTTPIngressPath{{
+					Path:     "/",
+					PathType: ptr.To(networkingv1.PathTypePrefix),
+					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+						Name: Name(mp, string(settings.Web)),
+						Port: networkingv1.ServiceBackendPort{Name: PortHTTP},
+					}},
+				}},
+			}},
+		}},
+	}
+	if mp.Spec.Ingress.ClassName != "" {
+		spec.IngressClassName = ptr.To(mp.Spec.Ingress.ClassName)
+	}
+	return &networkingv1.Ingress{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+		ObjectMeta: om,
+		Spec:       spec,
+	}
+}
+
+// certificate asks cert-manager for spec.domain's certificate in TLSSecretName, with an ECDSA
+// P-256 key (TLS-2) rotated at every renewal. The Secret carries the platform's labels, so the
+// operator's label-filtered cache sees it. Unstructured: no cert-manager Go dependency.
+func certificate(mp *v1alpha1.MeetingPlatform) *unstructured.Unstructured {
+	r := mp.Spec.TLS.IssuerRef
+	labels := func() map[string]any {
+		out := map[string]any{}
+		for k, v := range Labels(mp, string(settings.Web)) {
+			out[k] = v
+		}
+		return out
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "cert-manager.io/v1",
+		"kind":       "Certificate",
+		"metadata": map[string]any{
+			"name":      TLSSecretName(mp),
+			"namespace": mp.Namespace,
+			"labels":    labels(),
+		},
+		"spec": map[string]any{
+			"secretName":     TLSSecretName(mp),
+			"secretTemplate": map[string]any{"labels": labels()},
+			"dnsNames":       []any{mp.Spec.Domain},
+			"issuerRef":      map[string]any{"name": r.Name, "kind": r.Kind, "group": r.Group},
+			"privateKey":     map[string]any{"algorithm": "ECDSA", "size": int64(256), "rotationPolicy": "Always"},
+		},
+	}}
+}
+
+// Network policy building blocks.
+
+func pods(mp *v1alpha1.MeetingPlatform, cs ...settings.Component) []networkingv1.NetworkPolicyPeer {
+	var peers []networkingv1.NetworkPolicyPeer
+	for _, c := range cs {
+		peers = append(peers, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: SelectorLabels(mp, string(c))}})
+	}
+	return peers
+}
+
+func namespace(name string) []networkingv1.NetworkPolicyPeer {
+	return []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: name}}}}
+}
+
+// anywhere is every IPv4 and IPv6 address: for clients' media and for servers named by host
+// name in the spec, whose addresses a NetworkPolicy cannot resolve.
+var anywhere = []networkingv1.NetworkPolicyPeer{
+	{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}},
+	{IPBlock: &networkingv1.IPBlock{CIDR: "::/0"}},
+}
+
+func port(protocol corev1.Protocol, n int32) networkingv1.NetworkPolicyPort {
+	return networkingv1.NetworkPolicyPort{Protocol: ptr.To(protocol), Port: ptr.To(intstr.FromInt32(n))}
+}
+
+func tcp(n int32) networkingv1.NetworkPolicyPort { return port(corev1.ProtocolTCP, n) }
+
+// netpol selects a component's pods (all pods for an empty component) and allows what the
+// rules say; policy types follow the rules given.
+func netpol(mp *v1alpha1.MeetingPlatform, suffix string, c settings.Component, in []networkingv1.NetworkPolicyIngressRule, out []networkingv1.NetworkPolicyEgressRule) *networkingv1.NetworkPolicy {
+	spec := networkingv1.NetworkPolicySpec{
+		PodSelector: metav1.LabelSelector{MatchLabels: SelectorLabels(mp, string(c))},
+		Ingress:     in,
+		Egress:      out,
+	}
+	if in != nil {
+		spec.PolicyTypes = append(spec.PolicyTypes, networkingv1.PolicyTypeIngress)
+	}
+	if out != nil {
+		spec.PolicyTypes = append(spec.PolicyTypes, networkingv1.PolicyTypeEgress)
+	}
+	return &networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: meta(mp, Name(mp, suffix), string(c)),
+		Spec:       spec,
+	}
+}
+
+// networkPolicies deny everything to and from the platform's pods, then allow exactly the
+// flows Jitsi needs (TLS-3, TEL-4, ACC-4). NetworkPolicies are additive, so the default-deny
+// policy also covers a pod that another policy forgets.
+func networkPolicies(mp *v1alpha1.MeetingPlatform) []client.Object {
+	toProsodyC2S := []networkingv1.NetworkPolicyEgressRule{{To: pods(mp, settings.Prosody), Ports: []networkingv1.NetworkPolicyPort{tcp(ProsodyC2SPort)}}}
+
+	deny := netpol(mp, "default-deny", "", []networkingv1.NetworkPolicyIngressRule{}, []networkingv1.NetworkPolicyEgressRule{})
+	dns := netpol(mp, "dns", "", nil, []networkingv1.NetworkPolicyEgressRule{{
+		To:    namespace("kube-system"),
+		Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, 53), tcp(53)},
+	}})
+	// TLS-3: only the ingress controller reaches the plain HTTP port.
+	web := netpol(mp, string(settings.Web), settings.Web,
+		[]networkingv1.NetworkPolicyIngressRule{{From: namespace(mp.Spec.Ingress.ControllerNamespace), Ports: []networkingv1.NetworkPolicyPort{tcp(WebHTTPPort)}}},
+		[]networkingv1.NetworkPolicyEgressRule{{To: pods(mp, settings.Prosody), Ports: []networkingv1.NetworkPolicyPort{tcp(ProsodyHTTPPort)}}},
+	)
+	// ACC-4: BOSH and websocket only from web, XMPP only from jicofo and the videobridge.
+	var prosodyOut []networkingv1.NetworkPolicyEgressRule
+	if ldap := mp.Spec.Access.LDAP; mp.Spec.Access.Authentication == v1alpha1.AuthenticationLDAP && ldap != nil {
+		prosodyOut = []networkingv1.NetworkPolicyEgressRule{{To: anywhere, Ports: []networkingv1.NetworkPolicyPort{tcp(ldapPort(ldap.URL))}}}
+	}
+	prosody := netpol(mp, string(settings.Prosody), settings.Prosody,
+		[]networkingv1.NetworkPolicyIngressRule{
+			{From: pods(mp, settings.Web), Ports: []networkingv1.NetworkPolicyPort{tcp(ProsodyHTTPPort)}},
+			{From: pods(mp, settings.Jicofo, settings.JVB), Ports: []networkingv1.NetworkPolicyPort{tcp(ProsodyC2SPort)}},
+		},
+		prosodyOut,
+	)
+	jicofo := netpol(mp, string(settings.Jicofo), settings.Jicofo, nil, toProsodyC2S)
+	// Media from any client to the UDP port; replies leave by connection tracking. The bridge
+	// opens no other connection, except to the platform's own STUN servers.
+	jvbOut := slices.Clone(toProsodyC2S)
+	if stun := stunPorts(mp); len(stun) > 0 {
+		jvbOut = append(jvbOut, networkingv1.NetworkPolicyEgressRule{To: anywhere, Ports: stun})
+	}
+	jvb := netpol(mp, string(settings.JVB), settings.JVB,
+		[]networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, mp.Spec.Media.Port)}}},
+		jvbOut,
+	)
+	return []client.Object{deny, dns, web, prosody, jicofo, jvb}
+}
+
+// ldapPort is the port of an ldaps:// URL.
+func ldapPort(raw string) int32 {
+	if u, err := url.Parse(raw); err == nil {
+		if p, err := strconv.ParseInt(u.Port(), 10, 32); err == nil && p > 0 && p <= 65535 {
+			return int32(p)
+		}
+	}
+	return DefaultLDAPSPort
+}
+
+// stunPorts are the ports of spec.stun.servers, UDP and TCP each (STUN runs over both), sorted.
+// The servers are named by host name, so the destination is any address.
+func stunPorts(mp *v1alpha1.MeetingPlatform) []networkingv1.NetworkPolicyPort {
+	var numbers []int32
+	for _, s := range settings.STUNServers(mp) {
+		numbers = append(numbers, s.Port)
+	}
+	slices.Sort(numbers)
+	var out []networkingv1.NetworkPolicyPort
+	for _, n := range slices.Compact(numbers) {
+		out = append(out, port(corev1.ProtocolUDP, n), tcp(n))
+	}
+	return out
+}

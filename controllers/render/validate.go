@@ -1,0 +1,202 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+)
+
+// domainPattern is the CRD's rule for spec.domain: a lower-case DNS name with two labels or more.
+var domainPattern = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+// appIDPattern is the CRD's rule for spec.access.jwt.appID.
+var appIDPattern = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_.]*$`)
+
+// Validate reports why a spec cannot be rendered safely. The API server's validation already
+// rejects most of these; the renderer checks again because every string it writes ends up in
+// an environment variable, a JavaScript file or an nginx configuration, where a stray quote or
+// newline would become code. The error names the field, for a Stalled condition.
+func Validate(mp *v1alpha1.MeetingPlatform) error {
+	mp = settings.Defaulted(mp)
+	s := mp.Spec
+	var errs []error
+	fail := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+
+	// Every Service name must be a DNS-1035 label, which bounds the platform's name.
+	if msgs := validation.IsDNS1035Label(Name(mp, string(settings.Prosody))); len(msgs) > 0 {
+		fail("metadata.name", "%q is too long or not a DNS-1035 label once suffixed: %s", mp.Name, strings.Join(msgs, "; "))
+	}
+	if !domainPattern.MatchString(s.Domain) || len(s.Domain) > 253 {
+		fail("spec.domain", "%q is not a lower-case DNS name with at least two labels", s.Domain)
+	}
+	if u, err := url.Parse(s.PrivacyPolicyURL); err != nil || u.Scheme != "https" || u.Host == "" || !printable(s.PrivacyPolicyURL) {
+		fail("spec.privacyPolicyURL", "%q is not an absolute https:// URL", s.PrivacyPolicyURL)
+	}
+
+	if (s.TLS.SecretName == "") == (s.TLS.IssuerRef == nil) {
+		fail("spec.tls", "exactly one of secretName or issuerRef must be set")
+	}
+	if s.TLS.SecretName != "" {
+		checkName(fail, "spec.tls.secretName", s.TLS.SecretName)
+	}
+	if r := s.TLS.IssuerRef; r != nil {
+		checkName(fail, "spec.tls.issuerRef.name", r.Name)
+		if r.Kind != "Issuer" && r.Kind != "ClusterIssuer" {
+			fail("spec.tls.issuerRef.kind", "%q is neither Issuer nor ClusterIssuer", r.Kind)
+		}
+		if msgs := validation.IsDNS1123Subdomain(r.Group); len(msgs) > 0 {
+			fail("spec.tls.issuerRef.group", "%q: %s", r.Group, strings.Join(msgs, "; "))
+		}
+	}
+
+	if s.Ingress.ClassName != "" {
+		checkName(fail, "spec.ingress.className", s.Ingress.ClassName)
+	}
+	if msgs := validation.IsDNS1123Label(s.Ingress.ControllerNamespace); len(msgs) > 0 {
+		fail("spec.ingress.controllerNamespace", "%q: %s", s.Ingress.ControllerNamespace, strings.Join(msgs, "; "))
+	}
+
+	validateMedia(fail, s.Media)
+	validatePlacement(fail, mp)
+	validateAccess(fail, s.Access)
+	for i, uri := range s.STUN.Servers {
+		if _, err := settings.ParseSTUN(uri); err != nil {
+			fail(fmt.Sprintf("spec.stun.servers[%d]", i), "%v", err)
+		}
+	}
+
+	if r := s.Components.Web.Replicas; r < 1 || r > 20 {
+		fail("spec.components.web.replicas", "%d is outside 1-20", r)
+	}
+	if !printable(s.Image.Registry) || !printable(s.Image.Tag) || strings.ContainsAny(s.Image.Registry+s.Image.Tag, " @") {
+		fail("spec.image", "registry %q or tag %q is not a plain image reference", s.Image.Registry, s.Image.Tag)
+	}
+	switch s.Image.PullPolicy {
+	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
+	default:
+		fail("spec.image.pullPolicy", "%q is not Always, IfNotPresent or Never", s.Image.PullPolicy)
+	}
+	return errors.Join(errs...)
+}
+
+type failFunc func(field, format string, args ...any)
+
+func checkName(fail failFunc, field, name string) {
+	if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 {
+		fail(field, "%q: %s", name, strings.Join(msgs, "; "))
+	}
+}
+
+func validateMedia(fail failFunc, m v1alpha1.MediaSpec) {
+	switch m.Type {
+	case v1alpha1.MediaServiceNodePort:
+		if m.Port < 30000 || m.Port > 32767 {
+			fail("spec.media.port", "%d is outside the NodePort range 30000-32767", m.Port)
+		}
+	case v1alpha1.MediaServiceLoadBalancer:
+		if m.Port < 1 || m.Port > 65535 {
+			fail("spec.media.port", "%d is outside 1-65535", m.Port)
+		}
+	default:
+		fail("spec.media.type", "%q is neither NodePort nor LoadBalancer", m.Type)
+	}
+	for i, a := range m.AdvertiseAddresses {
+		if net.ParseIP(a) == nil {
+			fail(fmt.Sprintf("spec.media.advertiseAddresses[%d]", i), "%q is not an IP address", a)
+		}
+	}
+}
+
+func validatePlacement(fail failFunc, mp *v1alpha1.MeetingPlatform) {
+	p := mp.Spec.Placement
+	if p.Jurisdiction != v1alpha1.JurisdictionEU && p.Jurisdiction != v1alpha1.JurisdictionEEA {
+		fail("spec.placement.jurisdiction", "%q is neither EU nor EEA", p.Jurisdiction)
+	}
+	if msgs := validation.IsQualifiedName(p.RegionLabel); len(msgs) > 0 {
+		fail("spec.placement.regionLabel", "%q: %s", p.RegionLabel, strings.Join(msgs, "; "))
+	}
+	allowed := AllowedRegions(mp)
+	if len(allowed) == 0 {
+		fail("spec.placement", "no region is allowed, so no pod could be scheduled")
+	}
+	for _, r := range allowed {
+		if msgs := validation.IsValidLabelValue(r); len(msgs) > 0 || r == "" {
+			fail("spec.placement.allowedRegions", "%q is not a label value: %s", r, strings.Join(msgs, "; "))
+		}
+	}
+}
+
+func validateAccess(fail failFunc, a v1alpha1.AccessSpec) {
+	switch a.Authentication {
+	case v1alpha1.AuthenticationJWT:
+		if a.JWT == nil {
+			fail("spec.access.jwt", "required when authentication is JWT")
+			return
+		}
+		if !appIDPattern.MatchString(a.JWT.AppID) || len(a.JWT.AppID) > 128 {
+			fail("spec.access.jwt.appID", "%q is not a plain identifier", a.JWT.AppID)
+		}
+		checkName(fail, "spec.access.jwt.secretRef.name", a.JWT.SecretRef.Name)
+		if msgs := validation.IsConfigMapKey(a.JWT.SecretRef.Key); len(msgs) > 0 {
+			fail("spec.access.jwt.secretRef.key", "%q: %s", a.JWT.SecretRef.Key, strings.Join(msgs, "; "))
+		}
+	case v1alpha1.AuthenticationLDAP:
+		if a.LDAP == nil {
+			fail("spec.access.ldap", "required when authentication is LDAP")
+			return
+		}
+		if u, err := url.Parse(a.LDAP.URL); err != nil || u.Scheme != "ldaps" || u.Host == "" || !printable(a.LDAP.URL) {
+			fail("spec.access.ldap.url", "%q is not an ldaps:// URL", a.LDAP.URL)
+		}
+		if a.LDAP.BaseDN == "" || !printable(a.LDAP.BaseDN) {
+			fail("spec.access.ldap.baseDN", "must be a non-empty line of printable characters")
+		}
+		if !printable(a.LDAP.Filter) {
+			fail("spec.access.ldap.filter", "must be a line of printable characters")
+		}
+		checkName(fail, "spec.access.ldap.bindSecretRef.name", a.LDAP.BindSecretRef.Name)
+	case v1alpha1.AuthenticationInternal:
+	default:
+		fail("spec.access.authentication", "%q is not JWT, Internal or LDAP", a.Authentication)
+	}
+	if a.Authentication != v1alpha1.AuthenticationJWT && a.JWT != nil {
+		fail("spec.access.jwt", "may only be set when authentication is JWT")
+	}
+	if a.Authentication != v1alpha1.AuthenticationLDAP && a.LDAP != nil {
+		fail("spec.access.ldap", "may only be set when authentication is LDAP")
+	}
+}
+
+// printable reports whether s is free of control characters (newlines above all), which would
+// end a line of a generated configuration file.
+func printable(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == unicode.ReplacementChar })
+}

@@ -1,0 +1,291 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+)
+
+// Ports inside the containers.
+const (
+	WebHTTPPort     int32 = 8000
+	ProsodyC2SPort  int32 = 5222
+	ProsodyHTTPPort int32 = 5280
+)
+
+// Port names, shared by containers, Services and the Ingress.
+const (
+	PortHTTP  = "http"
+	PortC2S   = "xmpp-c2s"
+	PortMedia = "media"
+)
+
+// UID and GID of the s6 user the images run as.
+const imageUser int64 = 1000
+
+// healthcheck is the script every image but web ships; it queries the component's health
+// endpoint on loopback, so no health port has to be reachable from outside the pod.
+const healthcheck = "/usr/local/bin/healthcheck.sh"
+
+// defaultResources apply when spec.components.<c>.resources is empty. No CPU limits: throttling
+// degrades audio and video long before a node runs out of CPU.
+var defaultResources = map[settings.Component]corev1.ResourceRequirements{
+	settings.Web:     resources("100m", "128Mi", "512Mi"),
+	settings.Prosody: resources("100m", "128Mi", "512Mi"),
+	settings.Jicofo:  resources("100m", "512Mi", "1Gi"),
+	settings.JVB:     resources("500m", "1Gi", "2Gi"),
+}
+
+func resources(cpu, memory, memoryLimit string) corev1.ResourceRequirements {
+	return corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu), corev1.ResourceMemory: resource.MustParse(memory)},
+		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(memoryLimit)},
+	}
+}
+
+// componentResources are the spec's resources of c, or the defaults.
+func componentResources(mp *v1alpha1.MeetingPlatform, c settings.Component) corev1.ResourceRequirements {
+	cs := mp.Spec.Components
+	specified := map[settings.Component]*corev1.ResourceRequirements{
+		settings.Web: cs.Web.Resources, settings.Prosody: cs.Prosody.Resources,
+		settings.Jicofo: cs.Jicofo.Resources, settings.JVB: cs.JVB.Resources,
+	}[c]
+	if specified != nil {
+		return *specified.DeepCopy()
+	}
+	return *ptr.To(defaultResources[c]).DeepCopy()
+}
+
+// deployment renders one component. configHash is the digest of its ConfigMap, empty if none.
+func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash string) *appsv1.Deployment {
+	replicas := int32(1)
+	strategy := appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
+	if c == settings.Web {
+		// The only component that scales; the others must never run twice at once.
+		replicas = mp.Spec.Components.Web.Replicas
+		strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType}
+	}
+	res := componentResources(mp, c)
+	template := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: Labels(mp, string(c))},
+		Spec: corev1.PodSpec{
+			AutomountServiceAccountToken: ptr.To(false),
+			// No <SERVICE>_PORT variables: they could shadow an image's own settings.
+			EnableServiceLinks: ptr.To(false),
+			SecurityContext: &corev1.PodSecurityContext{
+				RunAsNonRoot:   ptr.To(true),
+				RunAsUser:      ptr.To(imageUser),
+				RunAsGroup:     ptr.To(imageUser),
+				FSGroup:        ptr.To(imageUser),
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+			},
+			Affinity: placement(mp),
+			Containers: []corev1.Container{{
+				Name:            string(c),
+				Image:           fmt.Sprintf("%s/%s:%s", mp.Spec.Image.Registry, c, mp.Spec.Image.Tag),
+				ImagePullPolicy: mp.Spec.Image.PullPolicy,
+				Env:             containerEnv(mp, c, res),
+				Ports:           containerPorts(mp, c),
+				Resources:       res,
+				StartupProbe:    probe(c, 5, 60),
+				ReadinessProbe:  probe(c, 10, 3),
+				LivenessProbe:   probe(c, 20, 3),
+				VolumeMounts:    volumeMounts(mp, c),
+				SecurityContext: &corev1.SecurityContext{
+					AllowPrivilegeEscalation: ptr.To(false), // also required by the images' s6-overlay
+					Privileged:               ptr.To(false),
+					ReadOnlyRootFilesystem:   ptr.To(true),
+					RunAsNonRoot:             ptr.To(true),
+					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+				},
+			}},
+			Volumes: volumes(mp, c),
+		},
+	}
+	if configHash != "" {
+		template.Annotations = map[string]string{ConfigHashAnnotation: configHash}
+	}
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: meta(mp, Name(mp, string(c)), string(c)),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(mp, string(c))},
+			Strategy: strategy,
+			Template: template,
+		},
+	}
+}
+
+// placement requires nodes whose region label is one of the allowed regions (EU-1).
+func placement(mp *v1alpha1.MeetingPlatform) *corev1.Affinity {
+	return &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+		RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+			NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{
+				Key:      mp.Spec.Placement.RegionLabel,
+				Operator: corev1.NodeSelectorOpIn,
+				Values:   AllowedRegions(mp),
+			}}}},
+		},
+	}}
+}
+
+// containerEnv is every variable of a component, sorted by name: the enforced settings, the
+// wiring between the components, and the credentials by secretKeyRef.
+func containerEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, res corev1.ResourceRequirements) []corev1.EnvVar {
+	var env []corev1.EnvVar
+	for _, e := range settings.EnvFor(mp, c) {
+		env = append(env, corev1.EnvVar{Name: e.Name, Value: e.Value})
+	}
+	wiring := wiringEnv(mp, c, res)
+	for _, name := range sortedKeys(wiring) {
+		env = append(env, corev1.EnvVar{Name: name, Value: wiring[name]})
+	}
+	for _, s := range settings.SecretEnvs(mp) {
+		if s.Component == c {
+			env = append(env, corev1.EnvVar{Name: s.Name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: s.Secret},
+				Key:                  s.Key,
+			}}})
+		}
+	}
+	slices.SortFunc(env, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
+	return env
+}
+
+// wiringEnv are the variables that connect the components and fit them to Kubernetes. They
+// are not privacy settings; settings.Forbidden and the enforced tables never name them.
+func wiringEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, res corev1.ResourceRequirements) map[string]string {
+	// /run is an emptyDir, which Kubernetes creates world-writable; s6-overlay refuses that
+	// unless told it is intended.
+	env := map[string]string{"S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES": settings.One}
+	switch c {
+	case settings.Web:
+		env["ENABLE_XMPP_WEBSOCKET"] = settings.True
+		env["XMPP_BOSH_URL_BASE"] = fmt.Sprintf("http://%s:%d", serviceHost(mp, settings.Prosody), ProsodyHTTPPort)
+	case settings.Prosody:
+		env["ENABLE_XMPP_WEBSOCKET"] = settings.True
+	case settings.Jicofo:
+		env["XMPP_SERVER"] = serviceHost(mp, settings.Prosody)
+		setHeap(env, "JICOFO_MAX_MEMORY", res)
+	case settings.JVB:
+		env["XMPP_SERVER"] = serviceHost(mp, settings.Prosody)
+		// The bridge listens on the public media port itself, so the port it announces is the
+		// one clients reach, through a NodePort or a load balancer alike.
+		env["JVB_PORT"] = strconv.Itoa(int(mp.Spec.Media.Port))
+		setHeap(env, "VIDEOBRIDGE_MAX_MEMORY", res)
+	}
+	return env
+}
+
+// setHeap sizes a Java component's heap to three quarters of its memory limit; the images'
+// default of 3 GiB would exceed a smaller limit and get the container killed.
+func setHeap(env map[string]string, name string, res corev1.ResourceRequirements) {
+	if limit, ok := res.Limits[corev1.ResourceMemory]; ok && !limit.IsZero() {
+		env[name] = fmt.Sprintf("%dm", limit.Value()*3/4/(1<<20))
+	}
+}
+
+func containerPorts(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.ContainerPort {
+	switch c {
+	case settings.Web:
+		return []corev1.ContainerPort{{Name: PortHTTP, ContainerPort: WebHTTPPort, Protocol: corev1.ProtocolTCP}}
+	case settings.Prosody:
+		return []corev1.ContainerPort{
+			{Name: PortC2S, ContainerPort: ProsodyC2SPort, Protocol: corev1.ProtocolTCP},
+			{Name: PortHTTP, ContainerPort: ProsodyHTTPPort, Protocol: corev1.ProtocolTCP},
+		}
+	case settings.JVB:
+		return []corev1.ContainerPort{{Name: PortMedia, ContainerPort: mp.Spec.Media.Port, Protocol: corev1.ProtocolUDP}}
+	}
+	return nil // jicofo accepts no connections
+}
+
+// probe checks a component every period seconds and gives up after failures. Every check
+// runs inside the container against loopback, so it needs no exception in the NetworkPolicies
+// and no health port open to the node: the images' health script asks the component (prosody's
+// /health answers only on loopback; jicofo's and the bridge's REST servers are bound to it),
+// and web, which has no such script, is asked for its start page with the image's curl.
+func probe(c settings.Component, period, failures int32) *corev1.Probe {
+	command := []string{healthcheck}
+	if c == settings.Web {
+		command = []string{"curl", "--fail", "--silent", "--output", "/dev/null", fmt.Sprintf("http://127.0.0.1:%d/", WebHTTPPort)}
+	}
+	return &corev1.Probe{
+		ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: command}},
+		PeriodSeconds:    period,
+		TimeoutSeconds:   5,
+		FailureThreshold: failures,
+	}
+}
+
+// Scratch volumes: the images write only below /run and /tmp; prosody also keeps its data
+// (certificates, internal accounts) below /var/lib/prosody.
+var scratch = []struct {
+	name, path string
+	size       string
+	only       settings.Component
+}{
+	{"run", "/run", "64Mi", ""},
+	{"tmp", "/tmp", "64Mi", ""},
+	{"prosody-data", "/var/lib/prosody", "256Mi", settings.Prosody},
+}
+
+func volumes(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.Volume {
+	var vs []corev1.Volume
+	if len(filesOf(mp, c)) > 0 {
+		vs = append(vs, corev1.Volume{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(mp, c)},
+			DefaultMode:          ptr.To[int32](0o444),
+		}}})
+	}
+	for _, s := range scratch {
+		if s.only == "" || s.only == c {
+			vs = append(vs, corev1.Volume{Name: s.name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
+				SizeLimit: ptr.To(resource.MustParse(s.size)),
+			}}})
+		}
+	}
+	return vs
+}
+
+// volumeMounts are sorted by path.
+func volumeMounts(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.VolumeMount {
+	var ms []corev1.VolumeMount
+	for _, f := range filesOf(mp, c) {
+		ms = append(ms, corev1.VolumeMount{Name: "config", MountPath: f.MountPath, SubPath: f.Key, ReadOnly: true})
+	}
+	for _, s := range scratch {
+		if s.only == "" || s.only == c {
+			ms = append(ms, corev1.VolumeMount{Name: s.name, MountPath: s.path})
+		}
+	}
+	slices.SortFunc(ms, func(a, b corev1.VolumeMount) int { return strings.Compare(a.MountPath, b.MountPath) })
+	return ms
+}
