@@ -181,10 +181,11 @@ type MediaSpec struct {
 	// +kubebuilder:default=NodePort
 	Type MediaServiceType `json:"type,omitempty"`
 
-	// port is the UDP port clients send media to (the node port for NodePort).
+	// port is the UDP port clients send media to (the node port for NodePort). At least 1024:
+	// the videobridge runs as non-root and binds the same port.
 	// +optional
 	// +kubebuilder:default=30000
-	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Minimum=1024
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
 
