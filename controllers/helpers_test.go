@@ -94,6 +94,11 @@ func ensureEUNode(t *testing.T) {
 func createSecrets(t *testing.T, ns string) {
 	t.Helper()
 	createTLSSecret(t, ns)
+	createJWTSecret(t, ns)
+}
+
+func createJWTSecret(t *testing.T, ns string) {
+	t.Helper()
 	jwt := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "meet-jwt", Namespace: ns},
 		StringData: map[string]string{"secret": "a-test-signing-secret-that-is-long-enough"}}
 	if err := k8s.Create(context.Background(), jwt); err != nil {

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -78,11 +77,7 @@ func TestKstatusAgreesWithTheConditionsInEveryPhase(t *testing.T) {
 
 	t.Run("a platform whose TLS Secret is missing is Failed", func(t *testing.T) {
 		ns := newNamespace(t)
-		jwt := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "meet-jwt", Namespace: ns},
-			StringData: map[string]string{"secret": "a-test-signing-secret-that-is-long-enough"}}
-		if err := k8s.Create(context.Background(), jwt); err != nil {
-			t.Fatal(err)
-		}
+		createJWTSecret(t, ns)
 		mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
 		if err := k8s.Create(context.Background(), mp); err != nil {
 			t.Fatal(err)

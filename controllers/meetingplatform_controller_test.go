@@ -304,11 +304,7 @@ func TestMissingTLSSecretStallsUntilItAppears(t *testing.T) {
 	startManager(t)
 	ensureEUNode(t)
 	ns := newNamespace(t)
-	jwt := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "meet-jwt", Namespace: ns},
-		StringData: map[string]string{"secret": "a-test-signing-secret-that-is-long-enough"}}
-	if err := k8s.Create(context.Background(), jwt); err != nil {
-		t.Fatal(err)
-	}
+	createJWTSecret(t, ns)
 	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
 	if err := k8s.Create(context.Background(), mp); err != nil {
 		t.Fatal(err)
