@@ -161,11 +161,15 @@ func compliantCondition(results []v1alpha1.ControlStatus) metav1.Condition {
 
 // failingMessage names the failing controls, the first with its message.
 func failingMessage(failing []v1alpha1.ControlStatus) string {
+	first := failing[0].ID + ": " + failing[0].Message
+	if len(failing) == 1 {
+		return first
+	}
 	ids := make([]string, 0, len(failing))
 	for _, f := range failing {
 		ids = append(ids, f.ID)
 	}
-	return fmt.Sprintf("%s (%s: %s)", strings.Join(ids, ", "), failing[0].ID, failing[0].Message)
+	return fmt.Sprintf("%s fail; %s", strings.Join(ids, ", "), first)
 }
 
 func stalledCondition(s *scope) metav1.Condition {
