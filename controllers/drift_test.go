@@ -1,0 +1,122 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"reflect"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meetwarden/meetwarden/controllers/render"
+)
+
+func TestForeignChangesNamesWhatOtherManagersSet(t *testing.T) {
+	managed := func(manager, subresource, fields string) metav1.ManagedFieldsEntry {
+		return metav1.ManagedFieldsEntry{Manager: manager, Subresource: subresource,
+			FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+	}
+	tests := []struct {
+		name    string
+		entries []metav1.ManagedFieldsEntry
+		want    []string
+	}{
+		{
+			name:    "fields the operator applied are not foreign",
+			entries: []metav1.ManagedFieldsEntry{managed(render.FieldOwner, "", `{"f:spec":{"f:replicas":{}}}`)},
+		},
+		{
+			name: "an env var added with kubectl set env is named once, as a whole element",
+			entries: []metav1.ManagedFieldsEntry{managed("kubectl-set", "",
+				`{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{"f:env":{"k:{\"name\":\"AMPLITUDE_ID\"}":{".":{},"f:name":{},"f:value":{}}}}}}}}}`)},
+			want: []string{"kubectl-set: spec.template.spec.containers[name=web].env[name=AMPLITUDE_ID]"},
+		},
+		{
+			name: "a changed value of an existing env var is named down to the value",
+			entries: []metav1.ManagedFieldsEntry{managed("kubectl-edit", "",
+				`{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{"f:env":{"k:{\"name\":\"ENABLE_RECORDING\"}":{"f:value":{}}}}}}}}}`)},
+			want: []string{"kubectl-edit: spec.template.spec.containers[name=web].env[name=ENABLE_RECORDING].value"},
+		},
+		{
+			name: "the Deployment controller's revision annotation and status writes are not drift",
+			entries: []metav1.ManagedFieldsEntry{
+				managed("kube-controller-manager", "", `{"f:metadata":{"f:annotations":{".":{},"f:deployment.kubernetes.io/revision":{}}}}`),
+				managed("kube-controller-manager", "status", `{"f:status":{"f:replicas":{}}}`),
+			},
+		},
+		{
+			name:    "a label added with kubectl label is named",
+			entries: []metav1.ManagedFieldsEntry{managed("kubectl-label", "", `{"f:metadata":{"f:labels":{"f:team":{}}}}`)},
+			want:    []string{"kubectl-label: metadata.labels.team"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{ManagedFields: tt.entries}}
+			if got := foreignChanges(d); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFirstDifference(t *testing.T) {
+	desired := func() *corev1.ConfigMap {
+		return &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: "c", Labels: map[string]string{"a": "b"}},
+			Data:       map[string]string{"custom-config.js": "x"},
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(live *corev1.ConfigMap)
+		want   string
+	}{
+		{name: "an identical object has no difference", change: func(*corev1.ConfigMap) {}},
+		{name: "fields only the live object has (server defaults, status) do not count",
+			change: func(l *corev1.ConfigMap) { l.ResourceVersion = "7"; l.UID = "u" }},
+		{name: "a changed value is found", change: func(l *corev1.ConfigMap) { l.Data["custom-config.js"] = "y" },
+			want: "data.custom-config.js"},
+		{name: "a removed label is found", change: func(l *corev1.ConfigMap) { l.Labels = nil }, want: "metadata.labels"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			live := desired()
+			tt.change(live)
+			got, err := firstDifference(desired(), live)
+			if err != nil || got != tt.want {
+				t.Errorf("got %q (err %v), want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSubsetPathTreatsAddedListElementsAsADifference(t *testing.T) {
+	want := []any{map[string]any{"name": "A"}}
+	got := []any{map[string]any{"name": "A", "value": "default"}, map[string]any{"name": "B"}}
+	if p := subsetPath(want, got, "env"); p != "env" {
+		t.Errorf("an extra list element: got %q, want env", p)
+	}
+	if p := subsetPath(want, got[:1], "env"); p != "" {
+		t.Errorf("a defaulted field inside an element: got %q, want no difference", p)
+	}
+	if p := subsetPath(map[string]any{"n": 2048}, map[string]any{"n": int64(2048)}, ""); p != "" {
+		t.Errorf("numbers of different Go types: got %q", p)
+	}
+}
