@@ -68,9 +68,9 @@ func TestConditions(t *testing.T) {
 				v1alpha1.ConditionRecordingDisabled: "REC-2: Deployment meet-web sets ENABLE_RECORDING"},
 		},
 		{
-			name:  "several failing controls are listed by id",
-			scope: scope{results: []v1alpha1.ControlStatus{fail, failEU}, components: allReady},
-			want:  map[string]metav1.ConditionStatus{v1alpha1.ConditionCompliant: metav1.ConditionFalse},
+			name:     "several failing controls are listed by id",
+			scope:    scope{results: []v1alpha1.ControlStatus{fail, failEU}, components: allReady},
+			want:     map[string]metav1.ConditionStatus{v1alpha1.ConditionCompliant: metav1.ConditionFalse},
 			wantText: map[string]string{v1alpha1.ConditionCompliant: "REC-2, EU-2 fail; REC-2:"},
 		},
 		{
@@ -88,16 +88,16 @@ func TestConditions(t *testing.T) {
 			wantText: map[string]string{v1alpha1.ConditionReconciling: "reverted Deployment meet-web"},
 		},
 		{
-			name:  "drift left in place in Audit mode is named in Ready",
-			scope: scope{results: []v1alpha1.ControlStatus{fail}, components: allReady, drifted: []string{"Deployment meet-web: y"}},
-			want:  map[string]metav1.ConditionStatus{v1alpha1.ConditionReady: metav1.ConditionFalse},
+			name:     "drift left in place in Audit mode is named in Ready",
+			scope:    scope{results: []v1alpha1.ControlStatus{fail}, components: allReady, drifted: []string{"Deployment meet-web: y"}},
+			want:     map[string]metav1.ConditionStatus{v1alpha1.ConditionReady: metav1.ConditionFalse},
 			wantText: map[string]string{v1alpha1.ConditionReady: "drift left in place (Audit mode): Deployment meet-web"},
 		},
 		{
-			name:  "a transient error keeps the platform Reconciling with the error",
-			scope: scope{results: []v1alpha1.ControlStatus{pass}, components: allReady},
-			err:   errors.New("connection refused"),
-			want:  map[string]metav1.ConditionStatus{v1alpha1.ConditionReconciling: metav1.ConditionTrue},
+			name:     "a transient error keeps the platform Reconciling with the error",
+			scope:    scope{results: []v1alpha1.ControlStatus{pass}, components: allReady},
+			err:      errors.New("connection refused"),
+			want:     map[string]metav1.ConditionStatus{v1alpha1.ConditionReconciling: metav1.ConditionTrue},
 			wantText: map[string]string{v1alpha1.ConditionReconciling: "connection refused"},
 		},
 	}
