@@ -39,11 +39,17 @@ func main() {
 		probeAddr            string
 		enableLeaderElection bool
 		leaderElectionNS     string
+		apiQPS               float64
+		apiBurst             int
+		concurrency          int
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", true, "Elect a leader so that only one of several replicas reconciles.")
 	flag.StringVar(&leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the pod's namespace).")
+	flag.Float64Var(&apiQPS, "kube-api-qps", 50, "Queries per second the operator may send to the API server (client-side limit).")
+	flag.IntVar(&apiBurst, "kube-api-burst", 100, "Burst of queries above kube-api-qps.")
+	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "How many platforms are reconciled in parallel.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -55,7 +61,10 @@ func main() {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(meetwardenv1alpha1.AddToScheme(scheme))
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	cfg := ctrl.GetConfigOrDie()
+	cfg.QPS, cfg.Burst = float32(apiQPS), apiBurst
+
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:  probeAddr,
@@ -71,7 +80,9 @@ func main() {
 		os.Exit(1)
 	}
 
-	if err := controllers.NewMeetingPlatformReconciler(mgr).SetupWithManager(mgr); err != nil {
+	reconciler := controllers.NewMeetingPlatformReconciler(mgr)
+	reconciler.MaxConcurrentReconciles = concurrency
+	if err := reconciler.SetupWithManager(mgr); err != nil {
 		setupLog.Error(err, "unable to set up the MeetingPlatform controller")
 		os.Exit(1)
 	}

@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -50,6 +51,8 @@ type MeetingPlatformReconciler struct {
 	Recorder  events.EventRecorder
 	// Now is the clock of compliance evaluation (certificate validity); tests may replace it.
 	Now func() time.Time
+	// MaxConcurrentReconciles is how many platforms are reconciled in parallel (default 1).
+	MaxConcurrentReconciles int
 	// certManager is true when cert-manager's Certificate kind is served (checked at start).
 	certManager bool
 }
@@ -184,6 +187,7 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(platformOfLabelledObject)).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.platformsOnNode),
 			builder.WithPredicates(nodePlacementChanged{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("meetingplatform")
 	r.certManager = certificateKindServed(mgr)
 	if r.certManager {
