@@ -66,6 +66,10 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 			return ctrl.Result{}, err
 		}
 		err := r.syncChild(ctx, s, obj, appliedBefore)
+		if errors.Is(err, errApplied) {
+			s.applied++
+			err = nil
+		}
 		if apierrors.IsInvalid(err) {
 			// The API server refuses the object for a reason in the spec or the cluster (e.g. the
 			// node port is taken by another Service): retrying without a change cannot help.
@@ -96,8 +100,9 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, des
 		}
 		if appliedBefore {
 			r.driftReverted(s, desired, name+" was deleted; recreated")
+			return nil
 		}
-		return nil
+		return errApplied
 	}
 	if err != nil {
 		return err
@@ -130,9 +135,13 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, des
 	}
 	if !desiredChanged {
 		r.driftReverted(s, desired, name+": "+what)
+		return nil
 	}
-	return nil
+	return errApplied
 }
+
+// errApplied tells the caller that syncChild wrote a changed desired state (not a revert).
+var errApplied = errors.New("applied a changed desired state")
 
 func (r *MeetingPlatformReconciler) driftReverted(s *scope, obj client.Object, what string) {
 	s.reverted = append(s.reverted, what)
@@ -163,7 +172,18 @@ func (r *MeetingPlatformReconciler) replace(ctx context.Context, desired, live c
 	if svc, ok := obj.(*corev1.Service); ok {
 		keepAllocated(svc, live.(*corev1.Service))
 	}
-	return r.Update(ctx, obj, client.FieldOwner(render.FieldOwner))
+	err := r.Update(ctx, obj, client.FieldOwner(render.FieldOwner))
+	for attempt := 0; apierrors.IsConflict(err) && attempt < 3; attempt++ {
+		// The cache lagged behind another writer (often the Deployment controller's status);
+		// read the current version past the cache and replace that.
+		fresh := obj.DeepCopyObject().(client.Object)
+		if err = r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), fresh); err != nil {
+			return err
+		}
+		obj.SetResourceVersion(fresh.GetResourceVersion())
+		err = r.Update(ctx, obj, client.FieldOwner(render.FieldOwner))
+	}
+	return err
 }
 
 // keepAllocated copies what the API server assigned to a Service (cluster IPs, node ports the

@@ -23,6 +23,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -49,8 +50,14 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 		return ctrl.Result{}, err
 	}
 	s.snapshot = snap
-	s.results = evaluate.Evaluate(snap)
 	s.components = componentStatuses(snap.Deployments, s.mp.Name)
+	if s.applied > 0 {
+		// The cache has not seen this pass's writes yet: evaluating it would report controls of
+		// objects that are already fixed. The watch events of those writes bring the next pass;
+		// the requeue is a safety net.
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
+	s.results = evaluate.Evaluate(snap)
 
 	if s.stalled == nil || s.stalled.Reason == "NoEligibleNode" {
 		published, err := r.publishProcessingRecord(ctx, s)
@@ -74,6 +81,20 @@ func replaceConfigMap(list []corev1.ConfigMap, cm *corev1.ConfigMap) []corev1.Co
 		}
 	}
 	return append(out, *cm)
+}
+
+// evaluate judges the live state without publishing anything; used when a pass failed midway.
+func (r *MeetingPlatformReconciler) evaluate(ctx context.Context, s *scope) {
+	if s.results != nil {
+		return
+	}
+	snap, err := r.readLiveState(ctx, s)
+	if err != nil {
+		return
+	}
+	s.snapshot = snap
+	s.components = componentStatuses(snap.Deployments, s.mp.Name)
+	s.results = evaluate.Evaluate(snap)
 }
 
 // readLiveState collects the platform's live objects from the cache (and the TLS Secret read
@@ -103,11 +124,16 @@ func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope)
 			continue
 		}
 		node := &corev1.Node{}
-		if err := r.Get(ctx, client.ObjectKey{Name: pod.Spec.NodeName}, node); err != nil {
-			if client.IgnoreNotFound(err) != nil {
-				return nil, err
-			}
+		err := r.Get(ctx, client.ObjectKey{Name: pod.Spec.NodeName}, node)
+		if apierrors.IsNotFound(err) {
+			// A node the pod runs on must exist; the cache may just not have it yet.
+			err = r.APIReader.Get(ctx, client.ObjectKey{Name: pod.Spec.NodeName}, node)
+		}
+		if apierrors.IsNotFound(err) {
 			continue
+		}
+		if err != nil {
+			return nil, err
 		}
 		snap.Nodes[node.Name] = node
 	}

@@ -21,6 +21,7 @@ package controllers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -53,6 +54,9 @@ type MeetingPlatformReconciler struct {
 	Now func() time.Time
 	// MaxConcurrentReconciles is how many platforms are reconciled in parallel (default 1).
 	MaxConcurrentReconciles int
+	// written remembers the status last written per platform: the cache may not show it yet,
+	// and a status compared against a stale cache would otherwise never be corrected.
+	written sync.Map
 	// certManager is true when cert-manager's Certificate kind is served (checked at start).
 	certManager bool
 }
@@ -85,6 +89,8 @@ type scope struct {
 
 	// stalled is set when the spec cannot be realised; it becomes the Stalled condition.
 	stalled *conditionReason
+	// applied counts children this pass created or updated because the desired state changed.
+	applied int
 	// reverted names the objects whose drift this pass reverted.
 	reverted []string
 	// drifted names the objects that differ from the desired state and were left alone (Audit).
@@ -122,6 +128,7 @@ func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err := r.Get(ctx, req.NamespacedName, mp); err != nil {
 		if apierrors.IsNotFound(err) {
 			forgetMetrics(req.Namespace, req.Name)
+			r.written.Delete(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -148,6 +155,9 @@ func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	} {
 		res, err := step(ctx, s)
 		if err != nil {
+			// Report what is live even when the pass failed: a status must never keep claiming
+			// Compliant=True while a change it could not revert is in place.
+			r.evaluate(ctx, s)
 			return ctrl.Result{}, err
 		}
 		result = lowestRequeue(result, res)

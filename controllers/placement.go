@@ -54,7 +54,9 @@ func (r *MeetingPlatformReconciler) reconcilePlacement(ctx context.Context, s *s
 			s.mp.Spec.Placement.Jurisdiction, describeAllowed(s.mp))}
 	}
 
-	if s.mp.Spec.Compliance.Mode == v1alpha1.ComplianceModeAudit {
+	if s.mp.Spec.Compliance.Mode == v1alpha1.ComplianceModeAudit || eligible == 0 {
+		// With no eligible node, an evicted pod would be placed right back (the affinity sees
+		// only the region label, the judgement also zones and providers): report, do not loop.
 		return ctrl.Result{}, nil
 	}
 	pods, err := r.platformPods(ctx, s.mp)

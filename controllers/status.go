@@ -53,13 +53,24 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	}
 	setMetrics(mp, s.results)
 
-	if equality.Semantic.DeepEqual(original.Status, mp.Status) {
+	key := client.ObjectKeyFromObject(mp)
+	lastWritten, known := r.written.Load(key)
+	unchangedInCache := equality.Semantic.DeepEqual(original.Status, mp.Status)
+	if unchangedInCache && (!known || equality.Semantic.DeepEqual(lastWritten, mp.Status)) {
 		return nil
 	}
 	if stalledChanged(original, mp) && s.stalled != nil {
 		r.Recorder.Eventf(mp, nil, corev1.EventTypeWarning, s.stalled.Reason, "Reconcile", "%s", s.stalled.Message)
 	}
-	return client.IgnoreNotFound(r.Status().Patch(ctx, mp, client.MergeFrom(original)))
+	// The patch carries the whole status, not a diff against the cached object, which may be
+	// older than the last write.
+	base := mp.DeepCopy()
+	base.Status = v1alpha1.MeetingPlatformStatus{}
+	if err := r.Status().Patch(ctx, mp, client.MergeFrom(base)); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	r.written.Store(key, *mp.Status.DeepCopy())
+	return nil
 }
 
 func stalledChanged(before, after *v1alpha1.MeetingPlatform) bool {
@@ -187,6 +198,8 @@ func reconcilingCondition(s *scope, reconcileErr error) metav1.Condition {
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, "Stalled", "waiting for the spec to become realisable"
 	case reconcileErr != nil:
 		c.Reason, c.Message = "RetryingAfterError", reconcileErr.Error()
+	case s.applied > 0:
+		c.Reason, c.Message = "ApplyingChanges", fmt.Sprintf("applied %d changed objects; evaluating once they are observed", s.applied)
 	case len(s.reverted) > 0:
 		c.Reason, c.Message = "RevertingDrift", "reverted "+strings.Join(s.reverted, "; ")
 	case !componentsReady(s.components):
@@ -205,11 +218,11 @@ func readyCondition(s *scope, others []metav1.Condition, stalled, reconciling me
 		c.Reason, c.Message = stalled.Reason, stalled.Message
 	case !componentsReady(s.components):
 		c.Reason, c.Message = "ComponentsNotReady", "waiting for "+notReady(s.components)
-	case compliant == nil || compliant.Status != metav1.ConditionTrue:
-		c.Reason = "NotCompliant"
-		if compliant != nil {
-			c.Message = compliant.Message
-		}
+	case compliant == nil:
+		// Not evaluated in this pass (its own writes are not in the cache yet).
+		c.Reason, c.Message = reconciling.Reason, reconciling.Message
+	case compliant.Status != metav1.ConditionTrue:
+		c.Reason, c.Message = "NotCompliant", compliant.Message
 		if len(s.drifted) > 0 {
 			c.Message = "drift left in place (Audit mode): " + strings.Join(s.drifted, "; ")
 		}

@@ -273,7 +273,6 @@ func TestAStandbyOperatorTakesOverWithinTheLeaseDurationWhenTheLeaderIsKilled(t 
 		t.Errorf("the standby %s started its controller workers while %s led", standby.name, leader.name)
 	}
 
-	killedAt := time.Now()
 	leader.kill()
 	t.Logf("kill -9 of the leader %s (pid %d)", leader.name, leader.cmd.Process.Pid)
 	takeover := waitFor(t, leaseDuration+30*time.Second, "the standby to take the Lease over", func() error {
@@ -291,10 +290,13 @@ func TestAStandbyOperatorTakesOverWithinTheLeaseDurationWhenTheLeaderIsKilled(t 
 	recordMeasurement("leader election", "kill -9 of the leader -> standby holds the Lease", takeover)
 	t.Logf("standby %s took the Lease over %s after the kill (lease duration %s); new holder %q",
 		standby.name, takeover.Round(10*time.Millisecond), leaseDuration, *lease.Spec.HolderIdentity)
-	// The standby can only take an unrenewed lease once it expired (lease duration after the
-	// last renewal it saw) and notices that at its next retry (2s, jittered by up to 1.2).
-	if limit := leaseDuration + 5*time.Second; takeover > limit {
-		t.Errorf("takeover took %s, more than the lease duration %s plus one retry period", takeover, leaseDuration)
+	// The bound: the standby sees each renewal at its next retry (controller-runtime's default
+	// RetryPeriod 2s, client-go jitters it by up to x1.2), so it last saw the dead leader's
+	// lease up to 2.4s after the leader's last renewal (itself up to 2s before the kill); it takes
+	// the lease over at its first retry after lease duration since then: at most lease duration
+	// + 2 x 2.4s after the kill, plus this test's polling and a loaded machine's delays.
+	if limit := leaseDuration + 7*time.Second; takeover > limit {
+		t.Errorf("takeover took %s, more than the lease duration %s plus two retry periods (limit %s)", takeover, leaseDuration, limit)
 	}
 	if standby.exited() {
 		t.Fatalf("the standby exited: %v", standby.exitErr)
@@ -305,7 +307,6 @@ func TestAStandbyOperatorTakesOverWithinTheLeaseDurationWhenTheLeaderIsKilled(t 
 	waitReady(t, keyOf(after), 3*time.Minute)
 	recordMeasurement("leader election", "platform created after the failover -> Ready", time.Since(created))
 	waitPlatform(t, keyOf(first), time.Minute, "the platform created before the failover still Ready", readyAndCompliant)
-	_ = killedAt
 }
 
 // isLeader asks an operator's metrics endpoint whether it holds the lease; the log line of

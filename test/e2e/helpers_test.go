@@ -726,6 +726,9 @@ func dumpOnFailure(t testing.TB, ns string) {
 			}
 		}
 		if op := getMainOperator(); op != nil {
+			if op.exited() {
+				fmt.Fprintf(&b, "THE OPERATOR (pid %d) HAS EXITED: %v\n", op.cmd.Process.Pid, op.exitErr)
+			}
 			fmt.Fprintf(&b, "---- last lines of %s ----\n%s\n", op.logPath, tailFile(op.logPath, 30))
 		}
 		t.Log(b.String())
@@ -751,7 +754,7 @@ func recordMeasurement(group, name string, d time.Duration) {
 }
 
 // printSummary prints every measured latency, grouped, with min/median/max per group.
-func printSummary(logf func(format string, args ...any)) {
+func printSummary(logf func(format string, args ...any), detail bool) {
 	measurementsMu.Lock()
 	ms := slices.Clone(measurements)
 	measurementsMu.Unlock()
@@ -776,6 +779,9 @@ func printSummary(logf func(format string, args ...any)) {
 		}
 		slices.Sort(ds)
 		logf("%s: n=%d min=%s median=%s max=%s", g, len(ds), round(ds[0]), round(ds[len(ds)/2]), round(ds[len(ds)-1]))
+		if !detail {
+			continue
+		}
 		sort.Slice(items, func(i, j int) bool { return items[i].name < items[j].name })
 		for _, m := range items {
 			logf("    %-60s %s", m.name, round(m.d))

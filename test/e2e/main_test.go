@@ -19,10 +19,11 @@ limitations under the License.
 // fake nodes (hack/cluster.sh). The operator runs as its own OS process, built from ./cmd, so
 // the tests can kill it with SIGKILL, run two replicas for leader election, and grep its log.
 //
-// Order of the suite: the fault tests (which stop, kill and restart the shared operator) are
-// not parallel, so Go runs them first, alone; every other scenario is parallel and runs
-// after them, side by side, each in its own namespaces and, where nodes are relabelled, on
-// its own nodes. The last check (secrets never in the log) waits for all of them.
+// Order of the suite: the fault tests (which stop, kill and restart the shared operator) and
+// the tampering test (which measures revert latencies) are not parallel, so Go runs them
+// first, one after the other, with no other scenario in flight; every other scenario is
+// parallel and runs after them, side by side, each in its own namespaces and, where nodes are
+// relabelled, on its own nodes. The last check (secrets never in the log) waits for all of them.
 //
 // The cluster uses CLUSTER_PORT_BASE 17400 (apiserver 17443) so that it never collides with
 // `make demo` (16400); operators listen on 17500-17599.
@@ -34,6 +35,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -58,9 +60,16 @@ import (
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 )
 
+// clusterPortBase keeps the e2e cluster away from `make demo` (16400). E2E_CLUSTER_PORT_BASE
+// overrides it, e.g. to run the suite while another cluster holds 17400.
+var clusterPortBase = func() int {
+	if v, err := strconv.Atoi(os.Getenv("E2E_CLUSTER_PORT_BASE")); err == nil && v > 0 {
+		return v
+	}
+	return 17400
+}()
+
 const (
-	// clusterPortBase keeps the e2e cluster away from `make demo` (16400).
-	clusterPortBase = 17400
 	// mainOperatorProbePort is the health port of the suite's operator; the leader-election
 	// test uses further ports in 17500-17599.
 	mainOperatorProbePort = 17501
@@ -98,6 +107,17 @@ func progress(format string, args ...any) {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// The scenarios wait on the cluster most of the time, so they may run side by side beyond
+	// -parallel's default (GOMAXPROCS, 2 on CI). Each parallel subtest takes a slot, so
+	// does the final test while it waits for the others: 2 would run them one by one.
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", "16")
+	} else if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == "1" {
+		// The final test holds a slot while it waits for the others: 1 would deadlock.
+		_ = flag.Set("test.parallel", "2")
+	}
 	os.Exit(runSuite(m))
 }
 
@@ -122,7 +142,7 @@ func runSuite(m *testing.M) (code int) {
 		progress("ERROR: %v", err)
 		return 1
 	}
-	progress("work directory %s (kept when a test fails)", workDir)
+	progress("work directory %s (kept when a test fails, or with E2E_KEEP_LOGS=1)", workDir)
 
 	var teardownOnce sync.Once
 	teardown := func(reason string) {
@@ -133,15 +153,20 @@ func runSuite(m *testing.M) (code int) {
 			if out, err := clusterScript("down", "--purge"); err != nil {
 				progress("ERROR: hack/cluster.sh down --purge failed: %v\n%s", err, out)
 			}
-			_ = os.Remove(ownerFile())
+			if ownsPortBase {
+				_ = os.Remove(ownerFile())
+			}
 		})
 	}
 	defer func() {
 		teardown("end of the suite")
-		if code == 0 {
+		switch {
+		case code == 0 && os.Getenv("E2E_KEEP_LOGS") == "":
 			_ = os.RemoveAll(workDir)
 			progress("done in %s; removed %s", time.Since(start).Round(time.Second), workDir)
-		} else {
+		case code == 0:
+			progress("done in %s; logs kept in %s (E2E_KEEP_LOGS)", time.Since(start).Round(time.Second), workDir)
+		default:
 			progress("FAILED after %s; logs kept in %s (operator: %s, cluster: %s)",
 				time.Since(start).Round(time.Second), workDir, logDir, filepath.Join(workDir, "cluster-logs"))
 		}
@@ -173,13 +198,22 @@ func runSuite(m *testing.M) (code int) {
 	}
 	progress("environment ready in %s; running the tests", time.Since(start).Round(100*time.Millisecond))
 	code = m.Run()
-	printSummary(func(format string, args ...any) { fmt.Printf(format+"\n", args...) })
+	printSummary(func(format string, args ...any) { fmt.Printf(format+"\n", args...) }, false)
 	return code
 }
 
 func setUp() error {
 	if err := claimPortBase(); err != nil {
 		return err
+	}
+	// hack/cluster.sh refuses ports in use too, but cannot say whose they are.
+	for _, offset := range []int{43, 47, 57, 59, 79, 80} {
+		port := clusterPortBase + offset
+		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
+			_ = c.Close()
+			return fmt.Errorf("port %d (CLUSTER_PORT_BASE %d + %d) is in use by another process, probably another cluster; "+
+				"find it with `ss -ltnp 'sport = :%d'`, or run the suite on other ports with E2E_CLUSTER_PORT_BASE", port, clusterPortBase, offset, port)
+		}
 	}
 	nodesFile := filepath.Join(workDir, "nodes.yaml")
 	if err := os.WriteFile(nodesFile, []byte(sharedNodesYAML), 0o644); err != nil {
@@ -208,8 +242,11 @@ func setUp() error {
 	if out, err := kubectl(context.Background(), "apply", "--server-side", "--force-conflicts", "-f", filepath.Join(repoRoot, "config", "crd", "bases")); err != nil {
 		return fmt.Errorf("installing the CRD: %v\n%s", err, out)
 	}
-	if out, err := kubectl(context.Background(), "wait", "--for=condition=Established", "--timeout=60s", "crd/meetingplatforms.meetwarden.io"); err != nil {
-		return fmt.Errorf("waiting for the CRD: %v\n%s", err, out)
+	// Served once Established; a List succeeds from then on.
+	if _, err := poll(60*time.Second, func() error {
+		return k8s.List(context.Background(), &v1alpha1.MeetingPlatformList{})
+	}); err != nil {
+		return fmt.Errorf("the MeetingPlatform CRD is not served after 60s: %w", err)
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: leaderElectionNamespace}}
 	if err := k8s.Create(context.Background(), ns); err != nil {
@@ -238,8 +275,10 @@ func setUp() error {
 // for many platforms. Tests that relabel nodes create their own (see createNode).
 var sharedNodesYAML = func() string {
 	var b strings.Builder
-	for _, n := range []struct{ name, region string }{
-		{"eu-node-1", "eu-central-1"}, {"eu-node-2", "europe-west3"}, {"us-node-1", "us-east-1"},
+	// Zones as the providers write them (AWS "eu-central-1a"); a zone such as "eu-central-1-a"
+	// would read as an AWS Local Zone, which the region catalog refuses.
+	for _, n := range []struct{ name, region, zone string }{
+		{"eu-node-1", "eu-central-1", "eu-central-1a"}, {"eu-node-2", "europe-west3", "europe-west3-a"}, {"us-node-1", "us-east-1", "us-east-1a"},
 	} {
 		fmt.Fprintf(&b, `---
 apiVersion: v1
@@ -255,13 +294,13 @@ metadata:
     kubernetes.io/os: linux
     kubernetes.io/hostname: %[1]s
     topology.kubernetes.io/region: %[2]s
-    topology.kubernetes.io/zone: %[2]s-a
+    topology.kubernetes.io/zone: %[3]s
 spec: {}
 status:
   allocatable: {cpu: "128", memory: 1Ti, pods: "500"}
   capacity: {cpu: "128", memory: 1Ti, pods: "500"}
   nodeInfo: {architecture: amd64, operatingSystem: linux}
-`, n.name, n.region)
+`, n.name, n.region, n.zone)
 	}
 	return b.String()
 }()
@@ -332,10 +371,17 @@ func claimPortBase() error {
 			_ = os.RemoveAll(dir)
 		}
 	}
+	ownsPortBase = true
 	return writeOwnerFile()
 }
 
+// ownsPortBase is set once this run has claimed the port base in ownerFile.
+var ownsPortBase bool
+
 func writeOwnerFile() error {
+	if !ownsPortBase {
+		return nil
+	}
 	var pids []string
 	for _, op := range allOperators() {
 		pids = append(pids, strconv.Itoa(op.cmd.Process.Pid))

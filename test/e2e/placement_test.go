@@ -26,7 +26,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -350,5 +349,3 @@ func containsAny(s string, subs []string) bool {
 	}
 	return false
 }
-
-var _ = types.NamespacedName{}

@@ -155,20 +155,24 @@ type platformStatusEvent struct {
 	compliantGeneration  int64
 	compliantMessage     string
 	reconciling, stalled metav1.ConditionStatus
+	reconcilingReason    string
+	reconcilingMessage   string
 }
 
 func (e platformStatusEvent) String() string {
-	return fmt.Sprintf("rv %d at %s: gen %d Compliant=%s(gen %d) Ready=%s Reconciling=%s Stalled=%s %q", e.rv,
-		e.at.Format("15:04:05.000"), e.generation, e.compliant, e.compliantGeneration, e.ready, e.reconciling, e.stalled, e.compliantMessage)
+	return fmt.Sprintf("rv %d at %s: gen %d Compliant=%s(gen %d, %q) Ready=%s Stalled=%s Reconciling=%s(%s: %q)", e.rv,
+		e.at.Format("15:04:05.000"), e.generation, e.compliant, e.compliantGeneration, e.compliantMessage, e.ready, e.stalled,
+		e.reconciling, e.reconcilingReason, e.reconcilingMessage)
 }
 
 // platformWatch records every version of one MeetingPlatform from a resourceVersion on.
 type platformWatch struct {
-	w *objectWatch
+	w       *objectWatch
+	startRV int64
 }
 
 func watchPlatform(ctx context.Context, key types.NamespacedName, rv string) *platformWatch {
-	return &platformWatch{w: watchObject(ctx, &v1alpha1.MeetingPlatformList{}, key.Namespace, key.Name, rv)}
+	return &platformWatch{w: watchObject(ctx, &v1alpha1.MeetingPlatformList{}, key.Namespace, key.Name, rv), startRV: parseRV(rv)}
 }
 
 func (p *platformWatch) snapshot() ([]platformStatusEvent, error) {
@@ -188,7 +192,7 @@ func (p *platformWatch) snapshot() ([]platformStatusEvent, error) {
 			e.ready = c.Status
 		}
 		if c := condition(mp, v1alpha1.ConditionReconciling); c != nil {
-			e.reconciling = c.Status
+			e.reconciling, e.reconcilingReason, e.reconcilingMessage = c.Status, c.Reason, c.Message
 		}
 		if c := condition(mp, v1alpha1.ConditionStalled); c != nil {
 			e.stalled = c.Status
@@ -201,6 +205,9 @@ func (p *platformWatch) snapshot() ([]platformStatusEvent, error) {
 // waitSeen waits until the watch has delivered a version at least as new as rv, so that every
 // write before rv is in the record (a watch delivers the versions of an object in order).
 func (p *platformWatch) waitSeen(rv int64, timeout time.Duration) error {
+	if rv <= p.startRV {
+		return nil // not written since the watch started
+	}
 	_, _, err := p.w.waitFirst(timeout, 0, func(o observed) bool { return o.rv >= rv })
 	return err
 }
