@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -150,7 +151,10 @@ func (r *MeetingPlatformReconciler) publishProcessingRecord(ctx context.Context,
 	if err := setDesiredHash(cm); err != nil {
 		return nil, err
 	}
-	return cm, r.syncChild(ctx, s, cm, false)
+	if err := r.syncChild(ctx, s, cm, false); err != nil && !errors.Is(err, errApplied) {
+		return nil, err
+	}
+	return cm, nil
 }
 
 // componentStatuses reports desired and ready replicas of the operator's Deployments.

@@ -78,9 +78,21 @@ func CacheOptions() cache.Options {
 		DefaultLabelSelector: platformObjects,
 		ByObject: map[client.Object]cache.ByObject{
 			&v1alpha1.MeetingPlatform{}: {Label: labels.Everything()},
-			&corev1.Node{}:              {Label: labels.Everything()},
+			// Pods and Nodes are read for placement only; their managedFields (and a node's
+			// list of images) are the largest part of them and never used.
+			&corev1.Pod{}:  {Transform: cache.TransformStripManagedFields()},
+			&corev1.Node{}: {Label: labels.Everything(), Transform: slimNode},
 		},
 	}
+}
+
+// slimNode drops what placement never reads from a cached Node.
+func slimNode(obj any) (any, error) {
+	if node, ok := obj.(*corev1.Node); ok {
+		node.ManagedFields = nil
+		node.Status.Images = nil
+	}
+	return obj, nil
 }
 
 // scope is what one reconcile of one platform knows; sub-reconcilers fill it in order.
