@@ -17,6 +17,8 @@ HELM ?= $(LOCALBIN)/helm
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 KUBECONFIG_LOCAL := $(CLUSTER_DIR)/kubeconfig
 GO_TEST_FLAGS ?=
+# Extra flags of `make bench`, e.g. BENCH_FLAGS="-runs 3 -scale 20 -steady 30s" for a short run.
+BENCH_FLAGS ?=
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -70,6 +72,12 @@ controlplane: ## Build (or reuse) etcd, kube-apiserver, controller-manager, sche
 .PHONY: test
 test: vet verify controlplane helm ## Run every test: unit, envtest (real kube-apiserver) and e2e (local cluster).
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)/bin" go test $(GO_TEST_FLAGS) ./... -count=1
+
+##@ Benchmark
+
+.PHONY: bench
+bench: controlplane ## Benchmark the operator on a cluster of its own (~30 min on 2 cores): prints a table, writes docs/benchmarks.md.
+	go run ./hack/bench -out docs/benchmarks.md $(BENCH_FLAGS)
 
 ##@ Build and run
 

@@ -1,0 +1,461 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command bench measures the meetwarden operator on the local cluster (hack/cluster.sh: real
+// etcd, kube-apiserver, controller-manager and scheduler, kwok fake nodes). It starts a cluster
+// of its own, builds and runs the operator as a separate process, and measures:
+//
+//  1. create -> Ready of one platform (sequential runs, a fresh namespace each), split into
+//     operator work (all children exist), scheduling, kwok's simulated container start,
+//     Deployment availability and the operator's status update;
+//  2. drift-revert latency: tampering write returned -> a watch sees the object reverted;
+//  3. N platforms created at once: time until all are Ready, operator peak RSS and CPU;
+//  4. the operator's API writes during a steady-state window (must be 0);
+//  5. operator RSS with and without many unrelated ConfigMaps and Secrets in the cluster.
+//
+// It prints a Markdown table and writes a report (docs/benchmarks.md). Progress goes to
+// stderr. The cluster is purged and the operator stopped on every exit, including Ctrl-C.
+//
+// Usage: go run ./hack/bench [flags]   (make bench; make bench BENCH_FLAGS="-runs 3 ...")
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+)
+
+// config holds the flags. The defaults are the full benchmark.
+type config struct {
+	runs         int
+	warmup       int
+	tamperings   int
+	scale        []int
+	workers      int
+	perNamespace int
+	steady       time.Duration
+	unrelated    int
+	settle       time.Duration
+	readyTimeout time.Duration
+	nodes        int
+	podsPerNode  int
+	portBase     int
+	metricsAddr  string
+	probeAddr    string
+	out          string
+	keep         bool
+	workDir      string
+}
+
+func parseFlags(args []string) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.IntVar(&c.runs, "runs", 10, "sequential single-platform runs (create -> Ready); 0 skips the measurement")
+	fs.IntVar(&c.warmup, "warmup", 1, "single-platform runs before the measured ones, reported but not counted")
+	fs.IntVar(&c.tamperings, "tamperings", 51, "drift tamperings, alternating the three kinds; 0 skips the measurement")
+	scale := fs.String("scale", "100,200", "platform counts created at once, one phase each, in order; the last stays for -steady and -unrelated; empty skips")
+	fs.IntVar(&c.workers, "workers", 16, "concurrent creators in the scale phases")
+	fs.IntVar(&c.perNamespace, "per-namespace", 10, "platforms per namespace in the scale phases")
+	fs.DurationVar(&c.steady, "steady", 120*time.Second, "steady-state window in which the operator's API writes are counted; 0 skips")
+	fs.IntVar(&c.unrelated, "unrelated", 10000, "unrelated ConfigMaps+Secrets (half each, ~1 KiB) for the RSS comparison; 0 skips")
+	fs.DurationVar(&c.settle, "settle", 20*time.Second, "steady time after an operator restart before its RSS is read")
+	fs.DurationVar(&c.readyTimeout, "ready-timeout", 15*time.Minute, "longest wait for all platforms of a scale phase to become Ready")
+	fs.IntVar(&c.nodes, "nodes", 10, "kwok nodes, alternating the EU regions eu-central-1 and europe-west3")
+	fs.IntVar(&c.podsPerNode, "pods-per-node", 250, "allocatable pods per kwok node")
+	// 17700: `make demo` uses 16400, the e2e suite 17400 (or 17600 with E2E_CLUSTER_PORT_BASE).
+	// The cluster takes base+43/47/57/59/79/80; the operator listens on base+90/91.
+	fs.IntVar(&c.portBase, "port-base", 17700, "CLUSTER_PORT_BASE of the benchmark's cluster (apiserver base+43, etcd base+79/80)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "127.0.0.1:17790", "the operator's --metrics-bind-address")
+	fs.StringVar(&c.probeAddr, "probe-addr", "127.0.0.1:17791", "the operator's --health-probe-bind-address")
+	fs.StringVar(&c.out, "out", "docs/benchmarks.md", "report file to write (relative to the repository); empty: print only")
+	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (logs) also when the run succeeds")
+	fs.StringVar(&c.workDir, "work-dir", "", "work directory (default: a new temporary directory)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	for _, f := range strings.Split(*scale, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("-scale: %q is not a positive number", f)
+		}
+		c.scale = append(c.scale, n)
+	}
+	if c.workers < 1 || c.perNamespace < 1 || c.nodes < 1 {
+		return nil, errors.New("-workers, -per-namespace and -nodes must be at least 1")
+	}
+	maxPlatforms := 1
+	for _, n := range c.scale {
+		maxPlatforms = max(maxPlatforms, n)
+	}
+	if need := maxPlatforms * len(componentsOf); need > c.nodes*c.podsPerNode {
+		return nil, fmt.Errorf("%d platforms need %d pods, but -nodes %d x -pods-per-node %d hold only %d",
+			maxPlatforms, need, c.nodes, c.podsPerNode, c.nodes*c.podsPerNode)
+	}
+	return c, nil
+}
+
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "[bench %s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	os.Exit(run(cfg))
+}
+
+// bench is the state of one benchmark run.
+type bench struct {
+	cfg      *config
+	repo     string
+	work     string
+	cluster  *cluster
+	op       *operator
+	rest     *rest.Config
+	k8s      client.Client
+	tracker  *tracker
+	machine  machineInfo
+	command  string
+	started  time.Time
+	results  *results
+	nextPort int32
+	portMu   sync.Mutex
+
+	// The platforms of the last scale phase, kept for the steady-state and RSS measurements.
+	scaleNamespaces []string
+	scaleKeys       []types.NamespacedName
+}
+
+var osPid = os.Getpid()
+
+func run(cfg *config) (code int) {
+	// klog (client-go) and controller-runtime's logger stay quiet; progress is our own.
+	klog.SetOutput(devNull())
+	klog.LogToStderr(false)
+	ctrllog.SetLogger(klog.NewKlogr())
+
+	repo, err := repoRoot()
+	if err != nil {
+		progress("ERROR: %v", err)
+		return 1
+	}
+	b := &bench{cfg: cfg, repo: repo, started: time.Now(), nextPort: 30000,
+		command: "go run ./hack/bench " + strings.Join(os.Args[1:], " "), results: &results{}}
+	b.command = strings.TrimSpace(b.command)
+	b.work = cfg.workDir
+	if b.work == "" {
+		if b.work, err = os.MkdirTemp("", "meetwarden-bench-"); err != nil {
+			progress("ERROR: %v", err)
+			return 1
+		}
+	} else if err := os.MkdirAll(b.work, 0o755); err != nil {
+		progress("ERROR: %v", err)
+		return 1
+	}
+	b.work, _ = filepath.Abs(b.work)
+	progress("work directory %s", b.work)
+	b.cluster = &cluster{repo: repo, dir: filepath.Join(b.work, "cluster"), portBase: cfg.portBase,
+		nodes: filepath.Join(b.work, "nodes.yaml")}
+	b.op = &operator{bin: filepath.Join(b.work, "manager"), kubeconfig: b.cluster.kubeconfig(),
+		logPath: filepath.Join(b.work, "operator.log"), metricsAddr: cfg.metricsAddr, probeAddr: cfg.probeAddr}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	var teardownOnce sync.Once
+	teardown := func(reason string) {
+		teardownOnce.Do(func() {
+			progress("tearing down (%s): stopping the operator, hack/cluster.sh down --purge", reason)
+			b.op.stop()
+			keepLogs(b.cluster.dir, filepath.Join(b.work, "cluster-logs"))
+			if err := b.cluster.down(); err != nil {
+				progress("ERROR: %v", err)
+				progress("stop it by hand: CLUSTER_DIR=%s hack/cluster.sh down --purge", b.cluster.dir)
+			}
+		})
+	}
+	defer func() {
+		teardown("end of the run")
+		if code == 0 && !cfg.keep && cfg.workDir == "" {
+			_ = os.RemoveAll(b.work)
+		} else {
+			progress("logs kept in %s (operator.log, cluster-logs/)", b.work)
+		}
+	}()
+	// Ctrl-C or SIGTERM: cancel the run, tear down, exit. A second signal exits at once.
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		s := <-signals
+		progress("received %s: cancelling", s)
+		cancel()
+		go func() {
+			<-signals
+			progress("second signal: exiting without waiting")
+			os.Exit(130)
+		}()
+		teardown("signal " + s.String())
+		os.Exit(130)
+	}()
+
+	if err := b.setUp(ctx); err != nil {
+		progress("ERROR: setting up: %v", err)
+		return 1
+	}
+	if err := b.measure(ctx); err != nil {
+		progress("ERROR: %v", err)
+		b.results.aborted = err.Error()
+		b.report()
+		return 1
+	}
+	b.report()
+	return 0
+}
+
+func devNull() *os.File {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return os.Stderr
+	}
+	return f
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
+			strings.Contains(string(data), "module github.com/meetwarden/meetwarden") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run from inside the meetwarden repository (go run ./hack/bench)")
+		}
+		dir = parent
+	}
+}
+
+func keepLogs(clusterDir, dst string) {
+	src := filepath.Join(clusterDir, "logs")
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return
+	}
+	_ = os.MkdirAll(dst, 0o755)
+	for _, e := range entries {
+		if data, err := os.ReadFile(filepath.Join(src, e.Name())); err == nil {
+			_ = os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644)
+		}
+	}
+}
+
+var scheme = runtime.NewScheme()
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(v1alpha1.AddToScheme(scheme))
+}
+
+func (b *bench) setUp(ctx context.Context) error {
+	if err := b.checkPorts(); err != nil {
+		return err
+	}
+	b.machine = describeMachine()
+	if out, err := exec.CommandContext(ctx, filepath.Join(b.repo, "hack", "build-controlplane.sh")).Output(); err == nil {
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		b.results.controlPlane = filepath.Base(lines[len(lines)-1])
+	}
+	b.results.loadStart = loadAvg()
+	b.results.foreignAtStart = foreignControlPlanes(b.cluster.dir)
+	b.results.commit = gitDescribe(ctx, b.repo)
+	if err := os.WriteFile(b.cluster.nodes, []byte(nodesYAML(b.cfg.nodes, b.cfg.podsPerNode)), 0o644); err != nil {
+		return err
+	}
+
+	progress("building the manager: go build -o %s ./cmd", b.op.bin)
+	build := exec.CommandContext(ctx, "go", "build", "-o", b.op.bin, "./cmd")
+	build.Dir = b.repo
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd: %v\n%s", err, out)
+	}
+
+	progress("starting the cluster: CLUSTER_DIR=%s CLUSTER_PORT_BASE=%d CLUSTER_NODES_FILE=%s hack/cluster.sh up",
+		b.cluster.dir, b.cluster.portBase, b.cluster.nodes)
+	t0 := time.Now()
+	if err := b.cluster.script(ctx, filepath.Join(b.work, "cluster-up.log"), "up"); err != nil {
+		return err
+	}
+	progress("cluster up in %s (%d kwok nodes in eu-central-1/europe-west3, %d pods each)",
+		time.Since(t0).Round(100*time.Millisecond), b.cfg.nodes, b.cfg.podsPerNode)
+
+	var err error
+	if b.rest, err = clientcmd.BuildConfigFromFlags("", b.cluster.kubeconfig()); err != nil {
+		return err
+	}
+	// The benchmark's own client must never be the bottleneck.
+	b.rest.QPS, b.rest.Burst = 500, 1000
+	if b.k8s, err = client.New(b.rest, client.Options{Scheme: scheme}); err != nil {
+		return err
+	}
+
+	progress("installing the CRD (kubectl apply --server-side -f config/crd/bases)")
+	if err := b.kubectl(ctx, "apply", "--server-side", "--force-conflicts", "-f", filepath.Join(b.repo, "config", "crd", "bases")); err != nil {
+		return err
+	}
+	if err := b.kubectl(ctx, "wait", "--for=condition=Established", "--timeout=60s", "crd/meetingplatforms.meetwarden.io"); err != nil {
+		return err
+	}
+
+	if b.tracker, err = newTracker(ctx, b.rest, cache.Options{Scheme: scheme}, len(componentsOf)); err != nil {
+		return err
+	}
+
+	progress("starting the operator: %s --leader-elect=false --metrics-bind-address=%s --health-probe-bind-address=%s (log %s)",
+		b.op.bin, b.op.metricsAddr, b.op.probeAddr, b.op.logPath)
+	if err := b.op.start(ctx); err != nil {
+		return err
+	}
+	progress("operator running (pid %d)", b.op.pid())
+	return nil
+}
+
+// checkPorts fails early, with the flags to change, when a port this run needs is taken.
+func (b *bench) checkPorts() error {
+	addrs := map[string]string{b.op.metricsAddr: "-metrics-addr", b.op.probeAddr: "-probe-addr"}
+	for _, off := range []int{43, 47, 57, 59, 79, 80} {
+		addrs[fmt.Sprintf("127.0.0.1:%d", b.cfg.portBase+off)] = "-port-base"
+	}
+	var taken []string
+	for addr, flag := range addrs {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			taken = append(taken, fmt.Sprintf("%s (%s)", addr, flag))
+			continue
+		}
+		_ = l.Close()
+	}
+	if len(taken) > 0 {
+		sort.Strings(taken)
+		return fmt.Errorf("ports in use by another process (another cluster or operator?): %s; pick others with the flags named, see: ss -ltnp",
+			strings.Join(taken, ", "))
+	}
+	return nil
+}
+
+// gitDescribe names the commit of the operator under test, and whether its sources (api/, cmd/,
+// controllers/, go.mod, go.sum) had uncommitted changes when the manager was built.
+func gitDescribe(ctx context.Context, repo string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", repo, "log", "-1", "--format=%h %s (%cd)", "--date=format:%Y-%m-%d %H:%M").Output()
+	if err != nil {
+		return "unknown (not a git checkout)"
+	}
+	desc := strings.TrimSpace(string(out))
+	dirty, err := exec.CommandContext(ctx, "git", "-C", repo, "status", "--porcelain", "--", "api", "cmd", "controllers", "go.mod", "go.sum").Output()
+	if err == nil && len(strings.TrimSpace(string(dirty))) > 0 {
+		n := len(strings.Split(strings.TrimSpace(string(dirty)), "\n"))
+		desc += fmt.Sprintf(", plus uncommitted changes to %d file(s) of the operator", n)
+	}
+	return desc
+}
+
+func (b *bench) kubectl(ctx context.Context, args ...string) error {
+	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig=" + b.cluster.kubeconfig()}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// measure runs the phases in order; a failing phase ends the run, keeping what was measured.
+func (b *bench) measure(ctx context.Context) error {
+	phase := func(name string, fn func() error) error {
+		offset := b.op.logSize()
+		err := fn()
+		b.results.logErrors = append(b.results.logErrors, phaseErrors{phase: name, errors: b.op.logErrors(offset)})
+		return err
+	}
+	if b.cfg.runs > 0 {
+		if err := phase("1. one platform", func() error { return b.singlePlatform(ctx) }); err != nil {
+			return fmt.Errorf("single-platform runs: %w", err)
+		}
+	}
+	if b.cfg.tamperings > 0 {
+		if err := phase("2. drift", func() error { return b.drift(ctx) }); err != nil {
+			return fmt.Errorf("drift: %w", err)
+		}
+	}
+	for i, n := range b.cfg.scale {
+		last := i == len(b.cfg.scale)-1
+		if err := phase(fmt.Sprintf("3. %d platforms", n), func() error { return b.scalePhase(ctx, n, !last) }); err != nil {
+			return fmt.Errorf("scale %d: %w", n, err)
+		}
+	}
+	if b.cfg.steady > 0 {
+		if err := phase("4. steady state", func() error { return b.steadyState(ctx) }); err != nil {
+			return fmt.Errorf("steady state: %w", err)
+		}
+	}
+	if b.cfg.unrelated > 0 {
+		if err := phase("5. unrelated objects", func() error { return b.unrelatedObjects(ctx) }); err != nil {
+			return fmt.Errorf("unrelated objects: %w", err)
+		}
+	}
+	b.results.loadEnd = loadAvg()
+	b.results.foreignAtEnd = foreignControlPlanes(b.cluster.dir)
+	b.results.duration = time.Since(b.started)
+	return nil
+}

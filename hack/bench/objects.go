@@ -1,0 +1,273 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+)
+
+// benchLabel marks every namespace the benchmark creates.
+const benchLabel = "bench.meetwarden.io/phase"
+
+// createNamespace makes a namespace that enforces the "restricted" Pod Security Standard (as
+// hack/demo.sh does) and waits for its default ServiceAccount, without which the ReplicaSet
+// controller's pod creations would fail and be retried with back-off, distorting the timing.
+func (b *bench) createNamespace(ctx context.Context, name, phase string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
+		"pod-security.kubernetes.io/enforce":         "restricted",
+		"pod-security.kubernetes.io/enforce-version": "latest",
+		benchLabel: phase,
+	}}}
+	if err := b.k8s.Create(ctx, ns); err != nil {
+		return fmt.Errorf("creating namespace %s: %w", name, err)
+	}
+	return poll(ctx, 60*time.Second, 100*time.Millisecond, func() (bool, error) {
+		err := b.k8s.Get(ctx, types.NamespacedName{Namespace: name, Name: "default"}, &corev1.ServiceAccount{})
+		return err == nil, client.IgnoreNotFound(err)
+	})
+}
+
+// deleteNamespaces deletes the platforms of namespaces first (as a user would; the garbage
+// collector removes their children), then the namespaces, and waits until they are gone, so that
+// their teardown does not load the next measurement. Pods are deleted with grace period 0: kwok
+// would otherwise hold each for up to its 30 s grace period.
+func (b *bench) deleteNamespaces(ctx context.Context, names []string, timeout time.Duration) {
+	t0 := time.Now()
+	for _, n := range names {
+		if err := b.k8s.DeleteAllOf(ctx, &v1alpha1.MeetingPlatform{}, client.InNamespace(n)); err != nil && !apierrors.IsNotFound(err) {
+			progress("WARNING: deleting the platforms in %s: %v", n, err)
+		}
+	}
+	for _, n := range names {
+		err := b.k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}})
+		if err != nil && !apierrors.IsNotFound(err) {
+			progress("WARNING: deleting namespace %s: %v", n, err)
+		}
+		// No pod can be created in a terminating namespace, so none escapes this.
+		if err := b.k8s.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(n), client.GracePeriodSeconds(0)); err != nil && !apierrors.IsNotFound(err) {
+			progress("WARNING: deleting the pods in %s: %v", n, err)
+		}
+	}
+	err := poll(ctx, timeout, 500*time.Millisecond, func() (bool, error) {
+		for _, n := range names {
+			err := b.k8s.Get(ctx, types.NamespacedName{Name: n}, &corev1.Namespace{})
+			if err == nil {
+				return false, nil
+			}
+			if !apierrors.IsNotFound(err) {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		progress("WARNING: %d namespace(s) not gone after %s (%v); going on", len(names), timeout, err)
+		return
+	}
+	progress("deleted %d namespace(s) in %s", len(names), time.Since(t0).Round(100*time.Millisecond))
+}
+
+// mediaPort hands out media NodePorts: they are unique cluster-wide and stay taken until the
+// Service is gone, so ports are never reused within a run (30000-32767 holds 2768).
+func (b *bench) mediaPort() (int32, error) {
+	b.portMu.Lock()
+	defer b.portMu.Unlock()
+	if b.nextPort > 32767 {
+		return 0, fmt.Errorf("out of NodePorts")
+	}
+	p := b.nextPort
+	b.nextPort++
+	return p, nil
+}
+
+// newPlatform is the sample platform (config/samples) with names and a media port of its own.
+func newPlatform(namespace, name string, port int32) *v1alpha1.MeetingPlatform {
+	return &v1alpha1.MeetingPlatform{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec: v1alpha1.MeetingPlatformSpec{
+			Domain:           fmt.Sprintf("%s.%s.bench.example.eu", name, namespace),
+			PrivacyPolicyURL: "https://example.eu/privacy",
+			TLS:              v1alpha1.TLSSpec{SecretName: name + "-tls"},
+			Media: v1alpha1.MediaSpec{
+				Type:               v1alpha1.MediaServiceNodePort,
+				Port:               port,
+				AdvertiseAddresses: []string{"203.0.113.10"},
+			},
+			Access: v1alpha1.AccessSpec{
+				Authentication: v1alpha1.AuthenticationJWT,
+				JWT: &v1alpha1.JWTSpec{AppID: "meet",
+					SecretRef: v1alpha1.SecretKeyReference{Name: name + "-jwt", Key: "secret"}},
+			},
+		},
+	}
+}
+
+// createInputs creates the platform's TLS Secret (a self-signed ECDSA P-256 certificate for its
+// domain, valid 90 days) and JWT Secret.
+func (b *bench) createInputs(ctx context.Context, mp *v1alpha1.MeetingPlatform) error {
+	certPEM, keyPEM, err := selfSigned(mp.Spec.Domain)
+	if err != nil {
+		return err
+	}
+	tls := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: mp.Spec.TLS.SecretName},
+		Type:       corev1.SecretTypeTLS,
+		Data:       map[string][]byte{corev1.TLSCertKey: certPEM, corev1.TLSPrivateKeyKey: keyPEM},
+	}
+	if err := b.k8s.Create(ctx, tls); err != nil {
+		return fmt.Errorf("creating TLS Secret: %w", err)
+	}
+	raw := make([]byte, 36)
+	_, _ = rand.Read(raw)
+	jwt := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: mp.Spec.Access.JWT.SecretRef.Name},
+		Data:       map[string][]byte{mp.Spec.Access.JWT.SecretRef.Key: []byte(base64.StdEncoding.EncodeToString(raw))},
+	}
+	if err := b.k8s.Create(ctx, jwt); err != nil {
+		return fmt.Errorf("creating JWT Secret: %w", err)
+	}
+	return nil
+}
+
+func selfSigned(host string) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: host},
+		DNSNames:              []string{host},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(90 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
+}
+
+// createPlatform registers the platform with the tracker, creates it and records when the
+// create call returned.
+func (b *bench) createPlatform(ctx context.Context, mp *v1alpha1.MeetingPlatform) error {
+	b.tracker.register(client.ObjectKeyFromObject(mp))
+	start := time.Now()
+	if err := b.k8s.Create(ctx, mp); err != nil {
+		return fmt.Errorf("creating MeetingPlatform %s/%s: %w", mp.Namespace, mp.Name, err)
+	}
+	end := time.Now()
+	return b.tracker.setCreated(mp, start, end)
+}
+
+// parallel runs fn(i) for i in [0, n) on workers goroutines and returns the first error.
+func parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for range min(workers, n) {
+		wg.Go(func() {
+			for i := range jobs {
+				if err := fn(ctx, i); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		})
+	}
+feed:
+	for i := range n {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return first
+}
+
+// poll calls check every interval until it returns true, an error, or timeout passes.
+func poll(ctx context.Context, timeout, interval time.Duration, check func() (bool, error)) error {
+	deadline := time.Now().Add(timeout)
+	var lastErr error
+	for {
+		ok, err := check()
+		if ok && err == nil {
+			return nil
+		}
+		lastErr = err
+		if time.Now().After(deadline) {
+			if lastErr != nil {
+				return fmt.Errorf("timed out after %s: %w", timeout, lastErr)
+			}
+			return fmt.Errorf("timed out after %s", timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(interval):
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}

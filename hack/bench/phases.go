@@ -1,0 +1,919 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/render"
+)
+
+const controllerName = "meetingplatform"
+
+var reconcileFilter = map[string]string{"controller": controllerName}
+
+// operatorState is what /metrics says about the work queue.
+func (b *bench) operatorState(ctx context.Context) (depth, reconciles float64, s *scrape, err error) {
+	s, err = scrapeMetrics(ctx, b.op.metricsURL())
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	return s.sum("workqueue_depth", map[string]string{"name": controllerName}),
+		s.sum("controller_runtime_reconcile_total", reconcileFilter), s, nil
+}
+
+// waitQuiet waits until the operator's work queue is empty and no reconcile ran for window.
+func (b *bench) waitQuiet(ctx context.Context, window, timeout time.Duration) error {
+	var lastCount float64 = -1
+	var since time.Time
+	return poll(ctx, timeout, 250*time.Millisecond, func() (bool, error) {
+		depth, count, _, err := b.operatorState(ctx)
+		if err != nil {
+			return false, err
+		}
+		if depth != 0 || count != lastCount {
+			lastCount, since = count, time.Now()
+			return false, nil
+		}
+		return time.Since(since) >= window, nil
+	})
+}
+
+// --- 1. one platform, create -> Ready ------------------------------------------------------------
+
+// singleRun is one create -> Ready measurement; every duration is from the create call's return.
+type singleRun struct {
+	warmup                                             bool
+	deployExist                                        time.Duration
+	children, scheduled, podsReady, deployments, ready time.Duration
+	reconciles                                         int
+	requests                                           requestCounts
+}
+
+func (b *bench) singlePlatform(ctx context.Context) error {
+	total := b.cfg.warmup + b.cfg.runs
+	progress("== 1. one platform, create -> Ready: %d run(s) (+%d warm-up), sequential, a fresh namespace each", b.cfg.runs, b.cfg.warmup)
+	phaseBefore, err := scrapeMetrics(ctx, b.op.metricsURL())
+	if err != nil {
+		return err
+	}
+	for i := range total {
+		ns := fmt.Sprintf("bench-single-%02d", i+1)
+		if err := b.createNamespace(ctx, ns, "single"); err != nil {
+			return err
+		}
+		port, err := b.mediaPort()
+		if err != nil {
+			return err
+		}
+		mp := newPlatform(ns, "meet", port)
+		if err := b.createInputs(ctx, mp); err != nil {
+			return err
+		}
+		if err := b.waitQuiet(ctx, time.Second, time.Minute); err != nil {
+			return fmt.Errorf("operator not idle before run %d: %w", i+1, err)
+		}
+		before, err := scrapeMetrics(ctx, b.op.metricsURL())
+		if err != nil {
+			return err
+		}
+		key := client.ObjectKeyFromObject(mp)
+		if err := b.createPlatform(ctx, mp); err != nil {
+			return err
+		}
+		var pt platformTimes
+		err = poll(ctx, 3*time.Minute, 20*time.Millisecond, func() (bool, error) {
+			pt, _ = b.tracker.get(key)
+			return !pt.ready.IsZero(), nil
+		})
+		if err != nil {
+			return fmt.Errorf("run %d: platform %s not Ready: %w (operator log: %s)", i+1, key, err, b.op.logPath)
+		}
+		// Let the reconciles the last status events trigger finish before counting.
+		_ = b.waitQuiet(ctx, 500*time.Millisecond, 30*time.Second)
+		after, _ := scrapeMetrics(ctx, b.op.metricsURL())
+		r := singleRun{
+			warmup:      i < b.cfg.warmup,
+			deployExist: pt.deployExist.Sub(pt.created),
+			children:    pt.children.Sub(pt.created),
+			scheduled:   pt.scheduled.Sub(pt.created),
+			podsReady:   pt.podsReady.Sub(pt.created),
+			deployments: pt.deployments.Sub(pt.created),
+			ready:       pt.ready.Sub(pt.created),
+			reconciles:  int(after.sum("controller_runtime_reconcile_total", reconcileFilter) - before.sum("controller_runtime_reconcile_total", reconcileFilter)),
+			requests:    requestsBetween(before, after),
+		}
+		b.results.single = append(b.results.single, r)
+		label := fmt.Sprintf("run %d/%d", i+1-b.cfg.warmup, b.cfg.runs)
+		if r.warmup {
+			label = fmt.Sprintf("warm-up %d/%d", i+1, b.cfg.warmup)
+		}
+		progress("%s: Deployments exist %s, children %s, pods scheduled %s, pods Ready %s, Deployments available %s, platform Ready %s (%d reconciles, %d writes)",
+			label, ms(r.deployExist), ms(r.children), ms(r.scheduled), ms(r.podsReady), ms(r.deployments), ms(r.ready), r.reconciles, r.requests.writes())
+		b.deleteNamespaces(ctx, []string{ns}, 3*time.Minute)
+		b.tracker.forget(key)
+	}
+	phaseAfter, err := scrapeMetrics(ctx, b.op.metricsURL())
+	if err != nil {
+		return err
+	}
+	b.results.singleReconcile = histogramBetween(phaseBefore, phaseAfter, "controller_runtime_reconcile_time_seconds", reconcileFilter)
+	return nil
+}
+
+// --- 2. drift revert -------------------------------------------------------------------------------
+
+type tamperKind int
+
+const (
+	tamperAmplitude tamperKind = iota
+	tamperRecording
+	tamperDeleteNetpol
+)
+
+func (k tamperKind) String() string {
+	return [...]string{
+		"add env AMPLITUDE_ID to <name>-web (Update, field manager bench-tamper)",
+		"set ENABLE_RECORDING=true on <name>-web (Update, field manager bench-tamper)",
+		"delete NetworkPolicy <name>-default-deny",
+	}[k]
+}
+
+func (k tamperKind) short() string {
+	return [...]string{"AMPLITUDE_ID added", "ENABLE_RECORDING=true", "default-deny deleted"}[k]
+}
+
+type tampering struct {
+	kind       tamperKind
+	latency    time.Duration // tampering write returned -> watch sees the revert
+	seen       time.Duration // tampering write returned -> watch sees the tampering itself
+	readyFlaps bool          // the platform's Ready condition left True meanwhile
+	flapReason string        // the Ready condition's reason and message when it did
+}
+
+func webEnv(d *appsv1.Deployment, name string) (string, bool) {
+	for _, c := range d.Spec.Template.Spec.Containers {
+		if c.Name != "web" {
+			continue
+		}
+		for _, e := range c.Env {
+			if e.Name == name {
+				return e.Value, true
+			}
+		}
+	}
+	return "", false
+}
+
+func setWebEnv(d *appsv1.Deployment, name, value string) {
+	for i := range d.Spec.Template.Spec.Containers {
+		c := &d.Spec.Template.Spec.Containers[i]
+		if c.Name != "web" {
+			continue
+		}
+		for j := range c.Env {
+			if c.Env[j].Name == name {
+				c.Env[j].Value = value
+				return
+			}
+		}
+		c.Env = append(c.Env, corev1.EnvVar{Name: name, Value: value})
+	}
+}
+
+func (b *bench) drift(ctx context.Context) error {
+	progress("== 2. drift revert: %d tamperings on one converged platform", b.cfg.tamperings)
+	ns := "bench-drift"
+	if err := b.createNamespace(ctx, ns, "drift"); err != nil {
+		return err
+	}
+	port, err := b.mediaPort()
+	if err != nil {
+		return err
+	}
+	mp := newPlatform(ns, "meet", port)
+	if err := b.createInputs(ctx, mp); err != nil {
+		return err
+	}
+	key := client.ObjectKeyFromObject(mp)
+	if err := b.createPlatform(ctx, mp); err != nil {
+		return err
+	}
+	webKey := types.NamespacedName{Namespace: ns, Name: mp.Name + "-web"}
+	netpolKey := types.NamespacedName{Namespace: ns, Name: mp.Name + "-default-deny"}
+
+	converged := func() (bool, error) {
+		var live v1alpha1.MeetingPlatform
+		if err := b.tracker.cache.Get(ctx, key, &live); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		var web appsv1.Deployment
+		if err := b.tracker.cache.Get(ctx, webKey, &web); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		if err := b.tracker.cache.Get(ctx, netpolKey, &networkingv1.NetworkPolicy{}); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		v, _ := webEnv(&web, "ENABLE_RECORDING")
+		_, amplitude := webEnv(&web, "AMPLITUDE_ID")
+		return platformReady(&live) && deploymentAvailable(&web) && v == "false" && !amplitude, nil
+	}
+	if err := poll(ctx, 3*time.Minute, 50*time.Millisecond, converged); err != nil {
+		return fmt.Errorf("platform %s not converged: %w", key, err)
+	}
+
+	before, err := scrapeMetrics(ctx, b.op.metricsURL())
+	if err != nil {
+		return err
+	}
+	for i := range b.cfg.tamperings {
+		kind := tamperKind(i % 3)
+		if err := poll(ctx, 2*time.Minute, 50*time.Millisecond, converged); err != nil {
+			return fmt.Errorf("platform %s not converged before tampering %d: %w", key, i+1, err)
+		}
+		if err := b.waitQuiet(ctx, 300*time.Millisecond, time.Minute); err != nil {
+			return err
+		}
+		var flapReason string
+		flapped, cancelFlap := b.tracker.await("MeetingPlatform", key, func(o client.Object, deleted bool) bool {
+			live := o.(*v1alpha1.MeetingPlatform)
+			if deleted || platformReady(live) {
+				return false
+			}
+			if c := meta.FindStatusCondition(live.Status.Conditions, v1alpha1.ConditionReady); c != nil {
+				flapReason = c.Reason + ": " + c.Message
+			}
+			return true
+		})
+
+		var seenAt time.Time
+		var reverted <-chan time.Time
+		var cancel func()
+		var writeErr error
+		switch kind {
+		case tamperAmplitude, tamperRecording:
+			envName, value, safe := "AMPLITUDE_ID", fmt.Sprintf("bench-%d", i+1), ""
+			if kind == tamperRecording {
+				envName, value, safe = "ENABLE_RECORDING", "true", "false"
+			}
+			tampered := false
+			reverted, cancel = b.tracker.await("Deployment", webKey, func(o client.Object, deleted bool) bool {
+				if deleted {
+					return false
+				}
+				v, ok := webEnv(o.(*appsv1.Deployment), envName)
+				if ok && v == value {
+					if !tampered {
+						tampered, seenAt = true, time.Now()
+					}
+					return false
+				}
+				if !tampered {
+					return false
+				}
+				if safe == "" {
+					return !ok
+				}
+				return ok && v == safe
+			})
+			writeErr = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				var d appsv1.Deployment
+				if err := b.k8s.Get(ctx, webKey, &d); err != nil {
+					return err
+				}
+				setWebEnv(&d, envName, value)
+				return b.k8s.Update(ctx, &d, client.FieldOwner("bench-tamper"))
+			})
+		case tamperDeleteNetpol:
+			var np networkingv1.NetworkPolicy
+			if err := b.k8s.Get(ctx, netpolKey, &np); err != nil {
+				cancelFlap()
+				return err
+			}
+			oldUID := np.UID
+			reverted, cancel = b.tracker.await("NetworkPolicy", netpolKey, func(o client.Object, deleted bool) bool {
+				if deleted {
+					if seenAt.IsZero() {
+						seenAt = time.Now()
+					}
+					return false
+				}
+				return o.GetUID() != oldUID
+			})
+			writeErr = b.k8s.Delete(ctx, &np, client.Preconditions{UID: &oldUID})
+		}
+		written := time.Now()
+		if writeErr != nil {
+			cancel()
+			cancelFlap()
+			return fmt.Errorf("tampering %d (%s): %w", i+1, kind.short(), writeErr)
+		}
+		var at time.Time
+		select {
+		case at = <-reverted:
+		case <-time.After(60 * time.Second):
+			cancel()
+			cancelFlap()
+			return fmt.Errorf("tampering %d (%s) not reverted within 60s (operator log: %s)", i+1, kind.short(), b.op.logPath)
+		case <-ctx.Done():
+			cancel()
+			cancelFlap()
+			return ctx.Err()
+		}
+		// Give the status a moment to settle, then see whether Ready left True.
+		_ = poll(ctx, 2*time.Minute, 50*time.Millisecond, converged)
+		t := tampering{kind: kind, latency: at.Sub(written)}
+		b.tracker.mu.Lock()
+		if !seenAt.IsZero() {
+			t.seen = max(0, seenAt.Sub(written))
+		}
+		b.tracker.mu.Unlock()
+		select {
+		case <-flapped:
+			t.readyFlaps = true
+			b.tracker.mu.Lock()
+			t.flapReason = flapReason
+			b.tracker.mu.Unlock()
+		default:
+		}
+		cancelFlap()
+		b.results.drift = append(b.results.drift, t)
+		progress("tampering %d/%d (%s): reverted %s after the write returned%s", i+1, b.cfg.tamperings, kind.short(),
+			ms(t.latency), map[bool]string{true: "; Ready left True meanwhile", false: ""}[t.readyFlaps])
+	}
+	_ = b.waitQuiet(ctx, time.Second, time.Minute)
+	after, err := scrapeMetrics(ctx, b.op.metricsURL())
+	if err != nil {
+		return err
+	}
+	b.results.driftRequests = requestsBetween(before, after)
+	b.results.driftReconciles = int(after.sum("controller_runtime_reconcile_total", reconcileFilter) - before.sum("controller_runtime_reconcile_total", reconcileFilter))
+	b.results.driftEvents = b.eventReasons(ctx, ns)
+	b.deleteNamespaces(ctx, []string{ns}, 3*time.Minute)
+	b.tracker.forget(key)
+	return nil
+}
+
+// eventReasons counts the operator's Events in a namespace by reason.
+func (b *bench) eventReasons(ctx context.Context, ns string) map[string]int {
+	var list eventsv1.EventList
+	out := map[string]int{}
+	if err := b.k8s.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		return out
+	}
+	for _, e := range list.Items {
+		if e.ReportingController != "meetwarden" && !strings.Contains(e.ReportingController, "meetwarden") {
+			continue
+		}
+		n := 1
+		if e.Series != nil {
+			n = int(e.Series.Count)
+		}
+		if e.DeprecatedCount > 0 {
+			n = int(e.DeprecatedCount)
+		}
+		out[e.Reason] += n
+	}
+	return out
+}
+
+// --- 3. many platforms at once ------------------------------------------------------------------
+
+type componentCPU struct {
+	name    string
+	seconds float64
+}
+
+type scaleResult struct {
+	n, namespaces                int
+	lastCreate                   time.Duration // phase start -> last create call returned
+	allChildren, allScheduled    time.Duration // phase start -> every platform reached the stage
+	allPodsReady, allDeployments time.Duration
+	allReady, firstReady         time.Duration
+	perPlatformReady             []time.Duration // create returned -> Ready, per platform
+	perPlatformChildren          []time.Duration
+	peakRSSSampled, hwm          int64 // KiB
+	rssSamples                   int
+	cpu                          float64 // operator CPU seconds during the phase
+	components                   []componentCPU
+	machineBusy, ours            float64
+	reconciles                   int
+	reconcile                    histogram
+	queueWait                    histogram
+	requests                     requestCounts
+	maxDepth                     float64
+	heapInuse                    float64
+	loadBefore, loadAfter        string
+}
+
+func (b *bench) scalePhase(ctx context.Context, n int, cleanUp bool) error {
+	nsCount := (n + b.cfg.perNamespace - 1) / b.cfg.perNamespace
+	progress("== 3. %d platforms created at once by %d workers (%d namespaces of up to %d platforms)", n, b.cfg.workers, nsCount, b.cfg.perNamespace)
+	var namespaces []string
+	for j := range nsCount {
+		namespaces = append(namespaces, fmt.Sprintf("bench-scale%d-%02d", n, j+1))
+	}
+	if err := parallel(ctx, nsCount, b.cfg.workers, func(ctx context.Context, j int) error {
+		return b.createNamespace(ctx, namespaces[j], fmt.Sprintf("scale%d", n))
+	}); err != nil {
+		return err
+	}
+	platforms := make([]*v1alpha1.MeetingPlatform, n)
+	for i := range n {
+		port, err := b.mediaPort()
+		if err != nil {
+			return err
+		}
+		platforms[i] = newPlatform(namespaces[i/b.cfg.perNamespace], fmt.Sprintf("meet-%03d", i+1), port)
+	}
+	progress("creating %d TLS and %d JWT Secrets", n, n)
+	if err := parallel(ctx, n, b.cfg.workers, func(ctx context.Context, i int) error {
+		return b.createInputs(ctx, platforms[i])
+	}); err != nil {
+		return err
+	}
+	if err := b.waitQuiet(ctx, 2*time.Second, 5*time.Minute); err != nil {
+		return fmt.Errorf("operator not idle before the phase: %w", err)
+	}
+
+	keys := make([]types.NamespacedName, n)
+	for i, mp := range platforms {
+		keys[i] = client.ObjectKeyFromObject(mp)
+	}
+	r := scaleResult{n: n, namespaces: nsCount, loadBefore: loadAvg()}
+	pid := b.op.pid()
+	before, err := scrapeMetrics(ctx, b.op.metricsURL())
+	if err != nil {
+		return err
+	}
+	cpuBefore, _ := cpuSeconds(pid)
+	compBefore := b.clusterCPU()
+	busyBefore := systemBusySeconds()
+	if err := resetHWM(pid); err != nil {
+		progress("WARNING: cannot reset VmHWM of the operator (%v); VmHWM is then the peak since its start", err)
+	}
+	sampler := startRSSSampler(pid, 200*time.Millisecond)
+	// The work queue depth, every second.
+	depthDone := make(chan struct{})
+	depthStop := make(chan struct{})
+	go func() {
+		defer close(depthDone)
+		for {
+			if d, _, _, err := b.operatorState(ctx); err == nil {
+				r.maxDepth = max(r.maxDepth, d)
+			}
+			select {
+			case <-depthStop:
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+
+	start := time.Now()
+	var lastCreate time.Time
+	var createMu = make(chan struct{}, 1)
+	createMu <- struct{}{}
+	err = parallel(ctx, n, b.cfg.workers, func(ctx context.Context, i int) error {
+		if err := b.createPlatform(ctx, platforms[i]); err != nil {
+			return err
+		}
+		now := time.Now()
+		<-createMu
+		if now.After(lastCreate) {
+			lastCreate = now
+		}
+		createMu <- struct{}{}
+		return nil
+	})
+	if err != nil {
+		close(depthStop)
+		sampler.Stop()
+		return err
+	}
+	r.lastCreate = lastCreate.Sub(start)
+	progress("all %d create calls returned after %s; waiting for Ready", n, ms(r.lastCreate))
+
+	lastReport := time.Now()
+	err = poll(ctx, b.cfg.readyTimeout, 100*time.Millisecond, func() (bool, error) {
+		children, scheduled, podsReady, deployments, ready := b.tracker.counts(keys)
+		if time.Since(lastReport) >= 5*time.Second {
+			lastReport = time.Now()
+			progress("  +%s: children %d/%d, pods scheduled %d/%d, pods Ready %d/%d, Deployments available %d/%d, Ready %d/%d",
+				time.Since(start).Round(time.Second), children, n, scheduled, n, podsReady, n, deployments, n, ready, n)
+		}
+		return ready == n, nil
+	})
+	close(depthStop)
+	<-depthDone
+	r.peakRSSSampled, r.rssSamples = sampler.Stop()
+	if err != nil {
+		_, _, _, _, ready := b.tracker.counts(keys)
+		return fmt.Errorf("only %d of %d platforms Ready: %w", ready, n, err)
+	}
+	_, r.hwm, _ = procStatusKiB(pid)
+	cpuAfter, _ := cpuSeconds(pid)
+	r.cpu = cpuAfter - cpuBefore
+	compAfter := b.clusterCPU()
+	for _, c := range compAfter {
+		for _, p := range compBefore {
+			if p.name == c.name {
+				r.components = append(r.components, componentCPU{c.name, c.seconds - p.seconds})
+			}
+		}
+	}
+	r.machineBusy = systemBusySeconds() - busyBefore
+	for _, c := range r.components {
+		r.ours += c.seconds
+	}
+	after, err := scrapeMetrics(ctx, b.op.metricsURL())
+	if err != nil {
+		return err
+	}
+	r.loadAfter = loadAvg()
+	r.reconciles = int(after.sum("controller_runtime_reconcile_total", reconcileFilter) - before.sum("controller_runtime_reconcile_total", reconcileFilter))
+	r.reconcile = histogramBetween(before, after, "controller_runtime_reconcile_time_seconds", reconcileFilter)
+	r.queueWait = histogramBetween(before, after, "workqueue_queue_duration_seconds", map[string]string{"name": controllerName})
+	r.requests = requestsBetween(before, after)
+	r.heapInuse = after.sum("go_memstats_heap_inuse_bytes", nil)
+
+	var last struct{ children, scheduled, podsReady, deployments, ready time.Time }
+	for _, k := range keys {
+		pt, _ := b.tracker.get(k)
+		for _, s := range []struct{ at, dst *time.Time }{
+			{&pt.children, &last.children}, {&pt.scheduled, &last.scheduled}, {&pt.podsReady, &last.podsReady},
+			{&pt.deployments, &last.deployments}, {&pt.ready, &last.ready},
+		} {
+			if s.at.After(*s.dst) {
+				*s.dst = *s.at
+			}
+		}
+		r.perPlatformReady = append(r.perPlatformReady, pt.ready.Sub(pt.created))
+		if !pt.children.IsZero() {
+			r.perPlatformChildren = append(r.perPlatformChildren, pt.children.Sub(pt.created))
+		}
+	}
+	first := last.ready
+	for _, k := range keys {
+		if pt, _ := b.tracker.get(k); pt.ready.Before(first) {
+			first = pt.ready
+		}
+	}
+	r.firstReady = first.Sub(start)
+	r.allChildren, r.allScheduled = last.children.Sub(start), last.scheduled.Sub(start)
+	r.allPodsReady, r.allDeployments, r.allReady = last.podsReady.Sub(start), last.deployments.Sub(start), last.ready.Sub(start)
+	b.results.scale = append(b.results.scale, r)
+	progress("%d platforms: all Ready %s after the first create (children %s, pods Ready %s); operator peak RSS %.1f MiB (VmHWM %.1f MiB), CPU %.1f s, %d reconciles, %d writes",
+		n, ms(r.allReady), ms(r.allChildren), ms(r.allPodsReady), mib(r.peakRSSSampled), mib(r.hwm), r.cpu, r.reconciles, r.requests.writes())
+
+	if cleanUp {
+		progress("deleting the %d platforms of this phase", n)
+		b.deleteNamespaces(ctx, namespaces, 10*time.Minute)
+		b.tracker.forget(keys...)
+	} else {
+		b.scaleNamespaces = namespaces
+		b.scaleKeys = keys
+	}
+	return nil
+}
+
+// clusterCPU is the CPU time so far of every process of the benchmark's cluster, the
+// operator, and this program.
+func (b *bench) clusterCPU() []componentCPU {
+	var out []componentCPU
+	pids := b.cluster.componentPIDs()
+	for _, name := range []string{"kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler", "kwok"} {
+		if pid, ok := pids[name]; ok {
+			if s, err := cpuSeconds(pid); err == nil {
+				out = append(out, componentCPU{name, s})
+			}
+		}
+	}
+	if s, err := cpuSeconds(b.op.pid()); err == nil {
+		out = append(out, componentCPU{"operator", s})
+	}
+	if s, err := cpuSeconds(osPid); err == nil {
+		out = append(out, componentCPU{"bench (this program)", s})
+	}
+	return out
+}
+
+// --- 4. steady state ------------------------------------------------------------------------------
+
+type steadyResult struct {
+	window     time.Duration
+	requests   requestCounts
+	reconciles int
+	writers    map[string]int // "manager operation Kind" -> objects written in the window
+	events     map[string]int // reason -> operator Events in the window
+	logLines   []string       // the operator's log lines in the window
+}
+
+func (b *bench) steadyState(ctx context.Context) error {
+	progress("== 4. steady state: counting the operator's API writes for %s", b.cfg.steady)
+	if err := b.waitQuiet(ctx, 10*time.Second, 10*time.Minute); err != nil {
+		return fmt.Errorf("operator did not become idle: %w", err)
+	}
+	start := time.Now()
+	logOffset := b.op.logSize()
+	before, err := scrapeMetrics(ctx, b.op.metricsURL())
+	if err != nil {
+		return err
+	}
+	if err := sleep(ctx, b.cfg.steady); err != nil {
+		return err
+	}
+	after, err := scrapeMetrics(ctx, b.op.metricsURL())
+	if err != nil {
+		return err
+	}
+	r := steadyResult{window: after.at.Sub(before.at), requests: requestsBetween(before, after),
+		reconciles: int(after.sum("controller_runtime_reconcile_total", reconcileFilter) - before.sum("controller_runtime_reconcile_total", reconcileFilter))}
+	r.writers, r.events = b.writesSince(ctx, start)
+	r.logLines = b.op.logLines(logOffset)
+	b.results.steady = &r
+	progress("steady state: %d writes in %s (%s); %d reconciles", r.requests.writes(), r.window.Round(time.Second), r.requests, r.reconciles)
+	return nil
+}
+
+// writesSince lists who wrote the platforms' objects since t, from managedFields (second
+// precision), and the operator's Events since t.
+func (b *bench) writesSince(ctx context.Context, t time.Time) (map[string]int, map[string]int) {
+	since := t.Truncate(time.Second)
+	writers := map[string]int{}
+	selector := client.MatchingLabels{render.LabelName: render.NameValue}
+	lists := map[string]client.ObjectList{
+		"Deployment": &appsv1.DeploymentList{}, "Service": &corev1.ServiceList{}, "ConfigMap": &corev1.ConfigMapList{},
+		"Secret": &corev1.SecretList{}, "Ingress": &networkingv1.IngressList{}, "NetworkPolicy": &networkingv1.NetworkPolicyList{},
+	}
+	count := func(kind string, o metav1.Object) {
+		for _, mf := range o.GetManagedFields() {
+			if mf.Time != nil && !mf.Time.Time.Before(since) {
+				what := mf.Manager + " " + string(mf.Operation)
+				if mf.Subresource != "" {
+					what += " " + mf.Subresource
+				}
+				writers[what+" "+kind]++
+			}
+		}
+	}
+	for kind, list := range lists {
+		if err := b.k8s.List(ctx, list, selector); err != nil {
+			continue
+		}
+		switch l := list.(type) {
+		case *appsv1.DeploymentList:
+			for i := range l.Items {
+				count(kind, &l.Items[i])
+			}
+		case *corev1.ServiceList:
+			for i := range l.Items {
+				count(kind, &l.Items[i])
+			}
+		case *corev1.ConfigMapList:
+			for i := range l.Items {
+				count(kind, &l.Items[i])
+			}
+		case *corev1.SecretList:
+			for i := range l.Items {
+				count(kind, &l.Items[i])
+			}
+		case *networkingv1.IngressList:
+			for i := range l.Items {
+				count(kind, &l.Items[i])
+			}
+		case *networkingv1.NetworkPolicyList:
+			for i := range l.Items {
+				count(kind, &l.Items[i])
+			}
+		}
+	}
+	var mps v1alpha1.MeetingPlatformList
+	if err := b.k8s.List(ctx, &mps); err == nil {
+		for i := range mps.Items {
+			count("MeetingPlatform", &mps.Items[i])
+		}
+	}
+	events := map[string]int{}
+	var list eventsv1.EventList
+	if err := b.k8s.List(ctx, &list); err == nil {
+		for _, e := range list.Items {
+			if !strings.Contains(e.ReportingController, "meetwarden") {
+				continue
+			}
+			last := e.EventTime.Time
+			if e.Series != nil {
+				last = e.Series.LastObservedTime.Time
+			}
+			if !last.Before(t) {
+				events[e.Reason]++
+			}
+		}
+	}
+	return writers, events
+}
+
+// --- 5. RSS with and without unrelated objects --------------------------------------------------
+
+type restartResult struct {
+	label      string
+	platforms  int
+	converge   time.Duration // start -> every platform reconciled and the queue empty
+	rss, hwm   int64         // KiB, after settle (rss: median of samples)
+	rssMin     int64
+	rssMax     int64
+	samples    int
+	heapInuse  float64
+	cpu        float64
+	reconciles int
+	requests   requestCounts // since the start (the counters restart with the process)
+}
+
+type unrelatedResult struct {
+	configMaps, secrets int
+	bytesEach           int
+	createTime          time.Duration
+	without, with       restartResult
+}
+
+func (b *bench) unrelatedObjects(ctx context.Context) error {
+	progress("== 5. operator RSS without and with %d unrelated ConfigMaps and Secrets", b.cfg.unrelated)
+	var mps v1alpha1.MeetingPlatformList
+	if err := b.k8s.List(ctx, &mps); err != nil {
+		return err
+	}
+	r := unrelatedResult{configMaps: b.cfg.unrelated / 2, secrets: b.cfg.unrelated - b.cfg.unrelated/2, bytesEach: 1024}
+	var err error
+	if r.without, err = b.restartAndMeasure(ctx, "without", len(mps.Items)); err != nil {
+		return err
+	}
+	ns := "bench-unrelated"
+	if err := b.createNamespace(ctx, ns, "unrelated"); err != nil {
+		return err
+	}
+	progress("creating %d ConfigMaps and %d Secrets (~1 KiB each, unlabelled) in %s", r.configMaps, r.secrets, ns)
+	t0 := time.Now()
+	if err := parallel(ctx, b.cfg.unrelated, b.cfg.workers, func(ctx context.Context, i int) error {
+		raw := make([]byte, 768) // 1 KiB in base64
+		_, _ = rand.Read(raw)
+		value := base64.StdEncoding.EncodeToString(raw)
+		om := metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("unrelated-%05d", i)}
+		var obj client.Object
+		if i < r.configMaps {
+			obj = &corev1.ConfigMap{ObjectMeta: om, Data: map[string]string{"payload": value}}
+		} else {
+			obj = &corev1.Secret{ObjectMeta: om, Data: map[string][]byte{"payload": []byte(value)}}
+		}
+		err := b.k8s.Create(ctx, obj)
+		if apierrors.IsAlreadyExists(err) {
+			return nil
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	r.createTime = time.Since(t0)
+	progress("created them in %s", r.createTime.Round(100*time.Millisecond))
+	if r.with, err = b.restartAndMeasure(ctx, "with", len(mps.Items)); err != nil {
+		return err
+	}
+	b.results.unrelated = &r
+	return nil
+}
+
+// restartAndMeasure restarts the operator, waits until it has reconciled every platform and
+// is idle, lets it run settle longer, and reads its memory.
+func (b *bench) restartAndMeasure(ctx context.Context, label string, platforms int) (restartResult, error) {
+	r := restartResult{label: label, platforms: platforms}
+	progress("restarting the operator (%s unrelated objects)", label)
+	b.op.stop()
+	t0 := time.Now()
+	if err := b.op.start(ctx); err != nil {
+		return r, err
+	}
+	var lastCount float64 = -1
+	var since time.Time
+	err := poll(ctx, 10*time.Minute, 250*time.Millisecond, func() (bool, error) {
+		depth, count, _, err := b.operatorState(ctx)
+		if err != nil {
+			return false, err
+		}
+		if depth != 0 || count != lastCount || count < float64(platforms) {
+			if count != lastCount {
+				lastCount, since = count, time.Now()
+			}
+			return false, nil
+		}
+		return time.Since(since) >= 2*time.Second, nil
+	})
+	if err != nil {
+		return r, fmt.Errorf("operator did not converge after the restart: %w", err)
+	}
+	r.converge = since.Sub(t0)
+	progress("operator reconciled %d platforms %s after its start; letting it run %s", platforms, ms(r.converge), b.cfg.settle)
+	// RSS and heap move with the garbage collector: take the median of samples 1 s apart over the
+	// last half of the settle time (at least one sample).
+	half := b.cfg.settle / 2
+	if err := sleep(ctx, b.cfg.settle-half); err != nil {
+		return r, err
+	}
+	var rss []int64
+	var heap []float64
+	var s *scrape
+	for i := 0; ; i++ {
+		var err error
+		if s, err = scrapeMetrics(ctx, b.op.metricsURL()); err != nil {
+			return r, err
+		}
+		v, _, _ := procStatusKiB(b.op.pid())
+		rss = append(rss, v)
+		heap = append(heap, s.sum("go_memstats_heap_inuse_bytes", nil))
+		if time.Duration(i+1)*time.Second > half {
+			break
+		}
+		if err := sleep(ctx, time.Second); err != nil {
+			return r, err
+		}
+	}
+	slices.Sort(rss)
+	slices.Sort(heap)
+	r.samples = len(rss)
+	r.rss, r.rssMin, r.rssMax = rss[len(rss)/2], rss[0], rss[len(rss)-1]
+	r.heapInuse = heap[len(heap)/2]
+	_, r.hwm, _ = procStatusKiB(b.op.pid())
+	r.cpu, _ = cpuSeconds(b.op.pid())
+	r.reconciles = int(s.sum("controller_runtime_reconcile_total", reconcileFilter))
+	r.requests = requestsBetween(nil, s)
+	progress("%s unrelated objects: VmRSS %.1f MiB (VmHWM %.1f MiB, Go heap in use %.1f MiB); %d writes since the start (%s)",
+		label, mib(r.rss), mib(r.hwm), r.heapInuse/1024/1024, r.requests.writes(), r.requests)
+	return r, nil
+}
+
+// --- helpers ---------------------------------------------------------------------------------------
+
+func ms(d time.Duration) string {
+	if d < 10*time.Second {
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
+}
+
+func mib(kib int64) float64 { return float64(kib) / 1024 }
+
+// percentile is the nearest-rank percentile of ds (p in 0..100).
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	rank := int(math.Ceil(p / 100 * float64(len(s))))
+	rank = max(1, min(rank, len(s)))
+	return s[rank-1]
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
