@@ -309,3 +309,24 @@ func (o *operator) logLines(offset int64) []string {
 	}
 	return out
 }
+
+// clientLimit reads --kube-api-qps and --kube-api-burst from a running component's command
+// line, e.g. "100/s (burst 200)", falling back to the component's defaults.
+func clientLimit(pid int, defQPS, defBurst string) string {
+	qps, burst, set := defQPS, defBurst, false
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err == nil {
+		for _, arg := range strings.Split(string(raw), "\x00") {
+			if v, ok := strings.CutPrefix(arg, "--kube-api-qps="); ok {
+				qps, set = v, true
+			}
+			if v, ok := strings.CutPrefix(arg, "--kube-api-burst="); ok {
+				burst, set = v, true
+			}
+		}
+	}
+	if !set {
+		return fmt.Sprintf("%s/s (burst %s, its default)", qps, burst)
+	}
+	return fmt.Sprintf("%s/s (burst %s)", qps, burst)
+}

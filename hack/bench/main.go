@@ -341,6 +341,9 @@ func (b *bench) setUp(ctx context.Context) error {
 	progress("cluster up in %s (%d kwok nodes in eu-central-1/europe-west3, %d pods each)",
 		time.Since(t0).Round(100*time.Millisecond), b.cfg.nodes, b.cfg.podsPerNode)
 
+	pids := b.cluster.componentPIDs()
+	b.results.kcmLimit = clientLimit(pids["kube-controller-manager"], "20", "30")
+	b.results.schedulerLimit = clientLimit(pids["kube-scheduler"], "50", "100")
 	var err error
 	if b.rest, err = clientcmd.BuildConfigFromFlags("", b.cluster.kubeconfig()); err != nil {
 		return err
@@ -424,7 +427,9 @@ func (b *bench) kubectl(ctx context.Context, args ...string) error {
 func (b *bench) measure(ctx context.Context) error {
 	phase := func(name string, fn func() error) error {
 		offset := b.op.logSize()
+		b.results.noteForeign(foreignControlPlanes(b.cluster.dir))
 		err := fn()
+		b.results.noteForeign(foreignControlPlanes(b.cluster.dir))
 		b.results.logErrors = append(b.results.logErrors, phaseErrors{phase: name, errors: b.op.logErrors(offset)})
 		return err
 	}

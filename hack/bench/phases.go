@@ -436,6 +436,7 @@ type scaleResult struct {
 	queueWait                    histogram
 	requests                     requestCounts
 	maxDepth                     float64
+	workers                      int // the controller's max concurrent reconciles
 	heapInuse                    float64
 	loadBefore, loadAfter        string
 }
@@ -570,6 +571,7 @@ func (b *bench) scalePhase(ctx context.Context, n int, cleanUp bool) error {
 	r.queueWait = histogramBetween(before, after, "workqueue_queue_duration_seconds", map[string]string{"name": controllerName})
 	r.requests = requestsBetween(before, after)
 	r.heapInuse = after.sum("go_memstats_heap_inuse_bytes", nil)
+	r.workers = int(after.sum("controller_runtime_max_concurrent_reconciles", reconcileFilter))
 
 	var last struct{ children, scheduled, podsReady, deployments, ready time.Time }
 	for _, k := range keys {
