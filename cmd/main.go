@@ -47,8 +47,8 @@ func main() {
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", true, "Elect a leader so that only one of several replicas reconciles.")
 	flag.StringVar(&leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the pod's namespace).")
-	flag.Float64Var(&apiQPS, "kube-api-qps", 50, "Queries per second the operator may send to the API server (client-side limit).")
-	flag.IntVar(&apiBurst, "kube-api-burst", 100, "Burst of queries above kube-api-qps.")
+	flag.Float64Var(&apiQPS, "kube-api-qps", 100, "Queries per second the operator may send to the API server (client-side limit).")
+	flag.IntVar(&apiBurst, "kube-api-burst", 200, "Burst of queries above kube-api-qps.")
 	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "How many platforms are reconciled in parallel.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
