@@ -31,6 +31,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/meetwarden/meetwarden/test/utils"
 )
 
 // cluster is the local cluster of hack/cluster.sh that this run starts and purges.
@@ -60,7 +62,7 @@ func (c *cluster) script(ctx context.Context, logFile string, args ...string) er
 		_ = os.WriteFile(logFile, out, 0o644)
 	}
 	if err != nil {
-		return fmt.Errorf("hack/cluster.sh %s: %v\n%s", strings.Join(args, " "), err, tail(string(out), 30))
+		return fmt.Errorf("hack/cluster.sh %s: %v\n%s", strings.Join(args, " "), err, utils.Tail(string(out), 30))
 	}
 	return nil
 }
@@ -189,7 +191,7 @@ func (o *operator) start(ctx context.Context) error {
 	for {
 		select {
 		case <-done:
-			return fmt.Errorf("operator exited during startup (%v); last lines of %s:\n%s", o.err, o.logPath, tailFile(o.logPath, 30))
+			return fmt.Errorf("operator exited during startup (%v); last lines of %s:\n%s", o.err, o.logPath, utils.TailFile(o.logPath, 30))
 		case <-ctx.Done():
 			return ctx.Err()
 		default:
@@ -203,7 +205,7 @@ func (o *operator) start(ctx context.Context) error {
 		}
 		if time.Now().After(deadline) {
 			o.stop()
-			return fmt.Errorf("operator not ready after 60s; last lines of %s:\n%s", o.logPath, tailFile(o.logPath, 30))
+			return fmt.Errorf("operator not ready after 60s; last lines of %s:\n%s", o.logPath, utils.TailFile(o.logPath, 30))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -223,21 +225,6 @@ func (o *operator) stop() {
 	}
 }
 
-func tailFile(path string, lines int) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	return tail(string(data), lines)
-}
-
-func tail(s string, lines int) string {
-	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
-}
 
 // logSize is the operator log's current length, the start of a phase's part of it.
 func (o *operator) logSize() int64 {

@@ -729,7 +729,7 @@ func dumpOnFailure(t testing.TB, ns string) {
 			if op.exited() {
 				fmt.Fprintf(&b, "THE OPERATOR (pid %d) HAS EXITED: %v\n", op.cmd.Process.Pid, op.exitErr)
 			}
-			fmt.Fprintf(&b, "---- last lines of %s ----\n%s\n", op.logPath, tailFile(op.logPath, 30))
+			fmt.Fprintf(&b, "---- last lines of %s ----\n%s\n", op.logPath, utils.TailFile(op.logPath, 30))
 		}
 		t.Log(b.String())
 	})

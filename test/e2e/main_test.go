@@ -58,6 +58,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/test/utils"
 )
 
 // clusterPortBase keeps the e2e cluster away from `make demo` (16400). E2E_CLUSTER_PORT_BASE
@@ -226,7 +227,7 @@ func setUp() error {
 	_ = os.WriteFile(filepath.Join(workDir, "cluster-up.log"), out, 0o644)
 	if err != nil {
 		return fmt.Errorf("hack/cluster.sh up failed (%v); its output is in %s:\n%s", err,
-			filepath.Join(workDir, "cluster-up.log"), tail(string(out), 40))
+			filepath.Join(workDir, "cluster-up.log"), utils.Tail(string(out), 40))
 	}
 	progress("cluster up in %s", time.Since(t0).Round(100*time.Millisecond))
 
@@ -470,7 +471,7 @@ func startOperator(name string, probePort int, args ...string) (*operatorProcess
 		select {
 		case <-op.done:
 			return nil, fmt.Errorf("operator %s exited during startup (%v); last lines of %s:\n%s",
-				name, op.exitErr, logPath, tailFile(logPath, 30))
+				name, op.exitErr, logPath, utils.TailFile(logPath, 30))
 		default:
 		}
 		if op.ready() {
@@ -478,7 +479,7 @@ func startOperator(name string, probePort int, args ...string) (*operatorProcess
 		}
 		if time.Now().After(deadline) {
 			op.kill()
-			return nil, fmt.Errorf("operator %s not ready after 60s; last lines of %s:\n%s", name, logPath, tailFile(logPath, 30))
+			return nil, fmt.Errorf("operator %s not ready after 60s; last lines of %s:\n%s", name, logPath, utils.TailFile(logPath, 30))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -559,18 +560,3 @@ func operatorLogFiles() []string {
 	return files
 }
 
-func tailFile(path string, lines int) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	return tail(string(data), lines)
-}
-
-func tail(s string, lines int) string {
-	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
-}
