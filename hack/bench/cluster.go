@@ -225,7 +225,6 @@ func (o *operator) stop() {
 	}
 }
 
-
 // logSize is the operator log's current length, the start of a phase's part of it.
 func (o *operator) logSize() int64 {
 	st, err := os.Stat(o.logPath)

@@ -559,4 +559,3 @@ func operatorLogFiles() []string {
 	files, _ := filepath.Glob(filepath.Join(logDir, "operator-*.log"))
 	return files
 }
-
