@@ -48,8 +48,9 @@ fmt: ## go fmt.
 	go fmt ./...
 
 .PHONY: vet
-vet: ## go vet.
+vet: ## go vet, and fail on files gofmt would change.
 	go vet ./...
+	@unformatted=$$(gofmt -l api cmd controllers hack test); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 
 .PHONY: verify
 verify: controller-gen ## Fail when a generated file (CRD, RBAC, deepcopy) is out of date.
