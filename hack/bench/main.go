@@ -96,7 +96,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.perNamespace, "per-namespace", 10, "platforms per namespace in the scale phases")
 	fs.DurationVar(&c.steady, "steady", 120*time.Second, "steady-state window in which the operator's API writes are counted; 0 skips")
 	fs.IntVar(&c.unrelated, "unrelated", 10000, "unrelated ConfigMaps+Secrets (half each, ~1 KiB) for the RSS comparison; 0 skips")
-	fs.DurationVar(&c.settle, "settle", 20*time.Second, "steady time after an operator restart before its RSS is read")
+	fs.DurationVar(&c.settle, "settle", 150*time.Second, "steady time after an operator restart before its RSS is read; more than 2 min, so that the Go runtime's forced GC has run since the startup")
 	fs.DurationVar(&c.readyTimeout, "ready-timeout", 15*time.Minute, "longest wait for all platforms of a scale phase to become Ready")
 	fs.IntVar(&c.nodes, "nodes", 10, "kwok nodes, alternating the EU regions eu-central-1 and europe-west3")
 	fs.IntVar(&c.podsPerNode, "pods-per-node", 250, "allocatable pods per kwok node")

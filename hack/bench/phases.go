@@ -757,6 +757,8 @@ type restartResult struct {
 	converge   time.Duration // start -> every platform reconciled and the queue empty
 	rss, hwm   int64         // KiB, after settle (rss: median of samples)
 	rssMin     int64
+	liveHeap   float64 // bytes: go_memstats_next_gc_bytes / 2, the live heap of the last GC cycle
+	gcCycles   int     // GC cycles during the settle time
 	rssMax     int64
 	samples    int
 	heapInuse  float64
@@ -848,8 +850,14 @@ func (b *bench) restartAndMeasure(ctx context.Context, label string, platforms i
 	r.converge = since.Sub(t0)
 	progress("operator reconciled %d platforms %s after its start; letting it run %s", platforms, ms(r.converge), b.cfg.settle)
 	// RSS and heap move with the garbage collector: take the median of samples 1 s apart over the
-	// last half of the settle time (at least one sample).
-	half := b.cfg.settle / 2
+	// last 10 s of the settle time (at least one sample). An idle Go process collects only when
+	// the runtime forces a cycle (every 2 min), so the settle time should exceed that; the live
+	// heap of the last cycle (next_gc / 2 with GOGC=100) does not depend on when it is read.
+	gcBefore := 0.0
+	if s0, err := scrapeMetrics(ctx, b.op.metricsURL()); err == nil {
+		gcBefore = s0.sum("go_gc_duration_seconds_count", nil)
+	}
+	half := min(b.cfg.settle/2, 10*time.Second)
 	if err := sleep(ctx, b.cfg.settle-half); err != nil {
 		return r, err
 	}
@@ -876,12 +884,14 @@ func (b *bench) restartAndMeasure(ctx context.Context, label string, platforms i
 	r.samples = len(rss)
 	r.rss, r.rssMin, r.rssMax = rss[len(rss)/2], rss[0], rss[len(rss)-1]
 	r.heapInuse = heap[len(heap)/2]
+	r.liveHeap = s.sum("go_memstats_next_gc_bytes", nil) / 2
+	r.gcCycles = int(s.sum("go_gc_duration_seconds_count", nil) - gcBefore)
 	_, r.hwm, _ = procStatusKiB(b.op.pid())
 	r.cpu, _ = cpuSeconds(b.op.pid())
 	r.reconciles = int(s.sum("controller_runtime_reconcile_total", reconcileFilter))
 	r.requests = requestsBetween(nil, s)
-	progress("%s unrelated objects: VmRSS %.1f MiB (VmHWM %.1f MiB, Go heap in use %.1f MiB); %d writes since the start (%s)",
-		label, mib(r.rss), mib(r.hwm), r.heapInuse/1024/1024, r.requests.writes(), r.requests)
+	progress("%s unrelated objects: VmRSS %.1f MiB (VmHWM %.1f MiB, Go heap in use %.1f MiB, live heap after the last GC %.1f MiB, %d GC cycles while settling); %d writes since the start (%s)",
+		label, mib(r.rss), mib(r.hwm), r.heapInuse/1024/1024, r.liveHeap/1024/1024, r.gcCycles, r.requests.writes(), r.requests)
 	return r, nil
 }
 

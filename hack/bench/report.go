@@ -576,13 +576,16 @@ func (b *bench) sectionUnrelated(d *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(d, format, args...) }
 	p("\n## 5. Memory with unrelated objects in the cluster\n\n")
 	p("The operator is restarted with the platforms of the last scale phase in the cluster, waits until it has reconciled all of them and is idle, ")
-	p("runs %s more, and its VmRSS is read. Then %d ConfigMaps and %d Secrets (about %d bytes of data each, unlabelled) are created in an ", b.cfg.settle, u.configMaps, u.secrets, u.bytesEach)
+	p("runs %s more (longer than the Go runtime's 2-minute forced-GC period, so that the garbage of its startup has been collected), and its VmRSS is read. Then %d ConfigMaps and %d Secrets (about %d bytes of data each, unlabelled) are created in an ", b.cfg.settle, u.configMaps, u.secrets, u.bytesEach)
 	p("unrelated namespace (took %s) and the same is done again.\n\n", secs(u.createTime))
 	p("| | Without | With | Δ |\n|---|---|---|---|\n")
 	dm, pc, _ := unrelatedDelta(u)
 	p("| Platforms in the cluster | %d | %d | |\n", u.without.platforms, u.with.platforms)
 	p("| VmRSS after settling (median of %d samples, 1 s apart, at the end of the settle time) | %.1f MiB | %.1f MiB | %+.1f MiB (%+.1f%%) |\n", u.without.samples, mib(u.without.rss), mib(u.with.rss), dm, pc)
 	p("| VmRSS range of those samples | %.1f-%.1f MiB | %.1f-%.1f MiB | |\n", mib(u.without.rssMin), mib(u.without.rssMax), mib(u.with.rssMin), mib(u.with.rssMax))
+	p("| Live Go heap after the last GC (`go_memstats_next_gc_bytes` / 2) | %.1f MiB | %.1f MiB | %+.1f MiB |\n",
+		u.without.liveHeap/1024/1024, u.with.liveHeap/1024/1024, (u.with.liveHeap-u.without.liveHeap)/1024/1024)
+	p("| GC cycles during the settle time | %d | %d | |\n", u.without.gcCycles, u.with.gcCycles)
 	p("| VmHWM since the start | %.1f MiB | %.1f MiB | %+.1f MiB |\n", mib(u.without.hwm), mib(u.with.hwm), mib(u.with.hwm)-mib(u.without.hwm))
 	p("| Go heap in use (median of the same samples) | %.1f MiB | %.1f MiB | %+.1f MiB |\n", u.without.heapInuse/1024/1024, u.with.heapInuse/1024/1024, (u.with.heapInuse-u.without.heapInuse)/1024/1024)
 	p("| Start → every platform reconciled, queue empty | %s | %s | |\n", secs(u.without.converge), secs(u.with.converge))
