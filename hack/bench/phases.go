@@ -823,6 +823,10 @@ func (b *bench) unrelatedObjects(ctx context.Context) error {
 // is idle, lets it run settle longer, and reads its memory.
 func (b *bench) restartAndMeasure(ctx context.Context, label string, platforms int) (restartResult, error) {
 	r := restartResult{label: label, platforms: platforms}
+	// Stop it idle, so that the new process starts with no work left over from the old one.
+	if err := b.waitQuiet(ctx, 5*time.Second, 5*time.Minute); err != nil {
+		return r, fmt.Errorf("operator not idle before the restart: %w", err)
+	}
 	progress("restarting the operator (%s unrelated objects)", label)
 	b.op.stop()
 	t0 := time.Now()
