@@ -29,6 +29,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/util/csaupgrade"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -73,8 +76,13 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 		if apierrors.IsInvalid(err) {
 			// The API server refuses the object for a reason in the spec or the cluster (e.g. the
 			// node port is taken by another Service): retrying without a change cannot help.
+			msg := apiMessage(err)
+			if strings.Contains(msg, "provided port is already allocated") {
+				// Only the media Service names its node port.
+				msg += fmt.Sprintf(" (another Service in the cluster uses node port %d: choose a free spec.media.port)", s.mp.Spec.Media.Port)
+			}
 			s.stalled = &conditionReason{Reason: "ChildRejected", Message: fmt.Sprintf(
-				"the API server refused %s %s: %s", kindOf(obj), obj.GetName(), apiMessage(err))}
+				"the API server refused %s %s: %s", kindOf(obj), obj.GetName(), msg)}
 			return ctrl.Result{RequeueAfter: missingInputRecheck}, nil
 		}
 		if err != nil {
@@ -95,7 +103,7 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, des
 			s.drifted = append(s.drifted, name+" was deleted")
 			return nil
 		}
-		if err := r.apply(ctx, desired); err != nil {
+		if err := r.create(ctx, desired); err != nil {
 			return err
 		}
 		if appliedBefore {
@@ -157,6 +165,56 @@ func (r *MeetingPlatformReconciler) apply(ctx context.Context, obj client.Object
 	return r.Patch(ctx, applied, client.Apply, client.FieldOwner(render.FieldOwner), client.ForceOwnership)
 }
 
+// create makes a missing child. Server-side apply can create objects too, and does for every kind
+// but a Service that asks for a fixed node port: the API server's create-on-apply path commits
+// the node-port allocation before it writes the object, so an apply cut short (the operator
+// killed, a request timeout) leaks the port, and the platform's own media port is then refused
+// as "already allocated" until the API server's repair loop frees it, about ten minutes later. A
+// POST releases the allocation when the write fails.
+func (r *MeetingPlatformReconciler) create(ctx context.Context, obj client.Object) error {
+	svc, ok := obj.(*corev1.Service)
+	if !ok || !requestsNodePort(svc) {
+		return r.apply(ctx, obj)
+	}
+	// The cache may not show yet what the previous pass created, and a POST of an existing
+	// Service with a fixed node port fails as "already allocated" rather than AlreadyExists.
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(svc), &corev1.Service{}); !apierrors.IsNotFound(err) {
+		if err != nil {
+			return err
+		}
+		return r.apply(ctx, obj)
+	}
+	created := svc.DeepCopy()
+	created.SetManagedFields(nil)
+	created.SetResourceVersion("")
+	if err := r.Create(ctx, created, client.FieldOwner(render.FieldOwner)); err != nil {
+		return err
+	}
+	return r.ownByApply(ctx, created)
+}
+
+// requestsNodePort tells whether the Service names a node port rather than letting Kubernetes
+// choose one.
+func requestsNodePort(svc *corev1.Service) bool {
+	for _, p := range svc.Spec.Ports {
+		if p.NodePort != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ownByApply moves the fields the operator wrote with a POST or PUT into its server-side apply
+// entry. Left in a separate Update entry they would stay owned by it, and a later apply could
+// never remove them: after a change of spec.media.port the old port would linger next to the new.
+func (r *MeetingPlatformReconciler) ownByApply(ctx context.Context, live client.Object) error {
+	patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, sets.New(render.FieldOwner), render.FieldOwner)
+	if err != nil || patch == nil {
+		return err
+	}
+	return r.Patch(ctx, live, client.RawPatch(types.JSONPatchType, patch))
+}
+
 // replace overwrites the live object with the desired one (an update, not an apply), which drops
 // every field other managers added. Values the API server allocated are carried over.
 func (r *MeetingPlatformReconciler) replace(ctx context.Context, desired, live client.Object) error {
@@ -183,7 +241,10 @@ func (r *MeetingPlatformReconciler) replace(ctx context.Context, desired, live c
 		obj.SetResourceVersion(fresh.GetResourceVersion())
 		err = r.Update(ctx, obj, client.FieldOwner(render.FieldOwner))
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return r.ownByApply(ctx, obj)
 }
 
 // keepAllocated copies what the API server assigned to a Service (cluster IPs, node ports the

@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -233,6 +234,21 @@ func TestEnforceModeRevertsEveryTampering(t *testing.T) {
 			})
 		})
 	}
+	t.Run("after the reverts the operator owns its fields through apply alone", func(t *testing.T) {
+		desired, err := render.Objects(mp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, obj := range desired {
+			live := obj.DeepCopyObject().(client.Object)
+			if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), live); err != nil {
+				t.Fatal(err)
+			}
+			if got := operatorEntries(live); !slices.Equal(got, []string{"Apply/"}) {
+				t.Errorf("%s %s: the operator's managedFields entries are %v, want only its apply entry", kindOf(obj), obj.GetName(), got)
+			}
+		}
+	})
 }
 
 func TestAuditModeReportsButDoesNotRevert(t *testing.T) {
