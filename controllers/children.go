@@ -83,7 +83,7 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 			}
 			s.stalled = &conditionReason{Reason: "ChildRejected", Message: fmt.Sprintf(
 				"the API server refused %s %s: %s", kindOf(obj), obj.GetName(), msg)}
-			return ctrl.Result{RequeueAfter: missingInputRecheck}, nil
+			return ctrl.Result{RequeueAfter: unwatchedRecheck}, nil
 		}
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("%s %s: %w", kindOf(obj), obj.GetName(), err)

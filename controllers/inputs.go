@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,10 +30,11 @@ import (
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 )
 
-// missingInputRecheck is how often a platform that waits for a user's Secret looks again. The
-// user's Secrets are not labelled as ours, so the label-restricted cache cannot watch them; the
-// wait is visible as Stalled with the Secret's name, never silent.
-const missingInputRecheck = 10 * time.Second
+// unwatchedRecheck is how often a stalled platform looks again when the cause is something the
+// operator does not watch: cert-manager's CRDs being installed, or another Service giving up the
+// node port the platform wants. A missing user Secret needs no polling: userSecretWatch wakes
+// the platform when it appears. Either wait shows as Stalled with its cause, never silently.
+const unwatchedRecheck = 10 * time.Second
 
 // inputs are the user's objects a platform references.
 type inputs struct {
@@ -50,7 +52,7 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 		s.stalled = &conditionReason{Reason: "CertManagerMissing", Message: fmt.Sprintf(
 			"spec.tls.issuerRef names %s %q but cert-manager's Certificate kind is not installed in the cluster",
 			mp.Spec.TLS.IssuerRef.Kind, mp.Spec.TLS.IssuerRef.Name)}
-		return ctrl.Result{RequeueAfter: missingInputRecheck}, nil
+		return ctrl.Result{RequeueAfter: unwatchedRecheck}, nil
 	}
 
 	tls, err := r.readSecret(ctx, mp.Namespace, mp.TLSSecretName())
@@ -82,10 +84,19 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 	if len(missing) > 0 {
 		s.stalled = &conditionReason{Reason: "SecretMissing", Message: "waiting for " + joinHuman(missing)}
 	}
-	if s.stalled != nil {
-		return ctrl.Result{RequeueAfter: missingInputRecheck}, nil
-	}
+	// A stalled platform is woken by userSecretWatch when one of its Secrets is created or changed.
 	return ctrl.Result{}, nil
+}
+
+// referencedSecrets names every user Secret the platform reads, for userSecretWatch.
+func referencedSecrets(mp *v1alpha1.MeetingPlatform) []string {
+	names := []string{mp.TLSSecretName()}
+	for _, ref := range referencedKeys(mp) {
+		if !slices.Contains(names, ref.secret) {
+			names = append(names, ref.secret)
+		}
+	}
+	return names
 }
 
 // secretKeyRef is one key of a user's Secret that the spec references.

@@ -197,6 +197,10 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		func(o client.Object) []string { return []string{o.(*corev1.Pod).Spec.NodeName} }); err != nil {
 		return err
 	}
+	userSecrets, err := r.userSecretWatch(mgr)
+	if err != nil {
+		return err
+	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.MeetingPlatform{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
@@ -209,6 +213,7 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(platformOfLabelledObject)).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.platformsOnNode),
 			builder.WithPredicates(nodePlacementChanged{})).
+		WatchesRawSource(userSecrets).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("meetingplatform")
 	r.certManager = certificateKindServed(mgr)

@@ -34,6 +34,7 @@ import (
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/test/utils"
 )
 
 // tamperer is the field manager of the test's changes, as kubectl would be.
@@ -336,6 +337,59 @@ func TestMissingTLSSecretStallsUntilItAppears(t *testing.T) {
 		return conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse)
 	})
 	eventually(t, "every child exists", func() error { return childrenExist(mp) })
+}
+
+func TestMissingJWTSecretStallsUntilItAppears(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	ns := newNamespace(t)
+	createTLSSecret(t, ns)
+	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+	if err := k8s.Create(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Stalled names the missing Secret and the field", func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionTrue); err != nil {
+			return err
+		}
+		return eventFor(mp, "SecretMissing", `"meet-jwt" (spec.access.jwt.secretRef)`)
+	})
+	// Nothing polls a platform that waits for a Secret: only the watch on Secrets can wake it.
+	createJWTSecret(t, ns)
+	eventually(t, "the platform deploys once the Secret exists", func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse); err != nil {
+			return err
+		}
+		return childrenExist(mp)
+	})
+}
+
+func TestAReplacedCertificateIsJudgedAtOnce(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	eventually(t, "TransportEncrypted", func() error {
+		return conditionIs(mp, v1alpha1.ConditionTransportEncrypted, metav1.ConditionTrue)
+	})
+
+	// The platform is idle; without a watch on its TLS Secret the next look would be an hour away.
+	cert, key, err := utils.SelfSignedCertificate("other.example.eu", time.Now().Add(-time.Hour), 90*24*time.Hour, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tls := &corev1.Secret{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: mp.Namespace, Name: "meet-tls"}, tls); err != nil {
+		t.Fatal(err)
+	}
+	tls.Data = map[string][]byte{corev1.TLSCertKey: cert, corev1.TLSPrivateKeyKey: key}
+	if err := k8s.Update(context.Background(), tls); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "TransportEncrypted turns False and TLS-2 names the host", func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionTransportEncrypted, metav1.ConditionFalse); err != nil {
+			return err
+		}
+		return eventFor(mp, "ControlFailed", "TLS-2")
+	})
 }
 
 func TestConvergedPlatformMakesNoWrites(t *testing.T) {

@@ -21,16 +21,20 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/render"
@@ -115,4 +119,60 @@ func newCertificate() *unstructured.Unstructured {
 func certificateKindServed(mgr ctrl.Manager) bool {
 	_, err := mgr.GetRESTMapper().RESTMapping(certificateGVK.GroupKind(), certificateGVK.Version)
 	return err == nil
+}
+
+// referencedSecretsField indexes cached MeetingPlatforms by the user Secrets they read.
+const referencedSecretsField = "meetwarden.io/referenced-secrets"
+
+// userSecretWatch watches the user's Secrets (TLS, JWT, LDAP): a platform waiting for one is
+// deployed as soon as it is created, and a renewed certificate is judged at once. The user's
+// Secrets carry no label of ours, so the main cache cannot hold them; this second cache holds
+// only the name and version of each Secret in the cluster, never its data (the watch itself is
+// metadata-only), and the data is read past any cache when a platform needs it.
+func (r *MeetingPlatformReconciler) userSecretWatch(mgr ctrl.Manager) (source.Source, error) {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.MeetingPlatform{}, referencedSecretsField,
+		func(o client.Object) []string { return referencedSecrets(o.(*v1alpha1.MeetingPlatform)) }); err != nil {
+		return nil, err
+	}
+	secretNames, err := cache.New(mgr.GetConfig(), cache.Options{
+		HTTPClient:       mgr.GetHTTPClient(),
+		Scheme:           mgr.GetScheme(),
+		Mapper:           mgr.GetRESTMapper(),
+		DefaultTransform: keepIdentity,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(secretNames); err != nil {
+		return nil, err
+	}
+	secret := &metav1.PartialObjectMetadata{}
+	secret.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	return source.Kind(secretNames, client.Object(secret), handler.EnqueueRequestsFromMapFunc(r.platformsReadingSecret)), nil
+}
+
+// keepIdentity strips a Secret's metadata to what the watch needs: with 10,000 Secrets in a
+// cluster, labels, annotations and managedFields would otherwise dominate the operator's memory.
+func keepIdentity(obj any) (any, error) {
+	m, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return obj, nil
+	}
+	return &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta, ObjectMeta: metav1.ObjectMeta{
+		Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion}}, nil
+}
+
+// platformsReadingSecret maps a Secret to the platforms in its namespace that reference it.
+func (r *MeetingPlatformReconciler) platformsReadingSecret(ctx context.Context, o client.Object) []reconcile.Request {
+	var list v1alpha1.MeetingPlatformList
+	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()),
+		client.MatchingFields{referencedSecretsField: o.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a Secret event")
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return reqs
 }
