@@ -112,8 +112,14 @@ func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope)
 	var ingresses networkingv1.IngressList
 	var policies networkingv1.NetworkPolicyList
 	var pods corev1.PodList
-	for _, list := range []client.ObjectList{&deployments, &configMaps, &secrets, &services, &ingresses, &policies, &pods} {
+	for _, list := range []client.ObjectList{&deployments, &configMaps, &secrets, &services, &pods} {
 		if err := r.List(ctx, list, in...); err != nil {
+			return nil, err
+		}
+	}
+	// Every NetworkPolicy and Ingress of the namespace, labelled or not: see CacheOptions.
+	for _, list := range []client.ObjectList{&ingresses, &policies} {
+		if err := r.List(ctx, list, client.InNamespace(mp.Namespace)); err != nil {
 			return nil, err
 		}
 	}

@@ -82,6 +82,12 @@ func CacheOptions() cache.Options {
 			// list of images) are the largest part of them and never used.
 			&corev1.Pod{}:  {Transform: cache.TransformStripManagedFields()},
 			&corev1.Node{}: {Label: labels.Everything(), Transform: slimNode},
+			// A NetworkPolicy or Ingress anyone adds to a platform's namespace can open what
+			// the operator's own objects close (policies add up; a second Ingress for the
+			// domain can serve plain HTTP), so the controls must see them all. Clusters hold
+			// few of either.
+			&networkingv1.NetworkPolicy{}: {Label: labels.Everything()},
+			&networkingv1.Ingress{}:       {Label: labels.Everything()},
 		},
 	}
 }
@@ -211,6 +217,10 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&networkingv1.Ingress{}).
 		Owns(&networkingv1.NetworkPolicy{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(platformOfLabelledObject)).
+		Watches(&networkingv1.NetworkPolicy{}, handler.EnqueueRequestsFromMapFunc(r.platformsInNamespace),
+			builder.WithPredicates(notOurs)).
+		Watches(&networkingv1.Ingress{}, handler.EnqueueRequestsFromMapFunc(r.platformsInNamespace),
+			builder.WithPredicates(notOurs)).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.platformsOnNode),
 			builder.WithPredicates(nodePlacementChanged{})).
 		WatchesRawSource(userSecrets).

@@ -404,3 +404,54 @@ func TestConvergedPlatformMakesNoWrites(t *testing.T) {
 		t.Fatalf("a converged platform caused %d writes in 10s: %v", len(extra), extra)
 	}
 }
+
+func TestForeignNetworkPoliciesAndIngressesCountAgainstCompliance(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	for _, c := range []string{v1alpha1.ConditionTelemetryDisabled, v1alpha1.ConditionTransportEncrypted} {
+		eventually(t, c, func() error { return conditionIs(mp, c, metav1.ConditionTrue) })
+	}
+
+	// Policies add up: an unlabelled policy that allows all egress undoes the operator's
+	// default-deny, although every object of the operator is untouched.
+	allowAll := &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "allow-all-egress", Namespace: mp.Namespace},
+		Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+			Egress: []networkingv1.NetworkPolicyEgressRule{{}}},
+	}
+	if err := k8s.Create(context.Background(), allowAll); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "TelemetryDisabled turns False naming the policy", func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionTelemetryDisabled, metav1.ConditionFalse); err != nil {
+			return err
+		}
+		return eventFor(mp, "ControlFailed", "allow-all-egress")
+	})
+	if err := k8s.Delete(context.Background(), allowAll); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "TelemetryDisabled returns to True", func() error {
+		return conditionIs(mp, v1alpha1.ConditionTelemetryDisabled, metav1.ConditionTrue)
+	})
+
+	// A second Ingress for the domain, without TLS, serves the platform in plain HTTP.
+	pathType := networkingv1.PathTypePrefix
+	plain := &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Name: "plain-http", Namespace: mp.Namespace},
+		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: testDomain,
+			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+				Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &pathType, Backend: networkingv1.IngressBackend{
+					Service: &networkingv1.IngressServiceBackend{Name: render.Name(mp, string(settings.Web)),
+						Port: networkingv1.ServiceBackendPort{Name: "http"}}}}}}}}}},
+	}
+	if err := k8s.Create(context.Background(), plain); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "TransportEncrypted turns False naming the Ingress", func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionTransportEncrypted, metav1.ConditionFalse); err != nil {
+			return err
+		}
+		return eventFor(mp, "ControlFailed", "plain-http")
+	})
+}

@@ -61,6 +61,21 @@ func platformOfLabelledObject(_ context.Context, o client.Object) []reconcile.Re
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
 }
 
+// notOurs passes objects that are not labelled as part of a platform; the operator's own are
+// already watched through their owner.
+var notOurs = predicate.NewPredicateFuncs(func(o client.Object) bool { return !platformObjects.Matches(labels.Set(o.GetLabels())) })
+
+// platformsInNamespace maps an object anyone added (a NetworkPolicy, an Ingress) to every
+// platform in its namespace: it may widen what reaches or leaves any of their pods.
+func (r *MeetingPlatformReconciler) platformsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
+	var list v1alpha1.MeetingPlatformList
+	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for an event", "namespace", o.GetNamespace())
+		return nil
+	}
+	return requestsFor(list.Items)
+}
+
 // platformsOnNode maps a Node to every platform: a node that changes region or appears may fix
 // or break placement of any platform, including ones whose pods wait unscheduled.
 func (r *MeetingPlatformReconciler) platformsOnNode(ctx context.Context, _ client.Object) []reconcile.Request {
@@ -69,11 +84,7 @@ func (r *MeetingPlatformReconciler) platformsOnNode(ctx context.Context, _ clien
 		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a node event")
 		return nil
 	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-	}
-	return reqs
+	return requestsFor(list.Items)
 }
 
 // nodePlacementChanged passes Node events that matter for placement (labels, providerID,
@@ -170,9 +181,13 @@ func (r *MeetingPlatformReconciler) platformsReadingSecret(ctx context.Context, 
 		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a Secret event")
 		return nil
 	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	return requestsFor(list.Items)
+}
+
+func requestsFor(platforms []v1alpha1.MeetingPlatform) []reconcile.Request {
+	reqs := make([]reconcile.Request, 0, len(platforms))
+	for i := range platforms {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&platforms[i])})
 	}
 	return reqs
 }

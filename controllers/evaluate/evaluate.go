@@ -46,8 +46,11 @@ type Snapshot struct {
 	// Secrets are the platform's own Secrets (the credentials Secret).
 	Secrets []corev1.Secret
 	// TLSSecret is the user's TLS Secret or the one cert-manager fills; nil when missing.
-	TLSSecret       *corev1.Secret
-	Services        []corev1.Service
+	TLSSecret *corev1.Secret
+	Services  []corev1.Service
+	// Ingresses and NetworkPolicies are every one in the platform's namespace, whoever made
+	// them: another Ingress for the domain or another policy selecting the pods changes what
+	// the cluster lets through.
 	Ingresses       []networkingv1.Ingress
 	NetworkPolicies []networkingv1.NetworkPolicy
 	Pods            []corev1.Pod
