@@ -89,6 +89,12 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 			return ctrl.Result{}, fmt.Errorf("%s %s: %w", kindOf(obj), obj.GetName(), err)
 		}
 	}
+	if s.applied > 0 && len(s.mp.Spec.Media.AdvertiseAddresses) == 0 && len(s.mp.Spec.STUN.Servers) == 0 {
+		// Valid, and compliant, but calls would carry no media: private candidates are off
+		// (EU-3) and without STUN the videobridge cannot learn its public address.
+		r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, "NoMediaAddress", "Reconcile",
+			"the videobridge has no address clients can reach: set spec.media.advertiseAddresses to its public IP addresses, or spec.stun.servers to your own STUN servers")
+	}
 	return ctrl.Result{}, nil
 }
 

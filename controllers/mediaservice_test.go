@@ -67,6 +67,9 @@ func TestMediaServiceIsCreatedWithPOSTAndFollowsAPortChange(t *testing.T) {
 	if got := operatorEntries(svc); !slices.Equal(got, []string{"Apply/"}) {
 		t.Errorf("the operator's managedFields entries on the media Service are %v, want only its apply entry", got)
 	}
+	if eventFor(mp, "NoMediaAddress", "") == nil {
+		t.Errorf("a NoMediaAddress event was emitted although spec.media.advertiseAddresses is set")
+	}
 
 	// Had the POST left its fields in an Update entry, the apply of the new port could not
 	// remove the old one and the Service would carry both.
@@ -120,5 +123,18 @@ func TestATakenNodePortStallsWithAHint(t *testing.T) {
 			return err
 		}
 		return childrenExist(mp)
+	})
+}
+
+func TestAPlatformWithoutAMediaAddressIsWarnedAbout(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	ns := newNamespace(t)
+	createSecrets(t, ns)
+	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+	mp.Spec.Media.AdvertiseAddresses = nil
+	createPlatform(t, mp)
+	eventually(t, "a NoMediaAddress event names the fields to set", func() error {
+		return eventFor(mp, "NoMediaAddress", "spec.media.advertiseAddresses")
 	})
 }

@@ -191,6 +191,8 @@ type MediaSpec struct {
 
 	// advertiseAddresses are the public IP addresses the videobridge announces to clients.
 	// They should be public: private pod or node addresses leak the internal network (EU-3).
+	// Set them, or spec.stun.servers: with neither, clients can reach no media address and the
+	// operator emits a NoMediaAddress warning Event.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=8
