@@ -23,10 +23,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -129,6 +131,10 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, des
 		return err
 	}
 	if !desiredChanged && differs == "" && len(foreign) == 0 {
+		if ownedByUpdate(live) {
+			// An earlier pass replaced the object but could not finish ownByApply.
+			return r.ownByApply(ctx, live)
+		}
 		return nil // converged: no write
 	}
 
@@ -137,10 +143,11 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, des
 		s.drifted = append(s.drifted, name+": "+what)
 		return nil
 	}
+	var replaced client.Object
 	if len(foreign) > 0 {
 		// Server-side apply never removes fields another manager owns (an env var added with
 		// `kubectl set env`, an extra volume or container): replace the whole object instead.
-		err = r.replace(ctx, desired, live)
+		replaced, err = r.replace(ctx, desired, live)
 	} else {
 		err = r.apply(ctx, desired)
 	}
@@ -149,6 +156,14 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, des
 	}
 	if !desiredChanged {
 		r.driftReverted(s, desired, name+": "+what)
+	}
+	if replaced != nil {
+		// After the Event: the revert is done even when this bookkeeping has to be retried.
+		if err := r.ownByApply(ctx, replaced); err != nil {
+			return err
+		}
+	}
+	if !desiredChanged {
 		return nil
 	}
 	return errApplied
@@ -213,17 +228,35 @@ func requestsNodePort(svc *corev1.Service) bool {
 // ownByApply moves the fields the operator wrote with a POST or PUT into its server-side apply
 // entry. Left in a separate Update entry they would stay owned by it, and a later apply could
 // never remove them: after a change of spec.media.port the old port would linger next to the new.
-func (r *MeetingPlatformReconciler) ownByApply(ctx context.Context, live client.Object) error {
-	patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, sets.New(render.FieldOwner), render.FieldOwner)
-	if err != nil || patch == nil {
-		return err
+func (r *MeetingPlatformReconciler) ownByApply(ctx context.Context, obj client.Object) error {
+	for attempt := 0; ; attempt++ {
+		patch, err := csaupgrade.UpgradeManagedFieldsPatch(obj, sets.New(render.FieldOwner), render.FieldOwner)
+		if err != nil || patch == nil {
+			return err
+		}
+		// The patch carries the resourceVersion it was computed from, so that it cannot drop
+		// another manager's entry written in between; it then conflicts and is recomputed.
+		err = r.Patch(ctx, obj, client.RawPatch(types.JSONPatchType, patch))
+		if !apierrors.IsConflict(err) || attempt == 2 {
+			return err
+		}
+		// Usually the Deployment controller wrote its status right after the replace.
+		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
 	}
-	return r.Patch(ctx, live, client.RawPatch(types.JSONPatchType, patch))
+}
+
+// ownedByUpdate tells whether the operator still owns fields of obj through an Update entry.
+func ownedByUpdate(obj client.Object) bool {
+	return slices.ContainsFunc(obj.GetManagedFields(), func(mf metav1.ManagedFieldsEntry) bool {
+		return mf.Manager == render.FieldOwner && mf.Operation == metav1.ManagedFieldsOperationUpdate && mf.Subresource == ""
+	})
 }
 
 // replace overwrites the live object with the desired one (an update, not an apply), which drops
 // every field other managers added. Values the API server allocated are carried over.
-func (r *MeetingPlatformReconciler) replace(ctx context.Context, desired, live client.Object) error {
+func (r *MeetingPlatformReconciler) replace(ctx context.Context, desired, live client.Object) (client.Object, error) {
 	obj := desired.DeepCopyObject().(client.Object)
 	obj.SetResourceVersion(live.GetResourceVersion())
 	for _, key := range systemAnnotations {
@@ -242,15 +275,15 @@ func (r *MeetingPlatformReconciler) replace(ctx context.Context, desired, live c
 		// read the current version past the cache and replace that.
 		fresh := obj.DeepCopyObject().(client.Object)
 		if err = r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), fresh); err != nil {
-			return err
+			return nil, err
 		}
 		obj.SetResourceVersion(fresh.GetResourceVersion())
 		err = r.Update(ctx, obj, client.FieldOwner(render.FieldOwner))
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return r.ownByApply(ctx, obj)
+	return obj, nil
 }
 
 // keepAllocated copies what the API server assigned to a Service (cluster IPs, node ports the
