@@ -28,12 +28,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/render"
 )
 
 // unwatchedRecheck is how often a stalled platform looks again when the cause is something the
 // operator does not watch: cert-manager's CRDs being installed, or another Service giving up the
-// node port the platform wants. A missing user Secret needs no polling: userSecretWatch wakes
-// the platform when it appears. Either wait shows as Stalled with its cause, never silently.
+// node port the platform wants. A missing user Secret or claim needs no polling:
+// userInputWatches wake the platform when it appears. Either wait shows as Stalled with its cause, never silently.
 const unwatchedRecheck = 10 * time.Second
 
 // inputs are the user's objects a platform references.
@@ -84,11 +85,20 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 	if len(missing) > 0 {
 		s.stalled = &conditionReason{Reason: "SecretMissing", Message: "waiting for " + joinHuman(missing)}
 	}
-	// A stalled platform is woken by userSecretWatch when one of its Secrets is created or changed.
+	if claim := render.AccountsClaimName(mp); claim != "" && s.stalled == nil {
+		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: mp.Namespace, Name: claim}, &corev1.PersistentVolumeClaim{})
+		if apierrors.IsNotFound(err) {
+			s.stalled = &conditionReason{Reason: "VolumeClaimMissing", Message: fmt.Sprintf(
+				"waiting for PersistentVolumeClaim %q (spec.access.internal.accountsClaimName), which keeps prosody's accounts", claim)}
+		} else if err != nil {
+			return ctrl.Result{}, fmt.Errorf("reading PersistentVolumeClaim %s/%s: %w", mp.Namespace, claim, err)
+		}
+	}
+	// A stalled platform is woken by userInputWatches when one of its inputs is created or changed.
 	return ctrl.Result{}, nil
 }
 
-// referencedSecrets names every user Secret the platform reads, for userSecretWatch.
+// referencedSecrets names every user Secret the platform reads.
 func referencedSecrets(mp *v1alpha1.MeetingPlatform) []string {
 	names := []string{mp.TLSSecretName()}
 	for _, ref := range referencedKeys(mp) {

@@ -133,6 +133,7 @@ type conditionReason struct{ Reason, Message string }
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=pods/eviction,verbs=create
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses;networkpolicies,verbs=get;list;watch;create;update;patch;delete
@@ -203,7 +204,7 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		func(o client.Object) []string { return []string{o.(*corev1.Pod).Spec.NodeName} }); err != nil {
 		return err
 	}
-	userSecrets, err := r.userSecretWatch(mgr)
+	userInputs, err := r.userInputWatches(mgr)
 	if err != nil {
 		return err
 	}
@@ -223,9 +224,11 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(notOurs)).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.platformsOnNode),
 			builder.WithPredicates(nodePlacementChanged{})).
-		WatchesRawSource(userSecrets).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("meetingplatform")
+	for _, src := range userInputs {
+		b = b.WatchesRawSource(src)
+	}
 	r.certManager = certificateKindServed(mgr)
 	if r.certManager {
 		b = b.Owns(newCertificate())

@@ -28,6 +28,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -361,6 +362,60 @@ func TestMissingJWTSecretStallsUntilItAppears(t *testing.T) {
 			return err
 		}
 		return childrenExist(mp)
+	})
+}
+
+func TestInternalAccountsWaitForTheirClaimAndLiveOnIt(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	ns := newNamespace(t)
+	createTLSSecret(t, ns)
+	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+	mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationInternal,
+		Internal: &v1alpha1.InternalAuthSpec{AccountsClaimName: "prosody-accounts"}}
+	if err := k8s.Create(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Stalled names the missing claim", func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionTrue); err != nil {
+			return err
+		}
+		return eventFor(mp, "VolumeClaimMissing", `"prosody-accounts" (spec.access.internal.accountsClaimName)`)
+	})
+
+	claim := &corev1.PersistentVolumeClaim{
+		ObjectMeta: metav1.ObjectMeta{Name: "prosody-accounts", Namespace: ns},
+		Spec: corev1.PersistentVolumeClaimSpec{AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}}},
+	}
+	if err := k8s.Create(context.Background(), claim); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the platform deploys once the claim exists", func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse); err != nil {
+			return err
+		}
+		return childrenExist(mp)
+	})
+	prosody, err := liveDeployment(mp, settings.Prosody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var source *corev1.PersistentVolumeClaimVolumeSource
+	for _, v := range prosody.Spec.Template.Spec.Volumes {
+		if v.Name == "prosody-data" {
+			source = v.PersistentVolumeClaim
+		}
+	}
+	if source == nil || source.ClaimName != "prosody-accounts" {
+		t.Errorf("prosody's data volume is %+v, want the claim prosody-accounts", prosody.Spec.Template.Spec.Volumes)
+	}
+	if prosody.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+		t.Errorf("prosody's strategy is %s, want Recreate: a ReadWriteOnce claim cannot be mounted by two pods", prosody.Spec.Strategy.Type)
+	}
+	markAvailable(t, ns)
+	eventually(t, "Compliant with the accounts on the claim", func() error {
+		return conditionIs(mp, v1alpha1.ConditionCompliant, metav1.ConditionTrue)
 	})
 }
 

@@ -132,20 +132,36 @@ func certificateKindServed(mgr ctrl.Manager) bool {
 	return err == nil
 }
 
-// referencedSecretsField indexes cached MeetingPlatforms by the user Secrets they read.
-const referencedSecretsField = "meetwarden.io/referenced-secrets"
+// referencedInputsField indexes cached MeetingPlatforms by the user objects they read, as
+// "<Kind>/<name>": the Secrets of spec.tls and spec.access, and the accounts claim.
+const referencedInputsField = "meetwarden.io/referenced-inputs"
 
-// userSecretWatch watches the user's Secrets (TLS, JWT, LDAP): a platform waiting for one is
-// deployed as soon as it is created, and a renewed certificate is judged at once. The user's
-// Secrets carry no label of ours, so the main cache cannot hold them; this second cache holds
-// only the name and version of each Secret in the cluster, never its data (the watch itself is
-// metadata-only), and the data is read past any cache when a platform needs it.
-func (r *MeetingPlatformReconciler) userSecretWatch(mgr ctrl.Manager) (source.Source, error) {
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.MeetingPlatform{}, referencedSecretsField,
-		func(o client.Object) []string { return referencedSecrets(o.(*v1alpha1.MeetingPlatform)) }); err != nil {
+// inputKinds are the kinds of user objects a platform reads.
+var inputKinds = []string{"Secret", "PersistentVolumeClaim"}
+
+func referencedInputs(mp *v1alpha1.MeetingPlatform) []string {
+	var keys []string
+	for _, name := range referencedSecrets(mp) {
+		keys = append(keys, "Secret/"+name)
+	}
+	if claim := render.AccountsClaimName(mp); claim != "" {
+		keys = append(keys, "PersistentVolumeClaim/"+claim)
+	}
+	return keys
+}
+
+// userInputWatches watch the user's objects a platform reads (its TLS, JWT and LDAP Secrets,
+// its accounts claim): a platform waiting for one is deployed as soon as it is created, and a
+// renewed certificate is judged at once. They carry no label of ours, so the main cache cannot
+// hold them; this second cache holds only the name and version of each such object in the
+// cluster, never a Secret's data (the watch itself is metadata-only), and the objects are read
+// past any cache when a platform needs them.
+func (r *MeetingPlatformReconciler) userInputWatches(mgr ctrl.Manager) ([]source.Source, error) {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.MeetingPlatform{}, referencedInputsField,
+		func(o client.Object) []string { return referencedInputs(o.(*v1alpha1.MeetingPlatform)) }); err != nil {
 		return nil, err
 	}
-	secretNames, err := cache.New(mgr.GetConfig(), cache.Options{
+	names, err := cache.New(mgr.GetConfig(), cache.Options{
 		HTTPClient:       mgr.GetHTTPClient(),
 		Scheme:           mgr.GetScheme(),
 		Mapper:           mgr.GetRESTMapper(),
@@ -154,15 +170,19 @@ func (r *MeetingPlatformReconciler) userSecretWatch(mgr ctrl.Manager) (source.So
 	if err != nil {
 		return nil, err
 	}
-	if err := mgr.Add(secretNames); err != nil {
+	if err := mgr.Add(names); err != nil {
 		return nil, err
 	}
-	secret := &metav1.PartialObjectMetadata{}
-	secret.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	return source.Kind(secretNames, client.Object(secret), handler.EnqueueRequestsFromMapFunc(r.platformsReadingSecret)), nil
+	var sources []source.Source
+	for _, kind := range inputKinds {
+		obj := &metav1.PartialObjectMetadata{}
+		obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(kind))
+		sources = append(sources, source.Kind(names, client.Object(obj), handler.EnqueueRequestsFromMapFunc(r.platformsReading(kind))))
+	}
+	return sources, nil
 }
 
-// keepIdentity strips a Secret's metadata to what the watch needs: with 10,000 Secrets in a
+// keepIdentity strips an object's metadata to what the watch needs: with 10,000 Secrets in a
 // cluster, labels, annotations and managedFields would otherwise dominate the operator's memory.
 func keepIdentity(obj any) (any, error) {
 	m, ok := obj.(*metav1.PartialObjectMetadata)
@@ -173,15 +193,17 @@ func keepIdentity(obj any) (any, error) {
 		Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion}}, nil
 }
 
-// platformsReadingSecret maps a Secret to the platforms in its namespace that reference it.
-func (r *MeetingPlatformReconciler) platformsReadingSecret(ctx context.Context, o client.Object) []reconcile.Request {
-	var list v1alpha1.MeetingPlatformList
-	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()),
-		client.MatchingFields{referencedSecretsField: o.GetName()}); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a Secret event")
-		return nil
+// platformsReading maps a user object of the kind to the platforms in its namespace that read it.
+func (r *MeetingPlatformReconciler) platformsReading(kind string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		var list v1alpha1.MeetingPlatformList
+		if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()),
+			client.MatchingFields{referencedInputsField: kind + "/" + o.GetName()}); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "listing platforms for an event", "kind", kind)
+			return nil
+		}
+		return requestsFor(list.Items)
 	}
-	return requestsFor(list.Items)
 }
 
 func requestsFor(platforms []v1alpha1.MeetingPlatform) []reconcile.Request {

@@ -270,6 +270,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication == 'JWT' || !has(self.jwt)",message="access.jwt may only be set when access.authentication is JWT",fieldPath=".jwt"
 // +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication != 'LDAP' || has(self.ldap)",message="access.ldap is required when access.authentication is LDAP",fieldPath=".ldap"
 // +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication == 'LDAP' || !has(self.ldap)",message="access.ldap may only be set when access.authentication is LDAP",fieldPath=".ldap"
+// +kubebuilder:validation:XValidation:rule="!has(self.internal) || (has(self.authentication) && self.authentication == 'Internal')",message="access.internal may only be set when access.authentication is Internal",fieldPath=".internal"
 type AccessSpec struct {
 	// authentication is JWT (default), Internal (prosody accounts) or LDAP. Opening a room always
 	// requires authentication; there is no anonymous mode.
@@ -284,6 +285,10 @@ type AccessSpec struct {
 	// ldap configures directory authentication; required when authentication is LDAP.
 	// +optional
 	LDAP *LDAPSpec `json:"ldap,omitempty"`
+
+	// internal configures Internal authentication; only with authentication Internal.
+	// +optional
+	Internal *InternalAuthSpec `json:"internal,omitempty"`
 
 	// guests lets participants without credentials join a room after an authenticated host has
 	// opened it (they wait in the lobby). Default false.
@@ -305,6 +310,20 @@ type JWTSpec struct {
 	// token signing secret. The operator never copies it into a ConfigMap or status.
 	// +required
 	SecretRef SecretKeyReference `json:"secretRef"`
+}
+
+// InternalAuthSpec configures Internal authentication: accounts you register in prosody
+// (prosodyctl register <user> <domain>).
+type InternalAuthSpec struct {
+	// accountsClaimName names a PersistentVolumeClaim in the platform's namespace, created by
+	// you, that keeps prosody's account database. Without it the accounts live in an emptyDir
+	// and are lost whenever the prosody pod is replaced (a rollout, a drift revert, an eviction,
+	// a node drain). ReadWriteOnce is enough: prosody runs one pod and is replaced with the
+	// Recreate strategy. Until the claim exists the platform is Stalled (VolumeClaimMissing).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	AccountsClaimName string `json:"accountsClaimName,omitempty"`
 }
 
 // LDAPSpec configures directory authentication.

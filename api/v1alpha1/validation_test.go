@@ -602,6 +602,47 @@ spec:
 			wantField: "spec.access.ldap", wantMsg: "access.ldap is required when access.authentication is LDAP",
 		},
 		{
+			name: "access.internal with JWT authentication is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+    internal:
+      accountsClaimName: prosody-accounts
+`,
+			wantField: "spec.access.internal", wantMsg: "access.internal may only be set when access.authentication is Internal",
+		},
+		{
+			name: "an accounts claim name that is not a DNS name is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: Internal
+    internal:
+      accountsClaimName: Prosody_Accounts
+`,
+			wantField: "spec.access.internal.accountsClaimName", wantMsg: "should match",
+		},
+		{
 			name: "access.ldap with JWT authentication is refused",
 			manifest: `
 apiVersion: meetwarden.io/v1alpha1
@@ -1560,6 +1601,28 @@ spec:
 `,
 			want: func(s *v1alpha1.MeetingPlatformSpec) {
 				s.Access = v1alpha1.AccessSpec{Authentication: "Internal", Guests: true}
+			},
+		},
+		{
+			name: "Internal authentication may keep its accounts on a claim",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: internal
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: Internal
+    internal:
+      accountsClaimName: prosody-accounts
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.Access = v1alpha1.AccessSpec{Authentication: "Internal",
+					Internal: &v1alpha1.InternalAuthSpec{AccountsClaimName: "prosody-accounts"}}
 			},
 		},
 		{

@@ -204,10 +204,13 @@ func jwtApp(mp *v1alpha1.MeetingPlatform) string {
 }
 
 func credentialStorage(mp *v1alpha1.MeetingPlatform) string {
-	if mp.Spec.Access.Authentication == v1alpha1.AuthenticationInternal {
-		return "accounts with hashed passwords in the XMPP server's data directory"
+	if mp.Spec.Access.Authentication != v1alpha1.AuthenticationInternal {
+		return "none: checked at login only"
 	}
-	return "none: checked at login only"
+	if claim := render.AccountsClaimName(mp); claim != "" {
+		return fmt.Sprintf("accounts with hashed passwords in the XMPP server's data directory, on PersistentVolumeClaim `%s`; kept until an administrator deletes them", claim)
+	}
+	return "accounts with hashed passwords in the XMPP server's data directory, a scratch volume: lost whenever the XMPP server's pod is replaced"
 }
 
 func jurisdictionName(mp *v1alpha1.MeetingPlatform) string {

@@ -118,3 +118,15 @@ func TestProcessingRecordWithoutRunningPods(t *testing.T) {
 		t.Error("the record does not say that no pod runs")
 	}
 }
+
+func TestProcessingRecordSaysWhereInternalAccountsAreKept(t *testing.T) {
+	s := passingJWT(t)
+	s.Platform.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationInternal}
+	if record := ProcessingRecord(s, Evaluate(s)); !strings.Contains(record, "lost whenever the XMPP server's pod is replaced") {
+		t.Error("without a claim, the record does not say that accounts are lost with the pod")
+	}
+	s.Platform.Spec.Access.Internal = &v1alpha1.InternalAuthSpec{AccountsClaimName: "prosody-accounts"}
+	if record := ProcessingRecord(s, Evaluate(s)); !strings.Contains(record, "on PersistentVolumeClaim `prosody-accounts`") {
+		t.Error("with a claim, the record does not name it")
+	}
+}

@@ -54,15 +54,16 @@ func jwtGuestsNodePort() *v1alpha1.MeetingPlatform {
 	return mp
 }
 
-// internalOwnSTUN: prosody accounts, the organisation's own STUN servers (so peer-to-peer is
-// on), the EU catalog, and explicit resources for the videobridge.
+// internalOwnSTUN: prosody accounts kept on the user's claim, the organisation's own STUN
+// servers (so peer-to-peer is on), the EU catalog, and explicit resources for the videobridge.
 func internalOwnSTUN() *v1alpha1.MeetingPlatform {
 	mp := minimal()
 	mp.Name, mp.Namespace = "conf", "meetings"
 	mp.Spec.Domain = "conf.example.org"
 	mp.Spec.PrivacyPolicyURL = "https://example.org/datenschutz?lang=de&v=2"
 	mp.Spec.TLS = v1alpha1.TLSSpec{SecretName: "conf-cert"}
-	mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationInternal}
+	mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationInternal,
+		Internal: &v1alpha1.InternalAuthSpec{AccountsClaimName: "prosody-accounts"}}
 	mp.Spec.STUN.Servers = []string{"stun:stun.example.org", "stuns:stun2.example.org:443"}
 	mp.Spec.Placement.Jurisdiction = v1alpha1.JurisdictionEU
 	mp.Spec.Components.JVB.Resources = &corev1.ResourceRequirements{

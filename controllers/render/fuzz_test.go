@@ -92,6 +92,9 @@ func (in fuzzInput) spec(sanitized bool) *v1alpha1.MeetingPlatform {
 	switch in.auth % 3 {
 	case 1:
 		mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationInternal, Guests: in.guests}
+		if in.replicas%2 == 0 {
+			mp.Spec.Access.Internal = &v1alpha1.InternalAuthSpec{AccountsClaimName: "accounts"}
+		}
 	case 2:
 		mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationLDAP, Guests: in.guests, LDAP: &v1alpha1.LDAPSpec{
 			URL: "ldaps://ldap.example.eu", BaseDN: "dc=example,dc=eu", BindSecretRef: v1alpha1.LocalObjectReference{Name: "bind"},

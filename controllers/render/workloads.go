@@ -254,8 +254,12 @@ var scratch = []struct {
 }{
 	{"run", "/run", "64Mi", ""},
 	{"tmp", "/tmp", "64Mi", ""},
-	{"prosody-data", "/var/lib/prosody", "256Mi", settings.Prosody},
+	{prosodyData, "/var/lib/prosody", "256Mi", settings.Prosody},
 }
+
+// prosodyData is the volume of prosody's data directory; with Internal authentication it can
+// be the user's PersistentVolumeClaim (spec.access.internal.accountsClaimName).
+const prosodyData = "prosody-data"
 
 func volumes(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.Volume {
 	var vs []corev1.Volume
@@ -266,13 +270,27 @@ func volumes(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.Volume
 		}}})
 	}
 	for _, s := range scratch {
-		if s.only == "" || s.only == c {
-			vs = append(vs, corev1.Volume{Name: s.name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
-				SizeLimit: ptr.To(resource.MustParse(s.size)),
-			}}})
+		if s.only != "" && s.only != c {
+			continue
 		}
+		source := corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse(s.size))}}
+		if claim := AccountsClaimName(mp); s.name == prosodyData && claim != "" {
+			source = corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claim}}
+		}
+		vs = append(vs, corev1.Volume{Name: s.name, VolumeSource: source})
 	}
 	return vs
+}
+
+// AccountsClaimName is the user's PersistentVolumeClaim for prosody's accounts, or "" when the
+// accounts live in an emptyDir (Internal authentication without a claim, or no Internal
+// authentication, which keeps no accounts).
+func AccountsClaimName(mp *v1alpha1.MeetingPlatform) string {
+	a := mp.Spec.Access
+	if a.Authentication != v1alpha1.AuthenticationInternal || a.Internal == nil {
+		return ""
+	}
+	return a.Internal.AccountsClaimName
 }
 
 // volumeMounts are sorted by path.
