@@ -231,3 +231,23 @@ func containsText(s, sub string) bool { return strings.Contains(s, sub) }
 func deploymentName(mp *v1alpha1.MeetingPlatform, c settings.Component) client.ObjectKey {
 	return client.ObjectKey{Namespace: mp.Namespace, Name: render.Name(mp, string(c))}
 }
+
+// stalledWith checks that the platform is Stalled and that an Event of the reason mentions text.
+func stalledWith(mp *v1alpha1.MeetingPlatform, reason, text string) func() error {
+	return func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionTrue); err != nil {
+			return err
+		}
+		return eventFor(mp, reason, text)
+	}
+}
+
+// deployed checks that the platform is no longer Stalled and that every child exists.
+func deployed(mp *v1alpha1.MeetingPlatform) func() error {
+	return func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse); err != nil {
+			return err
+		}
+		return childrenExist(mp)
+	}
+}

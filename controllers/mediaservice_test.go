@@ -110,22 +110,12 @@ func TestATakenNodePortStallsWithAHint(t *testing.T) {
 	if err := k8s.Create(context.Background(), mp); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "Stalled names the taken port and the field to change", func() error {
-		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionTrue); err != nil {
-			return err
-		}
-		return eventFor(mp, "ChildRejected", fmt.Sprintf("uses node port %d: choose a free spec.media.port", port))
-	})
+	eventually(t, "Stalled names the taken port and the field to change", stalledWith(mp, "ChildRejected", fmt.Sprintf("uses node port %d: choose a free spec.media.port", port)))
 
 	if err := k8s.Delete(context.Background(), other); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the platform deploys once the port is free", func() error {
-		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse); err != nil {
-			return err
-		}
-		return childrenExist(mp)
-	})
+	eventually(t, "the platform deploys once the port is free", deployed(mp))
 }
 
 func TestAPlatformWithoutAMediaAddressIsWarnedAbout(t *testing.T) {

@@ -327,12 +327,7 @@ func TestMissingTLSSecretStallsUntilItAppears(t *testing.T) {
 	if err := k8s.Create(context.Background(), mp); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "Stalled names the missing Secret", func() error {
-		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionTrue); err != nil {
-			return err
-		}
-		return eventFor(mp, "SecretMissing", `"meet-tls"`)
-	})
+	eventually(t, "Stalled names the missing Secret", stalledWith(mp, "SecretMissing", `"meet-tls"`))
 	createTLSSecret(t, ns)
 	eventually(t, "Stalled clears once the Secret exists", func() error {
 		return conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse)
@@ -349,20 +344,10 @@ func TestMissingJWTSecretStallsUntilItAppears(t *testing.T) {
 	if err := k8s.Create(context.Background(), mp); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "Stalled names the missing Secret and the field", func() error {
-		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionTrue); err != nil {
-			return err
-		}
-		return eventFor(mp, "SecretMissing", `"meet-jwt" (spec.access.jwt.secretRef)`)
-	})
+	eventually(t, "Stalled names the missing Secret and the field", stalledWith(mp, "SecretMissing", `"meet-jwt" (spec.access.jwt.secretRef)`))
 	// Nothing polls a platform that waits for a Secret: only the watch on Secrets can wake it.
 	createJWTSecret(t, ns)
-	eventually(t, "the platform deploys once the Secret exists", func() error {
-		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse); err != nil {
-			return err
-		}
-		return childrenExist(mp)
-	})
+	eventually(t, "the platform deploys once the Secret exists", deployed(mp))
 }
 
 func TestInternalAccountsWaitForTheirClaimAndLiveOnIt(t *testing.T) {
@@ -376,12 +361,7 @@ func TestInternalAccountsWaitForTheirClaimAndLiveOnIt(t *testing.T) {
 	if err := k8s.Create(context.Background(), mp); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "Stalled names the missing claim", func() error {
-		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionTrue); err != nil {
-			return err
-		}
-		return eventFor(mp, "VolumeClaimMissing", `"prosody-accounts" (spec.access.internal.accountsClaimName)`)
-	})
+	eventually(t, "Stalled names the missing claim", stalledWith(mp, "VolumeClaimMissing", `"prosody-accounts" (spec.access.internal.accountsClaimName)`))
 
 	claim := &corev1.PersistentVolumeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: "prosody-accounts", Namespace: ns},
@@ -391,12 +371,7 @@ func TestInternalAccountsWaitForTheirClaimAndLiveOnIt(t *testing.T) {
 	if err := k8s.Create(context.Background(), claim); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the platform deploys once the claim exists", func() error {
-		if err := conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse); err != nil {
-			return err
-		}
-		return childrenExist(mp)
-	})
+	eventually(t, "the platform deploys once the claim exists", deployed(mp))
 	prosody, err := liveDeployment(mp, settings.Prosody)
 	if err != nil {
 		t.Fatal(err)
