@@ -51,7 +51,7 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 		return ctrl.Result{}, err
 	}
 	s.snapshot = snap
-	s.components = componentStatuses(snap.Deployments, s.mp.Name)
+	s.components, s.rollingOut = componentStatuses(snap.Deployments, s.mp.Name)
 	if s.applied > 0 {
 		// The cache has not seen this pass's writes yet: evaluating it would report controls of
 		// objects that are already fixed. The watch events of those writes bring the next pass;
@@ -94,7 +94,7 @@ func (r *MeetingPlatformReconciler) evaluate(ctx context.Context, s *scope) {
 		return
 	}
 	s.snapshot = snap
-	s.components = componentStatuses(snap.Deployments, s.mp.Name)
+	s.components, s.rollingOut = componentStatuses(snap.Deployments, s.mp.Name)
 	s.results = evaluate.Evaluate(snap)
 }
 
@@ -163,9 +163,12 @@ func (r *MeetingPlatformReconciler) publishProcessingRecord(ctx context.Context,
 	return cm, nil
 }
 
-// componentStatuses reports desired and ready replicas of the operator's Deployments.
-func componentStatuses(deployments []appsv1.Deployment, platform string) []v1alpha1.ComponentStatus {
+// componentStatuses reports desired and ready (available) replicas of the operator's
+// Deployments, and which of them are still rolling out: the Deployment controller has not yet
+// observed the current template, or not every replica runs it.
+func componentStatuses(deployments []appsv1.Deployment, platform string) ([]v1alpha1.ComponentStatus, []string) {
 	var out []v1alpha1.ComponentStatus
+	var rollingOut []string
 	for _, component := range settings.Components {
 		name := platform + "-" + string(component)
 		st := v1alpha1.ComponentStatus{Name: string(component)}
@@ -177,13 +180,14 @@ func componentStatuses(deployments []appsv1.Deployment, platform string) []v1alp
 			if d.Spec.Replicas != nil {
 				st.DesiredReplicas = *d.Spec.Replicas
 			}
-			if d.Status.ObservedGeneration >= d.Generation && d.Status.UpdatedReplicas == st.DesiredReplicas {
-				st.ReadyReplicas = d.Status.AvailableReplicas
+			st.ReadyReplicas = d.Status.AvailableReplicas
+			if d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas < st.DesiredReplicas {
+				rollingOut = append(rollingOut, st.Name)
 			}
 		}
 		out = append(out, st)
 	}
-	return out
+	return out, rollingOut
 }
 
 // nowTime is metav1.Now, a variable for deterministic tests.

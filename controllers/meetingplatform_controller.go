@@ -122,6 +122,9 @@ type scope struct {
 	// results are the control results of this pass.
 	results    []v1alpha1.ControlStatus
 	components []v1alpha1.ComponentStatus
+	// rollingOut names the components whose Deployment does not yet run its current template
+	// everywhere; their ready replicas may still be serving the previous one.
+	rollingOut []string
 }
 
 // conditionReason is a reason and message for a condition.

@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -202,8 +203,8 @@ func reconcilingCondition(s *scope, reconcileErr error) metav1.Condition {
 		c.Reason, c.Message = "ApplyingChanges", fmt.Sprintf("applied %d changed objects; evaluating once they are observed", s.applied)
 	case len(s.reverted) > 0:
 		c.Reason, c.Message = "RevertingDrift", "reverted "+strings.Join(s.reverted, "; ")
-	case !componentsReady(s.components):
-		c.Reason, c.Message = "ComponentsProgressing", "waiting for "+notReady(s.components)
+	case !componentsReady(s):
+		c.Reason, c.Message = "ComponentsProgressing", "waiting for "+notReady(s)
 	default:
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, "Converged", "every child matches the desired state"
 	}
@@ -216,8 +217,8 @@ func readyCondition(s *scope, others []metav1.Condition, stalled, reconciling me
 	switch {
 	case stalled.Status == metav1.ConditionTrue:
 		c.Reason, c.Message = stalled.Reason, stalled.Message
-	case !componentsReady(s.components):
-		c.Reason, c.Message = "ComponentsNotReady", "waiting for "+notReady(s.components)
+	case !componentsReady(s):
+		c.Reason, c.Message = "ComponentsNotReady", "waiting for "+notReady(s)
 	case compliant == nil:
 		// Not evaluated in this pass (its own writes are not in the cache yet).
 		c.Reason, c.Message = reconciling.Reason, reconciling.Message
@@ -234,11 +235,13 @@ func readyCondition(s *scope, others []metav1.Condition, stalled, reconciling me
 	return c
 }
 
-func componentsReady(cs []v1alpha1.ComponentStatus) bool {
-	if len(cs) == 0 {
+// componentsReady tells whether every component has all its replicas available, running its
+// current template.
+func componentsReady(s *scope) bool {
+	if len(s.components) == 0 || len(s.rollingOut) > 0 {
 		return false
 	}
-	for _, c := range cs {
+	for _, c := range s.components {
 		if c.DesiredReplicas == 0 || c.ReadyReplicas < c.DesiredReplicas {
 			return false
 		}
@@ -246,10 +249,14 @@ func componentsReady(cs []v1alpha1.ComponentStatus) bool {
 	return true
 }
 
-func notReady(cs []v1alpha1.ComponentStatus) string {
+// notReady says what componentsReady waits for: "web (1/2 ready)", "jvb (rolling out, 1/1 ready)".
+func notReady(s *scope) string {
 	var parts []string
-	for _, c := range cs {
-		if c.DesiredReplicas == 0 || c.ReadyReplicas < c.DesiredReplicas {
+	for _, c := range s.components {
+		switch {
+		case slices.Contains(s.rollingOut, c.Name):
+			parts = append(parts, fmt.Sprintf("%s (rolling out, %d/%d ready)", c.Name, c.ReadyReplicas, c.DesiredReplicas))
+		case c.DesiredReplicas == 0 || c.ReadyReplicas < c.DesiredReplicas:
 			parts = append(parts, fmt.Sprintf("%s (%d/%d ready)", c.Name, c.ReadyReplicas, c.DesiredReplicas))
 		}
 	}

@@ -18,9 +18,12 @@ package controllers
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -57,6 +60,14 @@ func TestConditions(t *testing.T) {
 			want: map[string]metav1.ConditionStatus{v1alpha1.ConditionReady: metav1.ConditionFalse,
 				v1alpha1.ConditionReconciling: metav1.ConditionTrue},
 			wantText: map[string]string{v1alpha1.ConditionReady: "web (1/2 ready)"},
+		},
+		{
+			name:  "a component rolling out a new template is not Ready, and its replicas still count as ready",
+			scope: scope{results: []v1alpha1.ControlStatus{pass}, components: allReady, rollingOut: []string{"web"}},
+			want: map[string]metav1.ConditionStatus{v1alpha1.ConditionReady: metav1.ConditionFalse,
+				v1alpha1.ConditionReconciling: metav1.ConditionTrue},
+			wantText: map[string]string{v1alpha1.ConditionReady: "web (rolling out, 2/2 ready)",
+				v1alpha1.ConditionReconciling: "web (rolling out, 2/2 ready)"},
 		},
 		{
 			name:  "a failing control makes Compliant, its family and Ready False with the control named",
@@ -148,5 +159,31 @@ func TestComplianceStatusOrdersFailuresFirstAndKeepsTheTimeWhenNothingChanged(t 
 	changed := complianceStatus([]v1alpha1.ControlStatus{pass, warn}, first)
 	if changed.LastEvaluationTime.Equal(&old) {
 		t.Errorf("a changed evaluation kept lastEvaluationTime")
+	}
+}
+
+func TestComponentStatusesCountAvailableReplicasWhileRollingOut(t *testing.T) {
+	deployment := func(component string, generation, observed int64, desired, updated, available int32) appsv1.Deployment {
+		return appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: "meet-" + component, Generation: generation},
+			Spec:       appsv1.DeploymentSpec{Replicas: &desired},
+			Status: appsv1.DeploymentStatus{ObservedGeneration: observed, UpdatedReplicas: updated,
+				AvailableReplicas: available},
+		}
+	}
+	got, rollingOut := componentStatuses([]appsv1.Deployment{
+		deployment("web", 3, 2, 2, 2, 2),     // new template not yet observed: rolling out, still serving
+		deployment("prosody", 1, 1, 1, 1, 1), // rolled out
+		deployment("jicofo", 2, 2, 1, 0, 1),  // observed, old pod still the only one
+		deployment("jvb", 1, 1, 1, 1, 0),     // rolled out, not available
+	}, "meet")
+	want := []v1alpha1.ComponentStatus{{Name: "web", DesiredReplicas: 2, ReadyReplicas: 2},
+		{Name: "prosody", DesiredReplicas: 1, ReadyReplicas: 1}, {Name: "jicofo", DesiredReplicas: 1, ReadyReplicas: 1},
+		{Name: "jvb", DesiredReplicas: 1, ReadyReplicas: 0}}
+	if !equality.Semantic.DeepEqual(got, want) {
+		t.Errorf("components = %+v, want %+v", got, want)
+	}
+	if !slices.Equal(rollingOut, []string{"web", "jicofo"}) {
+		t.Errorf("rolling out = %v, want [web jicofo]", rollingOut)
 	}
 }
