@@ -34,6 +34,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -697,32 +698,12 @@ func (b *bench) writesSince(ctx context.Context, t time.Time) (map[string]int, m
 		if err := b.k8s.List(ctx, list, selector); err != nil {
 			continue
 		}
-		switch l := list.(type) {
-		case *appsv1.DeploymentList:
-			for i := range l.Items {
-				count(kind, &l.Items[i])
+		_ = meta.EachListItem(list, func(o runtime.Object) error {
+			if m, err := meta.Accessor(o); err == nil {
+				count(kind, m)
 			}
-		case *corev1.ServiceList:
-			for i := range l.Items {
-				count(kind, &l.Items[i])
-			}
-		case *corev1.ConfigMapList:
-			for i := range l.Items {
-				count(kind, &l.Items[i])
-			}
-		case *corev1.SecretList:
-			for i := range l.Items {
-				count(kind, &l.Items[i])
-			}
-		case *networkingv1.IngressList:
-			for i := range l.Items {
-				count(kind, &l.Items[i])
-			}
-		case *networkingv1.NetworkPolicyList:
-			for i := range l.Items {
-				count(kind, &l.Items[i])
-			}
-		}
+			return nil
+		})
 	}
 	var mps v1alpha1.MeetingPlatformList
 	if err := b.k8s.List(ctx, &mps); err == nil {
