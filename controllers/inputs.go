@@ -34,7 +34,8 @@ import (
 // unwatchedRecheck is how often a stalled platform looks again when the cause is something the
 // operator does not watch: cert-manager's CRDs being installed, or another Service giving up the
 // node port the platform wants. A missing user Secret or claim needs no polling:
-// userInputWatches wake the platform when it appears. Either wait shows as Stalled with its cause, never silently.
+// userInputWatches wake the platform when it appears. Either wait shows as Stalled with its
+// cause, never silently.
 const unwatchedRecheck = 10 * time.Second
 
 // inputs are the user's objects a platform references.
@@ -98,15 +99,19 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 	return ctrl.Result{}, nil
 }
 
-// referencedSecrets names every user Secret the platform reads.
-func referencedSecrets(mp *v1alpha1.MeetingPlatform) []string {
-	names := []string{mp.TLSSecretName()}
+// referencedInputs names every user object the platform reads, as "<Kind>/<name>": the
+// Secrets of spec.tls and spec.access, and the accounts claim.
+func referencedInputs(mp *v1alpha1.MeetingPlatform) []string {
+	keys := []string{"Secret/" + mp.TLSSecretName()}
 	for _, ref := range referencedKeys(mp) {
-		if !slices.Contains(names, ref.secret) {
-			names = append(names, ref.secret)
+		if key := "Secret/" + ref.secret; !slices.Contains(keys, key) {
+			keys = append(keys, key)
 		}
 	}
-	return names
+	if claim := render.AccountsClaimName(mp); claim != "" {
+		keys = append(keys, "PersistentVolumeClaim/"+claim)
+	}
+	return keys
 }
 
 // secretKeyRef is one key of a user's Secret that the spec references.

@@ -68,23 +68,13 @@ var notOurs = predicate.NewPredicateFuncs(func(o client.Object) bool { return !p
 // platformsInNamespace maps an object anyone added (a NetworkPolicy, an Ingress) to every
 // platform in its namespace: it may widen what reaches or leaves any of their pods.
 func (r *MeetingPlatformReconciler) platformsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
-	var list v1alpha1.MeetingPlatformList
-	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for an event", "namespace", o.GetNamespace())
-		return nil
-	}
-	return requestsFor(list.Items)
+	return r.platformRequests(ctx, client.InNamespace(o.GetNamespace()))
 }
 
 // platformsOnNode maps a Node to every platform: a node that changes region or appears may fix
 // or break placement of any platform, including ones whose pods wait unscheduled.
 func (r *MeetingPlatformReconciler) platformsOnNode(ctx context.Context, _ client.Object) []reconcile.Request {
-	var list v1alpha1.MeetingPlatformList
-	if err := r.List(ctx, &list); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a node event")
-		return nil
-	}
-	return requestsFor(list.Items)
+	return r.platformRequests(ctx)
 }
 
 // nodePlacementChanged passes Node events that matter for placement (labels, providerID,
@@ -139,17 +129,6 @@ const referencedInputsField = "meetwarden.io/referenced-inputs"
 // inputKinds are the kinds of user objects a platform reads.
 var inputKinds = []string{"Secret", "PersistentVolumeClaim"}
 
-func referencedInputs(mp *v1alpha1.MeetingPlatform) []string {
-	var keys []string
-	for _, name := range referencedSecrets(mp) {
-		keys = append(keys, "Secret/"+name)
-	}
-	if claim := render.AccountsClaimName(mp); claim != "" {
-		keys = append(keys, "PersistentVolumeClaim/"+claim)
-	}
-	return keys
-}
-
 // userInputWatches watch the user's objects a platform reads (its TLS, JWT and LDAP Secrets,
 // its accounts claim): a platform waiting for one is deployed as soon as it is created, and a
 // renewed certificate is judged at once. They carry no label of ours, so the main cache cannot
@@ -196,20 +175,21 @@ func keepIdentity(obj any) (any, error) {
 // platformsReading maps a user object of the kind to the platforms in its namespace that read it.
 func (r *MeetingPlatformReconciler) platformsReading(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		var list v1alpha1.MeetingPlatformList
-		if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()),
-			client.MatchingFields{referencedInputsField: kind + "/" + o.GetName()}); err != nil {
-			ctrl.LoggerFrom(ctx).Error(err, "listing platforms for an event", "kind", kind)
-			return nil
-		}
-		return requestsFor(list.Items)
+		return r.platformRequests(ctx, client.InNamespace(o.GetNamespace()),
+			client.MatchingFields{referencedInputsField: kind + "/" + o.GetName()})
 	}
 }
 
-func requestsFor(platforms []v1alpha1.MeetingPlatform) []reconcile.Request {
-	reqs := make([]reconcile.Request, 0, len(platforms))
-	for i := range platforms {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&platforms[i])})
+// platformRequests lists the cached platforms that match opts, as reconcile requests.
+func (r *MeetingPlatformReconciler) platformRequests(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
+	var list v1alpha1.MeetingPlatformList
+	if err := r.List(ctx, &list, opts...); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a watch event")
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 	}
 	return reqs
 }
