@@ -50,16 +50,20 @@ const desiredHashAnnotation = "meetwarden.io/desired-hash"
 
 // reconcileChildren renders every owned object and makes the live objects match.
 func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *scope) (ctrl.Result, error) {
+	desired, err := render.Objects(s.mp)
+	if err != nil {
+		if s.stalled == nil {
+			s.stalled = &conditionReason{Reason: "InvalidSpec", Message: err.Error()}
+		}
+		return ctrl.Result{}, nil
+	}
+	desired = append(desired, render.CredentialsSecret(s.mp, s.credentials))
+	// Rendered also when the pass is stalled: compliance compares the live objects with it.
+	s.desired = desired
 	if s.stalled != nil {
 		// Without the referenced Secrets the components cannot start; deploy once they exist.
 		return ctrl.Result{}, nil
 	}
-	desired, err := render.Objects(s.mp)
-	if err != nil {
-		s.stalled = &conditionReason{Reason: "InvalidSpec", Message: err.Error()}
-		return ctrl.Result{}, nil
-	}
-	desired = append(desired, render.CredentialsSecret(s.mp, s.credentials))
 
 	// Once a generation has been fully applied, a missing child was deleted by someone: drift.
 	appliedBefore := s.mp.Status.ObservedGeneration == s.mp.Generation

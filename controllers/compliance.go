@@ -51,7 +51,7 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 		return ctrl.Result{}, err
 	}
 	s.snapshot = snap
-	s.components, s.rollingOut = componentStatuses(snap.Deployments, s.mp.Name)
+	s.components, s.rollingOut = componentStatuses(snap.Deployments, s.mp)
 	if s.applied > 0 {
 		// The cache has not seen this pass's writes yet: evaluating it would report controls of
 		// objects that are already fixed. The watch events of those writes bring the next pass;
@@ -94,7 +94,7 @@ func (r *MeetingPlatformReconciler) evaluate(ctx context.Context, s *scope) {
 		return
 	}
 	s.snapshot = snap
-	s.components, s.rollingOut = componentStatuses(snap.Deployments, s.mp.Name)
+	s.components, s.rollingOut = componentStatuses(snap.Deployments, s.mp)
 	s.results = evaluate.Evaluate(snap)
 }
 
@@ -102,8 +102,8 @@ func (r *MeetingPlatformReconciler) evaluate(ctx context.Context, s *scope) {
 // in reconcileInputs).
 func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope) (*liveState, error) {
 	mp := s.mp
-	in := []client.ListOption{client.InNamespace(mp.Namespace), client.MatchingLabels{render.LabelInstance: mp.Name}}
-	snap := &liveState{Platform: mp, TLSSecret: s.inputs.tls, Now: r.Now(), Nodes: map[string]*corev1.Node{}}
+	in := []client.ListOption{client.InNamespace(mp.Namespace), client.MatchingLabels{settings.LabelInstance: mp.Name}}
+	snap := &liveState{Platform: mp, Desired: s.desired, TLSSecret: s.inputs.tls, Now: r.Now(), Nodes: map[string]*corev1.Node{}}
 
 	var deployments appsv1.DeploymentList
 	var configMaps corev1.ConfigMapList
@@ -166,11 +166,11 @@ func (r *MeetingPlatformReconciler) publishProcessingRecord(ctx context.Context,
 // componentStatuses reports desired and ready (available) replicas of the operator's
 // Deployments, and which of them are still rolling out: the Deployment controller has not yet
 // observed the current template, or not every replica runs it.
-func componentStatuses(deployments []appsv1.Deployment, platform string) ([]v1alpha1.ComponentStatus, []string) {
+func componentStatuses(deployments []appsv1.Deployment, mp *v1alpha1.MeetingPlatform) ([]v1alpha1.ComponentStatus, []string) {
 	var out []v1alpha1.ComponentStatus
 	var rollingOut []string
 	for _, component := range settings.Components {
-		name := platform + "-" + string(component)
+		name := settings.Name(mp, string(component))
 		st := v1alpha1.ComponentStatus{Name: string(component)}
 		for i := range deployments {
 			d := &deployments[i]

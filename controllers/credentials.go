@@ -24,7 +24,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // credentialBytes is the entropy of each generated password: 32 random bytes, 43 characters
@@ -37,12 +37,12 @@ const credentialBytes = 32
 func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s *scope) (ctrl.Result, error) {
 	// Read past the cache: if someone stripped our labels from the Secret, the cache would not
 	// see it, and generating anew would overwrite passwords the running components use.
-	existing, err := r.readSecret(ctx, s.mp.Namespace, render.CredentialsSecretName(s.mp))
+	existing, err := r.readSecret(ctx, s.mp.Namespace, settings.CredentialsSecretName(s.mp))
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	values := map[string][]byte{}
-	for _, key := range render.CredentialKeys {
+	for _, key := range settings.CredentialKeys {
 		if existing != nil && len(existing.Data[key]) > 0 {
 			values[key] = existing.Data[key]
 			continue

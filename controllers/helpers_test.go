@@ -149,7 +149,7 @@ func createPlatform(t *testing.T, mp *v1alpha1.MeetingPlatform) *v1alpha1.Meetin
 
 // childrenExist checks that every object the renderer wants exists.
 func childrenExist(mp *v1alpha1.MeetingPlatform) error {
-	desired, err := render.Objects(mp)
+	desired, err := render.Objects(settings.Defaulted(mp))
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func eventFor(mp *v1alpha1.MeetingPlatform, reason, text string) error {
 func containsText(s, sub string) bool { return strings.Contains(s, sub) }
 
 func deploymentName(mp *v1alpha1.MeetingPlatform, c settings.Component) client.ObjectKey {
-	return client.ObjectKey{Namespace: mp.Namespace, Name: render.Name(mp, string(c))}
+	return client.ObjectKey{Namespace: mp.Namespace, Name: settings.Name(mp, string(c))}
 }
 
 // stalledWith checks that the platform is Stalled and that an Event of the reason mentions text.

@@ -28,7 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
-	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // unwatchedRecheck is how often a stalled platform looks again when the cause is something the
@@ -57,13 +57,13 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 		return ctrl.Result{RequeueAfter: unwatchedRecheck}, nil
 	}
 
-	tls, err := r.readSecret(ctx, mp.Namespace, mp.TLSSecretName())
+	tls, err := r.readSecret(ctx, mp.Namespace, settings.TLSSecretName(mp))
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	switch {
 	case tls == nil && mp.Spec.TLS.IssuerRef == nil:
-		missing = append(missing, fmt.Sprintf("TLS Secret %q (spec.tls.secretName)", mp.TLSSecretName()))
+		missing = append(missing, fmt.Sprintf("TLS Secret %q (spec.tls.secretName)", settings.TLSSecretName(mp)))
 	case tls != nil && tls.Type != corev1.SecretTypeTLS:
 		s.stalled = &conditionReason{Reason: "InvalidSecret", Message: fmt.Sprintf(
 			"TLS Secret %q has type %q, want %q", tls.Name, tls.Type, corev1.SecretTypeTLS)}
@@ -86,7 +86,7 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 	if len(missing) > 0 {
 		s.stalled = &conditionReason{Reason: "SecretMissing", Message: "waiting for " + joinHuman(missing)}
 	}
-	if claim := render.AccountsClaimName(mp); claim != "" && s.stalled == nil {
+	if claim := settings.AccountsClaimName(mp); claim != "" && s.stalled == nil {
 		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: mp.Namespace, Name: claim}, &corev1.PersistentVolumeClaim{})
 		if apierrors.IsNotFound(err) {
 			s.stalled = &conditionReason{Reason: "VolumeClaimMissing", Message: fmt.Sprintf(
@@ -102,13 +102,13 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 // referencedInputs names every user object the platform reads, as "<Kind>/<name>": the
 // Secrets of spec.tls and spec.access, and the accounts claim.
 func referencedInputs(mp *v1alpha1.MeetingPlatform) []string {
-	keys := []string{"Secret/" + mp.TLSSecretName()}
+	keys := []string{"Secret/" + settings.TLSSecretName(mp)}
 	for _, ref := range referencedKeys(mp) {
 		if key := "Secret/" + ref.secret; !slices.Contains(keys, key) {
 			keys = append(keys, key)
 		}
 	}
-	if claim := render.AccountsClaimName(mp); claim != "" {
+	if claim := settings.AccountsClaimName(mp); claim != "" {
 		keys = append(keys, "PersistentVolumeClaim/"+claim)
 	}
 	return keys
@@ -125,7 +125,7 @@ func referencedKeys(mp *v1alpha1.MeetingPlatform) []secretKeyRef {
 		refs = append(refs, secretKeyRef{"spec.access.jwt.secretRef", jwt.SecretRef.Name, jwt.SecretRef.Key})
 	}
 	if ldap := mp.Spec.Access.LDAP; ldap != nil && mp.Spec.Access.Authentication == v1alpha1.AuthenticationLDAP {
-		for _, key := range []string{"bindDN", "password"} {
+		for _, key := range []string{settings.LDAPBindDNKey, settings.LDAPPasswordKey} {
 			refs = append(refs, secretKeyRef{"spec.access.ldap.bindSecretRef", ldap.BindSecretRef.Name, key})
 		}
 	}

@@ -37,7 +37,7 @@ import (
 func mediaService(t *testing.T, mp *v1alpha1.MeetingPlatform) *corev1.Service {
 	t.Helper()
 	svc := &corev1.Service{}
-	key := client.ObjectKey{Namespace: mp.Namespace, Name: render.Name(mp, string(settings.JVB))}
+	key := client.ObjectKey{Namespace: mp.Namespace, Name: settings.Name(mp, string(settings.JVB))}
 	if err := k8s.Get(context.Background(), key, svc); err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // MeetingPlatformReconciler deploys, guards and evaluates MeetingPlatforms.
@@ -103,7 +104,11 @@ func slimNode(obj any) (any, error) {
 
 // scope is what one reconcile of one platform knows; sub-reconcilers fill it in order.
 type scope struct {
+	// mp is the platform with its defaults applied (settings.Defaulted); its status is what
+	// the deferred patch writes.
 	mp *v1alpha1.MeetingPlatform
+	// desired are the rendered children, nil when the spec cannot be rendered.
+	desired []client.Object
 
 	// stalled is set when the spec cannot be realised; it becomes the Stalled condition.
 	stalled *conditionReason
@@ -146,22 +151,24 @@ type conditionReason struct{ Reason, Message string }
 // Reconcile brings one MeetingPlatform towards its desired state and reports what it found.
 // The order is always the same: get, one deferred status patch, then the sub-reconcilers.
 func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
-	mp := &v1alpha1.MeetingPlatform{}
-	if err := r.Get(ctx, req.NamespacedName, mp); err != nil {
+	original := &v1alpha1.MeetingPlatform{}
+	if err := r.Get(ctx, req.NamespacedName, original); err != nil {
 		if apierrors.IsNotFound(err) {
 			forgetMetrics(req.Namespace, req.Name)
 			r.written.Delete(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if !mp.DeletionTimestamp.IsZero() {
+	if !original.DeletionTimestamp.IsZero() {
 		// Owner references let the garbage collector remove every child.
 		return ctrl.Result{}, nil
 	}
-	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("meetingplatform", klog.KObj(mp)))
+	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("meetingplatform", klog.KObj(original)))
 
-	s := &scope{mp: mp}
-	original := mp.DeepCopy()
+	// The defaults are applied once, here: every step, the renderer and the evaluator read
+	// this copy. The API server has applied them already; this covers objects read before a
+	// default was added, and keeps unit tests honest.
+	s := &scope{mp: settings.Defaulted(original)}
 	defer func() {
 		if statusErr := r.patchStatus(ctx, s, original, err); statusErr != nil && err == nil {
 			err = statusErr

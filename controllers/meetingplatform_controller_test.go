@@ -89,7 +89,7 @@ func deleted(obj client.Object) func(*v1alpha1.MeetingPlatform) (bool, error) {
 }
 
 func tamperings(mp *v1alpha1.MeetingPlatform) []tampering {
-	webName := render.Name(mp, string(settings.Web))
+	webName := settings.Name(mp, string(settings.Web))
 	defaultDeny := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: mp.Name + "-default-deny"}}
 	webConfig := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: webName + "-config"}}
 	return []tampering{
@@ -151,7 +151,7 @@ func tamperings(mp *v1alpha1.MeetingPlatform) []tampering {
 		},
 		{
 			name:   "a sidecar container added to jicofo",
-			object: "Deployment " + render.Name(mp, string(settings.Jicofo)),
+			object: "Deployment " + settings.Name(mp, string(settings.Jicofo)),
 			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
 				updateDeployment(t, mp, settings.Jicofo, func(d *appsv1.Deployment) {
 					d.Spec.Template.Spec.Containers = append(d.Spec.Template.Spec.Containers,
@@ -165,7 +165,7 @@ func tamperings(mp *v1alpha1.MeetingPlatform) []tampering {
 		},
 		{
 			name:   "the node affinity removed from jvb",
-			object: "Deployment " + render.Name(mp, string(settings.JVB)),
+			object: "Deployment " + settings.Name(mp, string(settings.JVB)),
 			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
 				updateDeployment(t, mp, settings.JVB, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Affinity = nil })
 			},
@@ -237,7 +237,7 @@ func TestEnforceModeRevertsEveryTampering(t *testing.T) {
 		})
 	}
 	t.Run("after the reverts the operator owns its fields through apply alone", func(t *testing.T) {
-		desired, err := render.Objects(mp)
+		desired, err := render.Objects(settings.Defaulted(mp))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,12 +288,12 @@ func TestAuditModeReportsButDoesNotRevert(t *testing.T) {
 func TestCredentialsSurviveAnOperatorRestart(t *testing.T) {
 	first := startManager(t)
 	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
-	key := client.ObjectKey{Namespace: mp.Namespace, Name: render.CredentialsSecretName(mp)}
+	key := client.ObjectKey{Namespace: mp.Namespace, Name: settings.CredentialsSecretName(mp)}
 	before := &corev1.Secret{}
 	if err := k8s.Get(context.Background(), key, before); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range render.CredentialKeys {
+	for _, k := range settings.CredentialKeys {
 		if len(before.Data[k]) < 32 {
 			t.Fatalf("credential %s has %d characters, want at least 32", k, len(before.Data[k]))
 		}
@@ -311,7 +311,7 @@ func TestCredentialsSurviveAnOperatorRestart(t *testing.T) {
 	})
 	after := &corev1.Secret{}
 	eventually(t, "the credentials Secret is read back", func() error { return k8s.Get(context.Background(), key, after) })
-	for _, k := range render.CredentialKeys {
+	for _, k := range settings.CredentialKeys {
 		if !bytes.Equal(before.Data[k], after.Data[k]) {
 			t.Errorf("credential %s changed across a restart", k)
 		}
@@ -472,7 +472,7 @@ func TestForeignNetworkPoliciesAndIngressesCountAgainstCompliance(t *testing.T) 
 		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: testDomain,
 			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
 				Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &pathType, Backend: networkingv1.IngressBackend{
-					Service: &networkingv1.IngressServiceBackend{Name: render.Name(mp, string(settings.Web)),
+					Service: &networkingv1.IngressServiceBackend{Name: settings.Name(mp, string(settings.Web)),
 						Port: networkingv1.ServiceBackendPort{Name: "http"}}}}}}}}}},
 	}
 	if err := k8s.Create(context.Background(), plain); err != nil {

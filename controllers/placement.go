@@ -29,8 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
-	"github.com/meetwarden/meetwarden/controllers/regions"
-	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // reconcilePlacement checks that the cluster has a node the platform may run on, and in Enforce
@@ -44,7 +43,7 @@ func (r *MeetingPlatformReconciler) reconcilePlacement(ctx context.Context, s *s
 	eligible := 0
 	for i := range nodes.Items {
 		n := &nodes.Items[i]
-		if ok, _ := nodeAllowed(s.mp, n); ok && nodeReady(n) && !n.Spec.Unschedulable {
+		if ok, _ := settings.NodeAllowed(s.mp, n); ok && nodeReady(n) && !n.Spec.Unschedulable {
 			eligible++
 		}
 	}
@@ -73,7 +72,7 @@ func (r *MeetingPlatformReconciler) reconcilePlacement(ctx context.Context, s *s
 		if node == nil || pod.DeletionTimestamp != nil || !isOwnedWorkloadPod(pod) {
 			continue
 		}
-		if ok, reason := nodeAllowed(s.mp, node); !ok {
+		if ok, reason := settings.NodeAllowed(s.mp, node); !ok {
 			if err := r.evict(ctx, s, pod, reason); err != nil {
 				return ctrl.Result{}, err
 			}
@@ -82,42 +81,18 @@ func (r *MeetingPlatformReconciler) reconcilePlacement(ctx context.Context, s *s
 	return ctrl.Result{}, nil
 }
 
-// nodeAllowed judges a node against the platform's placement: the region (and provider) must lie
-// in the jurisdiction, and with sovereignProviders the provider must be EU/EEA-headquartered.
-func nodeAllowed(mp *v1alpha1.MeetingPlatform, node *corev1.Node) (bool, string) {
-	p := mp.Spec.Placement
-	v := regions.Judge(regions.Jurisdiction(p.Jurisdiction), p.AllowedRegions, node.Spec.ProviderID,
-		node.Labels[regionLabel(mp)], node.Labels[corev1.LabelTopologyZone])
-	if !v.Allowed {
-		return false, v.Reason
-	}
-	if p.SovereignProviders {
-		if ok, reason := regions.SovereignProvider(node.Spec.ProviderID); !ok {
-			return false, reason
-		}
-	}
-	return true, ""
-}
-
-func regionLabel(mp *v1alpha1.MeetingPlatform) string {
-	if mp.Spec.Placement.RegionLabel != "" {
-		return mp.Spec.Placement.RegionLabel
-	}
-	return v1alpha1.DefaultRegionLabel
-}
-
 func describeAllowed(mp *v1alpha1.MeetingPlatform) string {
 	if len(mp.Spec.Placement.AllowedRegions) > 0 {
-		return fmt.Sprintf("spec.placement.allowedRegions %v on label %s", mp.Spec.Placement.AllowedRegions, regionLabel(mp))
+		return fmt.Sprintf("spec.placement.allowedRegions %v on label %s", mp.Spec.Placement.AllowedRegions, mp.Spec.Placement.RegionLabel)
 	}
-	return fmt.Sprintf("built-in catalog on label %s", regionLabel(mp))
+	return fmt.Sprintf("built-in catalog on label %s", mp.Spec.Placement.RegionLabel)
 }
 
 // platformPods lists the pods labelled as the platform's.
 func (r *MeetingPlatformReconciler) platformPods(ctx context.Context, mp *v1alpha1.MeetingPlatform) ([]corev1.Pod, error) {
 	var pods corev1.PodList
 	if err := r.List(ctx, &pods, client.InNamespace(mp.Namespace),
-		client.MatchingLabels{render.LabelInstance: mp.Name, render.LabelManagedBy: render.ManagedByValue}); err != nil {
+		client.MatchingLabels{settings.LabelInstance: mp.Name, settings.LabelManagedBy: settings.ManagedByValue}); err != nil {
 		return nil, err
 	}
 	sort.Slice(pods.Items, func(i, j int) bool { return pods.Items[i].Name < pods.Items[j].Name })

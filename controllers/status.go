@@ -30,6 +30,7 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/evaluate"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // patchStatus computes the status from what this pass found and writes it only when it changed,
@@ -37,7 +38,7 @@ import (
 func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, original *v1alpha1.MeetingPlatform, reconcileErr error) error {
 	mp := s.mp
 	st := &mp.Status
-	st.URL = mp.URL()
+	st.URL = settings.PublicURL(mp)
 	if s.components != nil {
 		st.Components = s.components
 	}
@@ -135,7 +136,7 @@ func conditions(s *scope, reconcileErr error) []metav1.Condition {
 	var compliance []metav1.Condition
 	if s.results != nil {
 		compliance = append(compliance, compliantCondition(s.results))
-		for _, f := range evaluate.Families {
+		for _, f := range settings.Families {
 			compliance = append(compliance, familyCondition(s.results, f))
 		}
 	}
@@ -146,11 +147,11 @@ func conditions(s *scope, reconcileErr error) []metav1.Condition {
 	return append(out, compliance...)
 }
 
-func familyCondition(results []v1alpha1.ControlStatus, f evaluate.Family) metav1.Condition {
-	ok, failing := evaluate.FamilyResult(results, f.ID)
+func familyCondition(results []v1alpha1.ControlStatus, f settings.FamilyCondition) metav1.Condition {
+	ok, failing := evaluate.FamilyResult(results, f.Family)
 	if ok {
 		return metav1.Condition{Type: f.Condition, Status: metav1.ConditionTrue, Reason: "ControlsPass",
-			Message: fmt.Sprintf("every %s control passes", f.ID)}
+			Message: fmt.Sprintf("every %s control passes", f.Family)}
 	}
 	return metav1.Condition{Type: f.Condition, Status: metav1.ConditionFalse, Reason: "ControlsFail",
 		Message: failingMessage(failing)}

@@ -176,7 +176,7 @@ func TestComponentStatusesCountAvailableReplicasWhileRollingOut(t *testing.T) {
 		deployment("prosody", 1, 1, 1, 1, 1), // rolled out
 		deployment("jicofo", 2, 2, 1, 0, 1),  // observed, old pod still the only one
 		deployment("jvb", 1, 1, 1, 1, 0),     // rolled out, not available
-	}, "meet")
+	}, &v1alpha1.MeetingPlatform{ObjectMeta: metav1.ObjectMeta{Name: "meet"}})
 	want := []v1alpha1.ComponentStatus{{Name: "web", DesiredReplicas: 2, ReadyReplicas: 2},
 		{Name: "prosody", DesiredReplicas: 1, ReadyReplicas: 1}, {Name: "jicofo", DesiredReplicas: 1, ReadyReplicas: 1},
 		{Name: "jvb", DesiredReplicas: 1, ReadyReplicas: 0}}

@@ -37,7 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
-	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // podNodeNameField indexes cached Pods by the node they run on.
@@ -47,14 +47,14 @@ const podNodeNameField = "spec.nodeName"
 // labelled as part of a Jitsi platform. That includes objects the operator did not create, such
 // as a recorder someone labelled into the platform, which control REC-1 must see.
 var platformObjects = func() labels.Selector {
-	name, _ := labels.NewRequirement(render.LabelName, selection.Equals, []string{render.NameValue})
-	instance, _ := labels.NewRequirement(render.LabelInstance, selection.Exists, nil)
+	name, _ := labels.NewRequirement(settings.LabelName, selection.Equals, []string{settings.NameValue})
+	instance, _ := labels.NewRequirement(settings.LabelInstance, selection.Exists, nil)
 	return labels.NewSelector().Add(*name, *instance)
 }()
 
 // platformOfLabelledObject maps a labelled object (a Pod) to its platform.
 func platformOfLabelledObject(_ context.Context, o client.Object) []reconcile.Request {
-	name := o.GetLabels()[render.LabelInstance]
+	name := o.GetLabels()[settings.LabelInstance]
 	if name == "" {
 		return nil
 	}

@@ -28,65 +28,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-func TestURL(t *testing.T) {
-	tests := []struct {
-		name   string
-		domain string
-		want   string
-	}{
-		{"the URL is https:// followed by the domain", "meet.example.eu", "https://meet.example.eu"},
-		{"a sub-domain is kept whole", "video.meet-01.example.eu", "https://video.meet-01.example.eu"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			mp := &MeetingPlatform{Spec: MeetingPlatformSpec{Domain: tt.domain}}
-			if got := mp.URL(); got != tt.want {
-				t.Errorf("URL() = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestTLSSecretName(t *testing.T) {
-	tests := []struct {
-		name string
-		tls  TLSSpec
-		want string
-	}{
-		{
-			name: "a user-supplied Secret is used as it is",
-			tls:  TLSSpec{SecretName: "meet-example-eu-tls"},
-			want: "meet-example-eu-tls",
-		},
-		{
-			name: "an issuerRef means the Certificate writes into <name>-tls",
-			tls:  TLSSpec{IssuerRef: &IssuerReference{Name: "letsencrypt", Kind: "ClusterIssuer"}},
-			want: "meet-tls",
-		},
-		{
-			name: "secretName wins if both are set (the API server refuses that object)",
-			tls:  TLSSpec{SecretName: "own", IssuerRef: &IssuerReference{Name: "letsencrypt"}},
-			want: "own",
-		},
-		{
-			name: "neither set gives no name (the API server refuses that object)",
-			tls:  TLSSpec{},
-			want: "",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			mp := &MeetingPlatform{
-				ObjectMeta: metav1.ObjectMeta{Name: "meet", Namespace: "video"},
-				Spec:       MeetingPlatformSpec{TLS: tt.tls},
-			}
-			if got := mp.TLSSecretName(); got != tt.want {
-				t.Errorf("TLSSecretName() = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
 // TestGoDefaultsMatchCRD keeps the Go constants the reconciler uses in step with the defaults
 // the API server applies (the +kubebuilder:default markers, as generated into the CRD).
 func TestGoDefaultsMatchCRD(t *testing.T) {

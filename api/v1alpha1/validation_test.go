@@ -1922,7 +1922,7 @@ status:
 		t.Errorf("create kept status.url %q: status must only be written through the subresource", mp.Status.URL)
 	}
 
-	mp.Status.URL = mp.URL()
+	mp.Status.URL = "https://" + mp.Spec.Domain
 	meta.SetStatusCondition(&mp.Status.Conditions, metav1.Condition{
 		Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: "Available", Message: "all components available",
 	})

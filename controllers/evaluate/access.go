@@ -17,6 +17,7 @@ limitations under the License.
 package evaluate
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,15 +26,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // ACC-3: generated credentials are long, kept in the platform's Secret, injected by
 // secretKeyRef, and copied nowhere else.
 func checkCredentials(s *Snapshot) (resultValue, string) {
-	mp := s.spec()
-	f := s.settingFindings("ACC-3")
+	mp := s.Platform
+	f := s.settingFindings(settings.ACC3)
 	name := settings.CredentialsSecretName(mp)
 	values := map[string]string{}
 	if sec := s.secret(name); sec == nil {
@@ -91,7 +91,7 @@ func (s *Snapshot) secretInjectionFindings() findings {
 	for _, se := range settings.SecretEnvs(s.Platform) {
 		d := s.deployment(se.Component)
 		if d == nil {
-			f.add("Deployment %s does not exist", render.Name(s.Platform, string(se.Component)))
+			f.add("Deployment %s does not exist", settings.Name(s.Platform, string(se.Component)))
 			continue
 		}
 		v := s.effectiveEnv(mainContainer(d, se.Component))[se.Name]
@@ -109,7 +109,7 @@ func (s *Snapshot) secretInjectionFindings() findings {
 	for _, d := range s.deploymentsSorted() {
 		for _, c := range allContainers(&d.Spec.Template.Spec) {
 			envs := s.effectiveEnv(c)
-			for _, name := range sortedKeys(envs) {
+			for _, name := range slices.Sorted(maps.Keys(envs)) {
 				v := envs[name]
 				if reported[d.Name+"/"+name] || !credentialName.MatchString(name) || v.secretRef != nil || v.readable && v.value == "" {
 					continue
@@ -137,7 +137,7 @@ func (s *Snapshot) leakedCredentialFindings(values map[string]string) findings {
 		return f
 	}
 	leaked := func(text string) string {
-		for _, key := range sortedKeys(values) {
+		for _, key := range slices.Sorted(maps.Keys(values)) {
 			if strings.Contains(text, values[key]) {
 				return key
 			}
@@ -147,12 +147,12 @@ func (s *Snapshot) leakedCredentialFindings(values map[string]string) findings {
 	cms := slices.Clone(s.ConfigMaps)
 	slices.SortFunc(cms, func(a, b corev1.ConfigMap) int { return strings.Compare(a.Name, b.Name) })
 	for _, cm := range cms {
-		for _, k := range sortedKeys(cm.Data) {
+		for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
 			if key := leaked(cm.Data[k]); key != "" {
 				f.add("ConfigMap %s key %s contains the credential %s", cm.Name, k, key)
 			}
 		}
-		for _, k := range sortedKeys(cm.BinaryData) {
+		for _, k := range slices.Sorted(maps.Keys(cm.BinaryData)) {
 			if key := leaked(string(cm.BinaryData[k])); key != "" {
 				f.add("ConfigMap %s key %s contains the credential %s", cm.Name, k, key)
 			}
@@ -181,8 +181,8 @@ var (
 
 // ACC-4: internal endpoints accept only the platform's own components.
 func checkInternalEndpoints(s *Snapshot) (resultValue, string) {
-	mp := s.spec()
-	f := s.settingFindings("ACC-4")
+	mp := s.Platform
+	f := s.settingFindings(settings.ACC4)
 	only := func(want ...settings.Component) func(peer) bool {
 		return func(p peer) bool {
 			if p.outside != "" || p.namespace != "" || !p.platform || p.components == nil {
@@ -197,7 +197,7 @@ func checkInternalEndpoints(s *Snapshot) (resultValue, string) {
 		}
 	}
 	platformOnly := func(p peer) bool { return p.outside == "" && p.namespace == "" && p.platform }
-	media := port{render.PortMedia, mp.Spec.Media.Port, corev1.ProtocolUDP}
+	media := port{settings.PortMedia, mp.Spec.Media.Port, corev1.ProtocolUDP}
 
 	type endpoint struct {
 		component settings.Component
@@ -205,7 +205,7 @@ func checkInternalEndpoints(s *Snapshot) (resultValue, string) {
 	}
 	for _, e := range []endpoint{
 		{settings.Prosody, s.componentPorts(settings.Prosody,
-			port{render.PortC2S, render.ProsodyC2SPort, corev1.ProtocolTCP}, port{render.PortHTTP, render.ProsodyHTTPPort, corev1.ProtocolTCP})},
+			port{settings.PortC2S, settings.ProsodyC2SPort, corev1.ProtocolTCP}, port{settings.PortHTTP, settings.ProsodyHTTPPort, corev1.ProtocolTCP})},
 		{settings.Jicofo, s.componentPorts(settings.Jicofo, jicofoREST)},
 		{settings.JVB, s.componentPorts(settings.JVB, jvbPrivateHTTP)},
 	} {
@@ -219,9 +219,9 @@ func checkInternalEndpoints(s *Snapshot) (resultValue, string) {
 			// closed or open to the platform only.
 			allowed, want, required := platformOnly, "only the platform's pods", false
 			switch {
-			case e.component == settings.Prosody && p.number == render.ProsodyC2SPort:
+			case e.component == settings.Prosody && p.number == settings.ProsodyC2SPort:
 				allowed, want, required = only(settings.Jicofo, settings.JVB), "only jicofo and jvb", true
-			case e.component == settings.Prosody && p.number == render.ProsodyHTTPPort:
+			case e.component == settings.Prosody && p.number == settings.ProsodyHTTPPort:
 				allowed, want, required = only(settings.Web), "only web", true
 			}
 			f.addAll(s.ingressFindings(labels, p, what, allowed, want, required))

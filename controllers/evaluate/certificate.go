@@ -28,7 +28,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // Certificate thresholds of TLS-2.
@@ -45,8 +45,8 @@ const dateFormat = "2006-01-02"
 
 // TLS-2: the certificate of the TLS Secret covers the domain, is valid, and has a strong key.
 func checkCertificate(s *Snapshot) (resultValue, string) {
-	mp := s.spec()
-	name := render.TLSSecretName(mp)
+	mp := s.Platform
+	name := settings.TLSSecretName(mp)
 	sec := s.TLSSecret
 	if sec == nil {
 		return fail("TLS Secret %s does not exist", name)

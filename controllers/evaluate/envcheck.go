@@ -17,10 +17,10 @@ limitations under the License.
 package evaluate
 
 import (
+	"maps"
 	"path"
 	"slices"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -29,7 +29,7 @@ import (
 // value, and no container of any platform workload may carry a variable the control forbids.
 // The table, not this function, decides which control a variable belongs to. Variables in
 // semantic are judged by the control itself instead of by exact value.
-func (s *Snapshot) envFindings(control string, semantic ...string) findings {
+func (s *Snapshot) envFindings(control settings.ControlID, semantic ...string) findings {
 	var f findings
 	for _, c := range settings.Components {
 		var wanted []settings.Env
@@ -43,7 +43,7 @@ func (s *Snapshot) envFindings(control string, semantic ...string) findings {
 		}
 		d := s.deployment(c)
 		if d == nil {
-			f.add("Deployment %s does not exist", render.Name(s.Platform, string(c)))
+			f.add("Deployment %s does not exist", settings.Name(s.Platform, string(c)))
 			continue
 		}
 		envs := s.effectiveEnv(mainContainer(d, c))
@@ -65,7 +65,7 @@ func (s *Snapshot) envFindings(control string, semantic ...string) findings {
 
 // forbiddenFindings lists the forbidden variables of one control found on any container of any
 // platform workload. Their values are never shown: several are credentials.
-func (s *Snapshot) forbiddenFindings(control string) findings {
+func (s *Snapshot) forbiddenFindings(control settings.ControlID) findings {
 	var f findings
 	var patterns []string
 	for _, r := range settings.ForbiddenEnv {
@@ -78,7 +78,7 @@ func (s *Snapshot) forbiddenFindings(control string) findings {
 	}
 	for _, d := range s.deploymentsSorted() {
 		for _, c := range allContainers(&d.Spec.Template.Spec) {
-			for _, name := range sortedKeys(s.effectiveEnv(c)) {
+			for _, name := range slices.Sorted(maps.Keys(s.effectiveEnv(c))) {
 				// Cheap pre-filter on this control's patterns; the table's first matching rule
 				// decides which control a name belongs to.
 				if !slices.ContainsFunc(patterns, func(p string) bool { ok, _ := path.Match(p, name); return ok }) {
@@ -95,14 +95,14 @@ func (s *Snapshot) forbiddenFindings(control string) findings {
 
 // settingFindings checks everything the settings tables declare for one control: the
 // environment of the components and the files the operator writes into them.
-func (s *Snapshot) settingFindings(control string, semantic ...string) findings {
+func (s *Snapshot) settingFindings(control settings.ControlID, semantic ...string) findings {
 	f := s.envFindings(control, semantic...)
 	f.addAll(s.fileFindings(control))
 	return f
 }
 
 // settingsCheck is a Check made of the settings tables alone.
-func settingsCheck(control, ok string) func(*Snapshot) (resultValue, string) {
+func settingsCheck(control settings.ControlID, ok string) func(*Snapshot) (resultValue, string) {
 	return func(s *Snapshot) (resultValue, string) {
 		return s.settingFindings(control).result(ok)
 	}

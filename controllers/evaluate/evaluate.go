@@ -32,12 +32,15 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // Snapshot is the live state of one platform, read by the reconciler from the cluster.
 type Snapshot struct {
+	// Platform is the MeetingPlatform with its defaults applied (settings.Defaulted).
 	Platform *v1alpha1.MeetingPlatform
 	// Deployments are every Deployment labelled as the platform's, including ones the operator
 	// did not create (a jibri or jigasi workload someone labelled into the platform).
@@ -58,32 +61,11 @@ type Snapshot struct {
 	Nodes map[string]*corev1.Node
 	// Now is the time certificates are judged at.
 	Now time.Time
-}
-
-// Family is a group of controls reported by one status condition.
-type Family struct{ ID, Condition string }
-
-// Families lists the families that have their own condition, in the order conditions are
-// written. OVR has none: it is reported under Compliant only.
-var Families = []Family{
-	{ID: "TLS", Condition: v1alpha1.ConditionTransportEncrypted},
-	{ID: "REC", Condition: v1alpha1.ConditionRecordingDisabled},
-	{ID: "TEL", Condition: v1alpha1.ConditionTelemetryDisabled},
-	{ID: "EU", Condition: v1alpha1.ConditionDataResidency},
-	{ID: "ACC", Condition: v1alpha1.ConditionAccessRestricted},
-	{ID: "MIN", Condition: v1alpha1.ConditionDataMinimised},
-	{ID: "TRN", Condition: v1alpha1.ConditionTransparent},
-}
-
-// Control is one control of the profile.
-type Control struct {
-	ID, Title, Remediation string
-	// Family is the family ID (TLS, REC, ..., OVR).
-	Family   string
-	Severity v1alpha1.Severity
-	// Check judges the snapshot: a result and a one-line deterministic message that names the
-	// object and the setting it found.
-	Check func(*Snapshot) (v1alpha1.ControlResultValue, string)
+	// Desired are the objects the operator renders for the platform (render.Objects): what
+	// the live objects are compared with where the profile allows nothing else, such as the
+	// operator's own mounts at override paths (OVR-1) and the lines of its files. Nil when the
+	// spec cannot be rendered; the controls that need it then fail.
+	Desired []client.Object
 }
 
 // Evaluate runs every control of the profile against the snapshot, in profile order.
@@ -91,7 +73,7 @@ func Evaluate(s *Snapshot) []v1alpha1.ControlStatus {
 	out := make([]v1alpha1.ControlStatus, 0, len(Profile))
 	for _, c := range Profile {
 		result, message := run(c, s)
-		status := v1alpha1.ControlStatus{ID: c.ID, Result: result, Severity: c.Severity, Message: message}
+		status := v1alpha1.ControlStatus{ID: string(c.ID), Result: result, Severity: c.Severity, Message: message}
 		if result != v1alpha1.ResultPass {
 			status.Remediation = c.Remediation
 		}
@@ -117,24 +99,13 @@ func run(c Control, s *Snapshot) (result v1alpha1.ControlResultValue, message st
 
 // FamilyResult says whether every control of a family passes (Warn allowed), and lists the
 // failing ones in profile order.
-func FamilyResult(results []v1alpha1.ControlStatus, family string) (ok bool, failing []v1alpha1.ControlStatus) {
+func FamilyResult(results []v1alpha1.ControlStatus, family settings.Family) (ok bool, failing []v1alpha1.ControlStatus) {
 	for _, r := range results {
-		if familyOf(r.ID) == family && r.Result == v1alpha1.ResultFail {
+		if settings.FamilyOf(settings.ControlID(r.ID)) == family && r.Result == v1alpha1.ResultFail {
 			failing = append(failing, r)
 		}
 	}
 	return len(failing) == 0, failing
-}
-
-// familyOf returns the family of a control ID, from the profile (E2E-1 belongs to TLS).
-func familyOf(id string) string {
-	for _, c := range Profile {
-		if c.ID == id {
-			return c.Family
-		}
-	}
-	family, _, _ := strings.Cut(id, "-")
-	return family
 }
 
 // ---------------------------------------------------------------------------------------------

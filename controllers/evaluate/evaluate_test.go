@@ -23,6 +23,7 @@ import (
 	"testing"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // passing snapshots are built once per spec; every test works on a deep copy.
@@ -70,7 +71,7 @@ func TestEveryControlPassesOnTheRenderedPlatform(t *testing.T) {
 				t.Fatalf("got %d results, want one per control (%d)", len(results), len(Profile))
 			}
 			for i, r := range results {
-				if r.ID != Profile[i].ID {
+				if r.ID != string(Profile[i].ID) {
 					t.Errorf("result %d is %s, want %s (profile order)", i, r.ID, Profile[i].ID)
 				}
 				if r.Result != v1alpha1.ResultPass {
@@ -159,12 +160,12 @@ func TestProfileMatchesTheContract(t *testing.T) {
 		"EU-1", "EU-2", "EU-3", "EU-4", "ACC-1", "ACC-2", "ACC-3", "ACC-4", "MIN-1", "MIN-2", "MIN-3", "TRN-1", "TRN-2", "OVR-1", "E2E-1"}
 	var got []string
 	families := map[string]bool{"OVR": true}
-	for _, f := range Families {
-		families[f.ID] = true
+	for _, f := range settings.Families {
+		families[string(f.Family)] = true
 	}
 	for _, c := range Profile {
-		got = append(got, c.ID)
-		if !families[c.Family] {
+		got = append(got, string(c.ID))
+		if !families[string(c.Family)] {
 			t.Errorf("%s is in unknown family %q", c.ID, c.Family)
 		}
 		if c.Title == "" || c.Remediation == "" || c.Check == nil || c.Severity == "" {
@@ -175,8 +176,8 @@ func TestProfileMatchesTheContract(t *testing.T) {
 		t.Errorf("profile IDs = %v, want %v", got, want)
 	}
 	var order []string
-	for _, f := range Families {
-		order = append(order, f.ID+"="+f.Condition)
+	for _, f := range settings.Families {
+		order = append(order, string(f.Family)+"="+f.Condition)
 	}
 	wantFamilies := []string{"TLS=TransportEncrypted", "REC=RecordingDisabled", "TEL=TelemetryDisabled", "EU=DataResidency",
 		"ACC=AccessRestricted", "MIN=DataMinimised", "TRN=Transparent"}
@@ -195,7 +196,7 @@ func TestFamilyResult(t *testing.T) {
 		{ID: "EU-1", Result: v1alpha1.ResultPass},
 	}
 	cases := []struct {
-		family  string
+		family  settings.Family
 		ok      bool
 		failing []string
 	}{

@@ -26,7 +26,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -124,7 +123,7 @@ func describeVolume(v *corev1.Volume) string {
 // pin is one setting the operator writes as a line of a file: the line must be in the live
 // file, and no line the operator did not write may override it further down.
 type pin struct {
-	control string
+	control settings.ControlID
 	// line is the exact line the operator writes.
 	line string
 	// setting names the setting for messages, e.g. "config.gravatar".
@@ -133,10 +132,12 @@ type pin struct {
 	overrides func(line string) bool
 }
 
-// operatorFile is one file the operator writes, with the settings it pins.
+// operatorFile is one file the operator writes, with the content it renders (from the
+// snapshot's desired ConfigMaps) and the settings it pins.
 type operatorFile struct {
-	render.ConfigFile
-	pins []pin
+	settings.File
+	Content string
+	pins    []pin
 	// last, when set, must be the file's last line (custom-config.js ends with its privacy
 	// block).
 	last string
@@ -146,7 +147,7 @@ type operatorFile struct {
 
 // attribution says that a foreign line matching re concerns control.
 type attribution struct {
-	control string
+	control settings.ControlID
 	re      *regexp.Regexp
 	what    string
 }
@@ -204,7 +205,7 @@ func assignmentPins(keys []settings.ConfigKey) []pin {
 func headerPins(content string) []pin {
 	var out []pin
 	for _, h := range settings.Headers {
-		if strings.EqualFold(h.Name, hstsHeader) {
+		if strings.EqualFold(h.Name, settings.HSTSHeader) {
 			continue
 		}
 		for _, l := range strings.Split(content, "\n") {
@@ -218,42 +219,42 @@ func headerPins(content string) []pin {
 
 // Foreign lines in these files are attributed to a control as well as to OVR-1.
 var (
-	recorderConfig = attribution{"REC-2", regexp.MustCompile(`(?i)jibri|jigasi|brewery|transcri|translat`), "a recorder, transcriber or translation service"}
-	nginxLogging   = attribution{"MIN-3", regexp.MustCompile(`(?i)\b(access_log|error_log|log_format)\b`), "logging"}
-	nginxHSTS      = attribution{"TLS-1", regexp.MustCompile(`(?i)strict-transport-security`), "the Strict-Transport-Security header"}
-	nginxCSP       = attribution{"TEL-2", regexp.MustCompile(`(?i)content-security-policy|proxy_pass|return\s+30|rewrite`), "where the browser may load from"}
-	sentryLogging  = attribution{"TEL-1", regexp.MustCompile(`(?i)sentry`), "error reporting"}
+	recorderConfig = attribution{settings.REC2, regexp.MustCompile(`(?i)jibri|jigasi|brewery|transcri|translat`), "a recorder, transcriber or translation service"}
+	nginxLogging   = attribution{settings.MIN3, regexp.MustCompile(`(?i)\b(access_log|error_log|log_format)\b`), "logging"}
+	nginxHSTS      = attribution{settings.TLS1, regexp.MustCompile(`(?i)strict-transport-security`), "the Strict-Transport-Security header"}
+	nginxCSP       = attribution{settings.TEL2, regexp.MustCompile(`(?i)content-security-policy|proxy_pass|return\s+30|rewrite`), "where the browser may load from"}
+	sentryLogging  = attribution{settings.TEL1, regexp.MustCompile(`(?i)sentry`), "error reporting"}
 )
 
 // operatorFiles lists the files the operator writes, with what each pins.
 func operatorFiles(s *Snapshot) []operatorFile {
-	mp := s.spec()
+	mp := s.Platform
 	var out []operatorFile
-	for _, f := range render.ConfigFiles(mp) {
-		of := operatorFile{ConfigFile: f}
+	for _, f := range settings.Files {
+		of := operatorFile{File: f, Content: s.desiredContent(f)}
 		switch f.Key {
-		case render.CustomConfigKey:
+		case settings.CustomConfigKey:
 			of.pins = jsPins(settings.ClientObject, settings.ClientConfig(mp))
 			of.last = settings.PrivacyBlockEnd
-		case render.CustomInterfaceKey:
+		case settings.CustomInterfaceKey:
 			of.pins = jsPins(settings.InterfaceObject, settings.InterfaceConfig)
-		case render.CustomJicofoKey:
+		case settings.CustomJicofoKey:
 			of.pins = assignmentPins(settings.JicofoConfig)
 			of.attribute = []attribution{recorderConfig}
-		case render.CustomJVBKey:
+		case settings.CustomJVBKey:
 			of.pins = assignmentPins(settings.JVBConfig(mp))
-		case render.LoggingKey:
+		case settings.LoggingKey:
 			of.pins = assignmentPins(settings.JavaLogging)
 			of.attribute = []attribution{sentryLogging}
-		case render.NginxServerKey:
-			of.pins = headerPins(f.Content)
+		case settings.NginxServerKey:
+			of.pins = headerPins(of.Content)
 			of.attribute = []attribution{nginxLogging, nginxHSTS, nginxCSP}
-		case render.NginxHTTPKey:
+		case settings.NginxHTTPKey:
 			of.attribute = []attribution{nginxLogging}
-		case render.WelcomeContentKey:
-			for _, l := range strings.Split(f.Content, "\n") {
+		case settings.WelcomeContentKey:
+			for _, l := range strings.Split(of.Content, "\n") {
 				if strings.Contains(l, "href=") {
-					of.pins = append(of.pins, pin{control: "TRN-1", line: strings.TrimSpace(l), setting: "the link to spec.privacyPolicyURL", overrides: mentioning("href")})
+					of.pins = append(of.pins, pin{control: settings.TRN1, line: strings.TrimSpace(l), setting: "the link to spec.privacyPolicyURL", overrides: mentioning("href")})
 				}
 			}
 		}
@@ -263,27 +264,27 @@ func operatorFiles(s *Snapshot) []operatorFile {
 }
 
 // read returns the live content of an operator file as the component's pods see it.
-func (s *Snapshot) read(f render.ConfigFile) (liveFile, string) {
+func (s *Snapshot) read(f settings.File) (liveFile, string) {
 	d := s.deployment(f.Component)
 	if d == nil {
-		return liveFile{}, fmt.Sprintf("Deployment %s does not exist", render.Name(s.Platform, string(f.Component)))
+		return liveFile{}, fmt.Sprintf("Deployment %s does not exist", settings.Name(s.Platform, string(f.Component)))
 	}
 	return s.fileAt(d, mainContainer(d, f.Component), f.MountPath)
 }
 
 // fileFindings checks the operator files for one control: every pinned line present and not
 // overridden below, and (for OVR-1) no line the operator did not write.
-func (s *Snapshot) fileFindings(control string) findings {
+func (s *Snapshot) fileFindings(control settings.ControlID) findings {
 	var f findings
 	for _, of := range operatorFiles(s) {
-		concerned := control == "OVR-1" || slices.ContainsFunc(of.pins, func(p pin) bool { return p.control == control }) ||
+		concerned := control == settings.OVR1 || slices.ContainsFunc(of.pins, func(p pin) bool { return p.control == control }) ||
 			slices.ContainsFunc(of.attribute, func(a attribution) bool { return a.control == control })
 		if !concerned {
 			continue
 		}
-		live, problem := s.read(of.ConfigFile)
+		live, problem := s.read(of.File)
 		if problem != "" {
-			if control != "OVR-1" { // a missing file is not a foreign override
+			if control != settings.OVR1 { // a missing file is not a foreign override
 				f.add("%s (want the operator's %s there)", problem, of.Key)
 			}
 			continue
@@ -294,7 +295,7 @@ func (s *Snapshot) fileFindings(control string) findings {
 }
 
 // judgeFile compares a live file with the operator's version for one control.
-func judgeFile(of operatorFile, live liveFile, control string) findings {
+func judgeFile(of operatorFile, live liveFile, control settings.ControlID) findings {
 	var f findings
 	lines := strings.Split(live.content, "\n")
 	rendered := map[string]bool{}
@@ -334,7 +335,7 @@ func judgeFile(of operatorFile, live liveFile, control string) findings {
 			}
 		}
 	}
-	if control == "OVR-1" {
+	if control == settings.OVR1 {
 		if of.last != "" {
 			if end := lastLine(lines); end != of.last {
 				f.add("%s does not end with the operator's privacy block: something follows %q", live.where, of.last)

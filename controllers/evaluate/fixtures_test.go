@@ -112,7 +112,7 @@ func euNode(name, region string) *corev1.Node {
 // credentials are fixed, long and varied, like the reconciler's generated ones.
 func credentials() map[string][]byte {
 	out := map[string][]byte{}
-	for _, k := range render.CredentialKeys {
+	for _, k := range settings.CredentialKeys {
 		sum := sha256.Sum256([]byte("test credential " + k))
 		out[k] = []byte(base64.RawURLEncoding.EncodeToString(sum[:]))
 	}
@@ -203,12 +203,14 @@ var podSuffixes = []string{"x2k4p", "m8n3q", "b7c5d"}
 // nodes, the TLS Secret and the processing record generated from an evaluation.
 func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 	t.Helper()
+	mp = settings.Defaulted(mp)
 	objs, err := render.Objects(mp)
 	if err != nil {
 		t.Fatalf("render.Objects: %v", err)
 	}
+	desired, _ := render.Objects(mp)
 	objs = append(objs, render.CredentialsSecret(mp, credentials()))
-	s := &Snapshot{Platform: mp.DeepCopy(), Now: now, Nodes: map[string]*corev1.Node{}}
+	s := &Snapshot{Platform: mp.DeepCopy(), Desired: desired, Now: now, Nodes: map[string]*corev1.Node{}}
 	for _, o := range objs {
 		o.SetOwnerReferences([]metav1.OwnerReference{ownerRef(mp)})
 		switch o := o.(type) {
@@ -226,7 +228,7 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 			s.NetworkPolicies = append(s.NetworkPolicies, *roundTrip(t, o))
 		}
 	}
-	s.TLSSecret = tlsSecret(render.TLSSecretName(mp), validCert(mp.Spec.Domain))
+	s.TLSSecret = tlsSecret(settings.TLSSecretName(mp), validCert(mp.Spec.Domain))
 	s.TLSSecret.Namespace = mp.Namespace
 
 	// Web and the signalling components on one node, the bridge on another.
@@ -235,7 +237,7 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 	for i := range s.Deployments {
 		d := &s.Deployments[i]
 		node := "eu-node-1"
-		if d.Spec.Template.Labels[render.LabelComponent] == string(settings.JVB) {
+		if d.Spec.Template.Labels[settings.LabelComponent] == string(settings.JVB) {
 			node = "eu-node-2"
 		}
 		for r := range int(ptr.Deref(d.Spec.Replicas, 1)) {
@@ -287,7 +289,7 @@ func roundTrip[T client.Object](t testing.TB, obj T) T {
 // deepCopy copies a snapshot, so a tampering case never changes the shared passing one.
 func deepCopy(s *Snapshot) *Snapshot {
 	out := &Snapshot{
-		Platform: s.Platform.DeepCopy(), Now: s.Now, Nodes: map[string]*corev1.Node{},
+		Platform: s.Platform.DeepCopy(), Desired: s.Desired, Now: s.Now, Nodes: map[string]*corev1.Node{},
 		Deployments: copyEach(s.Deployments), ConfigMaps: copyEach(s.ConfigMaps), Secrets: copyEach(s.Secrets),
 		Services: copyEach(s.Services), Ingresses: copyEach(s.Ingresses), NetworkPolicies: copyEach(s.NetworkPolicies),
 		Pods: copyEach(s.Pods),
@@ -342,7 +344,7 @@ func setEnv(name, value string, on ...settings.Component) func(*Snapshot) {
 // editFile rewrites one operator file in its ConfigMap.
 func editFile(c settings.Component, key string, edit func(string) string) func(*Snapshot) {
 	return func(s *Snapshot) {
-		cm := s.configMap(render.ConfigMapName(s.Platform, c))
+		cm := s.configMap(settings.ConfigMapName(s.Platform, c))
 		cm.Data[key] = edit(cm.Data[key])
 	}
 }
@@ -358,7 +360,7 @@ func movePod(c settings.Component, node *corev1.Node) func(*Snapshot) {
 	return func(s *Snapshot) {
 		s.Nodes[node.Name] = node
 		for i := range s.Pods {
-			if s.Pods[i].Labels[render.LabelComponent] == string(c) {
+			if s.Pods[i].Labels[settings.LabelComponent] == string(c) {
 				s.Pods[i].Spec.NodeName = node.Name
 				return
 			}

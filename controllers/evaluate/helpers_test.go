@@ -25,10 +25,11 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 func TestAPanickingCheckFailsItsControl(t *testing.T) {
-	c := Control{ID: "X-1", Check: func(*Snapshot) (v1alpha1.ControlResultValue, string) { panic("boom\nagain") }}
+	c := Control{Control: settings.Control{ID: "X-1"}, Check: func(*Snapshot) (v1alpha1.ControlResultValue, string) { panic("boom\nagain") }}
 	result, message := run(c, passingJWT(t))
 	if result != v1alpha1.ResultFail || message != "the live objects could not be evaluated: boom again" {
 		t.Errorf("run = %s %q, want Fail with the panic on one line", result, message)

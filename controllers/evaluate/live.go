@@ -24,23 +24,37 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/meetwarden/meetwarden/api/v1alpha1"
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // This file reads the snapshot: which Deployment is which component, what a container's
 // environment really holds, which ConfigMap a path is served from.
 
-// spec is the platform with the CRD's defaults filled in, so that a snapshot read without API
-// server defaulting (a unit test) is judged like the stored object.
-func (s *Snapshot) spec() *v1alpha1.MeetingPlatform {
-	return settings.Defaulted(s.Platform)
+// desiredDeployment returns the Deployment the operator renders under that name, or nil.
+func (s *Snapshot) desiredDeployment(name string) *appsv1.Deployment {
+	for _, o := range s.Desired {
+		if d, ok := o.(*appsv1.Deployment); ok && d.Name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// desiredContent is the content the operator renders for one of its files, or "" when the
+// snapshot has no desired objects.
+func (s *Snapshot) desiredContent(f settings.File) string {
+	name := settings.ConfigMapName(s.Platform, f.Component)
+	for _, o := range s.Desired {
+		if cm, ok := o.(*corev1.ConfigMap); ok && cm.Name == name {
+			return cm.Data[f.Key]
+		}
+	}
+	return ""
 }
 
 // deployment returns the operator's Deployment of a component, or nil when it is missing.
 func (s *Snapshot) deployment(c settings.Component) *appsv1.Deployment {
-	name := render.Name(s.Platform, string(c))
+	name := settings.Name(s.Platform, string(c))
 	for i := range s.Deployments {
 		if s.Deployments[i].Name == name {
 			return &s.Deployments[i]
@@ -188,16 +202,6 @@ func describeSource(src *corev1.EnvVarSource) string {
 	return "valueFrom"
 }
 
-// sortedKeys returns the keys of a map in order, so findings come out deterministically.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // workload names a container for messages: "Deployment meet-web container web".
 func workload(d *appsv1.Deployment, c *corev1.Container) string {
 	if c == nil || len(d.Spec.Template.Spec.Containers)+len(d.Spec.Template.Spec.InitContainers) <= 1 {
@@ -210,7 +214,7 @@ func workload(d *appsv1.Deployment, c *corev1.Container) string {
 // components.
 func (s *Snapshot) isOperatorComponent(d *appsv1.Deployment) (settings.Component, bool) {
 	for _, c := range settings.Components {
-		if d.Name == render.Name(s.Platform, string(c)) {
+		if d.Name == settings.Name(s.Platform, string(c)) {
 			return c, true
 		}
 	}

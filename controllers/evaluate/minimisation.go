@@ -20,7 +20,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -28,7 +27,7 @@ import (
 // client address and no room name.
 func checkMinimalLogs(s *Snapshot) (resultValue, string) {
 	f := s.accessLogFindings()
-	f.addAll(s.settingFindings("MIN-3"))
+	f.addAll(s.settingFindings(settings.MIN3))
 	return f.result("prosody logs at warn, jicofo and jvb at WARNING, and the web access log carries no client address or room name")
 }
 
@@ -46,8 +45,8 @@ func (s *Snapshot) accessLogFindings() findings {
 	type logFormat struct{ format, where string }
 	formats := map[string]logFormat{"combined": {`$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`, "nginx"}}
 	var server *liveFile
-	for _, of := range render.ConfigFiles(s.spec()) {
-		if of.Component != settings.Web || (of.Key != render.NginxHTTPKey && of.Key != render.NginxServerKey) {
+	for _, of := range settings.Files {
+		if of.Component != settings.Web || (of.Key != settings.NginxHTTPKey && of.Key != settings.NginxServerKey) {
 			continue
 		}
 		live, problem := s.read(of)
@@ -64,7 +63,7 @@ func (s *Snapshot) accessLogFindings() findings {
 				formats[m[1]] = logFormat{format.String(), live.where}
 			}
 		}
-		if of.Key == render.NginxServerKey {
+		if of.Key == settings.NginxServerKey {
 			server = &live
 		}
 	}

@@ -27,7 +27,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // This file reads NetworkPolicies the way the cluster applies them: a pod is isolated in a
@@ -136,10 +136,10 @@ func (s *Snapshot) classify(p networkingv1.NetworkPolicyPeer) peer {
 
 // classifyPods judges a podSelector in the platform's namespace.
 func (s *Snapshot) classifyPods(sel *metav1.LabelSelector) peer {
-	if sel == nil || !pinnedTo(sel, render.LabelInstance, s.Platform.Name) {
+	if sel == nil || !pinnedTo(sel, settings.LabelInstance, s.Platform.Name) {
 		return peer{outside: "pods of the namespace outside the platform"}
 	}
-	components, ok := pinned(sel, render.LabelComponent)
+	components, ok := pinned(sel, settings.LabelComponent)
 	if !ok {
 		return peer{platform: true}
 	}

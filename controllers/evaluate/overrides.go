@@ -17,6 +17,7 @@ limitations under the License.
 package evaluate
 
 import (
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -25,28 +26,20 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // OVR-1: the operator owns every override channel of the components.
 func checkOverrides(s *Snapshot) (resultValue, string) {
-	f := s.settingFindings("OVR-1")
-	rendered := map[string]*appsv1.Deployment{}
-	objs, err := render.Objects(s.Platform)
-	if err != nil {
-		f.add("the spec cannot be rendered, so the operator's own mounts are unknown: %v", err)
-	}
-	for _, o := range objs {
-		if d, ok := o.(*appsv1.Deployment); ok {
-			rendered[d.Name] = d
-		}
+	f := s.settingFindings(settings.OVR1)
+	if s.Desired == nil {
+		f.add("the spec cannot be rendered, so the operator's own mounts are unknown")
 	}
 	for _, d := range s.deploymentsSorted() {
 		if _, ok := s.isOperatorComponent(d); !ok {
 			continue // a workload the operator did not create is judged by REC-1 and TEL-4
 		}
-		f.addAll(foreignChannels(d, rendered[d.Name]))
+		f.addAll(foreignChannels(d, s.desiredDeployment(d.Name)))
 	}
 	f.addAll(s.booleanFindings())
 	return f.result("the operator owns every override path of the components: no foreign mount, envFrom or raw-injection variable, and every boolean is canonical")
@@ -146,7 +139,7 @@ func (s *Snapshot) booleanFindings() findings {
 	for _, d := range s.deploymentsSorted() {
 		for _, c := range allContainers(&d.Spec.Template.Spec) {
 			envs := s.effectiveEnv(c)
-			for _, name := range sortedKeys(envs) {
+			for _, name := range slices.Sorted(maps.Keys(envs)) {
 				if !settings.IsBooleanEnv(name) {
 					continue
 				}

@@ -23,7 +23,6 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/regions"
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -40,7 +39,7 @@ func ProcessingRecord(s *Snapshot, results []v1alpha1.ControlStatus) string {
 	if s == nil || s.Platform == nil {
 		return ""
 	}
-	mp := s.spec()
+	mp := s.Platform
 	r := &recordWriter{results: results}
 
 	r.line(recordTitle(mp))
@@ -91,7 +90,7 @@ func ProcessingRecord(s *Snapshot, results []v1alpha1.ControlStatus) string {
 	r.line("None. No processor or third party receives personal data: no recorder or transcriber, no")
 	r.line("analytics or error reporting, no third-party requests from browsers, no third-party STUN server,")
 	r.line("and outbound traffic is restricted to DNS, the platform's own pods and the endpoints of the spec.")
-	r.attention("REC-1", "REC-2", "TEL-1", "TEL-2", "TEL-3", "TEL-4")
+	r.attention(settings.REC1, settings.REC2, settings.TEL1, settings.TEL2, settings.TEL3, settings.TEL4)
 
 	r.section("6. Transfers to third countries")
 	r.line(fmt.Sprintf("None. The platform's pods may run only in the %s, on nodes whose label %s is one", jurisdictionName(mp), mp.Spec.Placement.RegionLabel))
@@ -108,7 +107,7 @@ func ProcessingRecord(s *Snapshot, results []v1alpha1.ControlStatus) string {
 	for _, row := range nodeLocations(s, mp) {
 		r.line(row)
 	}
-	r.attention("EU-1", "EU-2", "EU-4")
+	r.attention(settings.EU1, settings.EU2, settings.EU4)
 
 	r.section("7. Retention and erasure")
 	r.line("- Meeting content: not retained; nothing is recorded, streamed or transcribed.")
@@ -117,7 +116,7 @@ func ProcessingRecord(s *Snapshot, results []v1alpha1.ControlStatus) string {
 	r.line("  client address, path or user agent); kept only as long as the cluster's log pipeline keeps")
 	r.line("  container output.")
 	r.line(fmt.Sprintf("- Internal credentials: generated once and kept in Secret `%s` until the platform is deleted.", settings.CredentialsSecretName(mp)))
-	r.attention("MIN-3")
+	r.attention(settings.MIN3)
 
 	r.section("8. Technical and organisational measures (Art. 32)")
 	r.line("Each measure is a control evaluated on the live objects.")
@@ -152,8 +151,8 @@ func (r *recordWriter) section(title string) {
 	r.line("")
 }
 
-func (r *recordWriter) result(id string) (v1alpha1.ControlStatus, bool) {
-	i := slices.IndexFunc(r.results, func(c v1alpha1.ControlStatus) bool { return c.ID == id })
+func (r *recordWriter) result(id settings.ControlID) (v1alpha1.ControlStatus, bool) {
+	i := slices.IndexFunc(r.results, func(c v1alpha1.ControlStatus) bool { return c.ID == string(id) })
 	if i < 0 {
 		return v1alpha1.ControlStatus{}, false
 	}
@@ -162,7 +161,7 @@ func (r *recordWriter) result(id string) (v1alpha1.ControlStatus, bool) {
 
 // attention adds a warning for every listed control that fails, because the statement above
 // it then does not hold.
-func (r *recordWriter) attention(ids ...string) {
+func (r *recordWriter) attention(ids ...settings.ControlID) {
 	for _, id := range ids {
 		if c, ok := r.result(id); ok && c.Result == v1alpha1.ResultFail {
 			r.line("")
@@ -207,7 +206,7 @@ func credentialStorage(mp *v1alpha1.MeetingPlatform) string {
 	if mp.Spec.Access.Authentication != v1alpha1.AuthenticationInternal {
 		return "none: checked at login only"
 	}
-	if claim := render.AccountsClaimName(mp); claim != "" {
+	if claim := settings.AccountsClaimName(mp); claim != "" {
 		return fmt.Sprintf("accounts with hashed passwords in the XMPP server's data directory, on PersistentVolumeClaim `%s`; kept until an administrator deletes them", claim)
 	}
 	return "accounts with hashed passwords in the XMPP server's data directory, a scratch volume: lost whenever the XMPP server's pod is replaced"
@@ -223,9 +222,9 @@ func jurisdictionName(mp *v1alpha1.MeetingPlatform) string {
 // placementRule names the allowed regions: the spec's list, or how many the catalog has.
 func placementRule(mp *v1alpha1.MeetingPlatform) string {
 	if len(mp.Spec.Placement.AllowedRegions) > 0 {
-		return "the regions " + strings.Join(render.AllowedRegions(mp), ", ") + " (spec.placement.allowedRegions)"
+		return "the regions " + strings.Join(settings.AllowedRegions(mp), ", ") + " (spec.placement.allowedRegions)"
 	}
-	return fmt.Sprintf("the %d regions the built-in catalog places there", len(render.AllowedRegions(mp)))
+	return fmt.Sprintf("the %d regions the built-in catalog places there", len(settings.AllowedRegions(mp)))
 }
 
 // nodeLocations lists, once each and sorted, the region, location and provider of the nodes

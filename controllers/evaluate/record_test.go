@@ -67,7 +67,7 @@ func TestProcessingRecordDescribesThePlatform(t *testing.T) {
 		}
 	}
 	for _, c := range Profile {
-		if !strings.Contains(record, "| "+c.ID+" | ") {
+		if !strings.Contains(record, "| "+string(c.ID)+" | ") {
 			t.Errorf("the record's measures table lacks %s", c.ID)
 		}
 	}

@@ -18,6 +18,7 @@ package evaluate
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -25,7 +26,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -35,8 +35,8 @@ var recorders = []string{"jibri", "jigasi"}
 // recorderIn says which recorder a pod spec or its labels run ("jibri"), or "".
 func recorderIn(spec *corev1.PodSpec, labels ...map[string]string) string {
 	for _, l := range labels {
-		if c := strings.ToLower(l[render.LabelComponent]); slices.Contains(recorders, c) {
-			return fmt.Sprintf("a %s workload (label %s=%s)", c, render.LabelComponent, l[render.LabelComponent])
+		if c := strings.ToLower(l[settings.LabelComponent]); slices.Contains(recorders, c) {
+			return fmt.Sprintf("a %s workload (label %s=%s)", c, settings.LabelComponent, l[settings.LabelComponent])
 		}
 	}
 	for _, c := range allContainers(spec) {
@@ -58,7 +58,7 @@ func recorderIn(spec *corev1.PodSpec, labels ...map[string]string) string {
 
 // REC-1: no recorder or transcriber runs, and no component holds their credentials.
 func checkNoRecorder(s *Snapshot) (resultValue, string) {
-	f := s.settingFindings("REC-1")
+	f := s.settingFindings(settings.REC1)
 	var flagged []string
 	for _, d := range s.deploymentsSorted() {
 		if what := recorderIn(&d.Spec.Template.Spec, d.Labels, d.Spec.Template.Labels); what != "" {
@@ -77,7 +77,7 @@ func checkNoRecorder(s *Snapshot) (resultValue, string) {
 	secrets := slices.Clone(s.Secrets)
 	slices.SortFunc(secrets, func(a, b corev1.Secret) int { return strings.Compare(a.Name, b.Name) })
 	for _, sec := range secrets {
-		for _, key := range sortedKeys(sec.Data) {
+		for _, key := range slices.Sorted(maps.Keys(sec.Data)) {
 			if k := strings.ToUpper(key); strings.HasPrefix(k, "JIBRI_") || strings.HasPrefix(k, "JIGASI_") {
 				f.add("Secret %s holds the recorder credential %s", sec.Name, key)
 			}
@@ -92,10 +92,10 @@ var breweryVariable = regexp.MustCompile(`^(JIBRI_.*BREWERY.*|JIGASI_.*BREWERY.*
 // REC-2: recording, streaming, transcription and translation are off in every signalling
 // component, and jicofo has no recorder or transcriber brewery.
 func checkRecordingOff(s *Snapshot) (resultValue, string) {
-	f := s.settingFindings("REC-2")
+	f := s.settingFindings(settings.REC2)
 	if d := s.deployment(settings.Jicofo); d != nil {
 		envs := s.effectiveEnv(mainContainer(d, settings.Jicofo))
-		for _, name := range sortedKeys(envs) {
+		for _, name := range slices.Sorted(maps.Keys(envs)) {
 			if breweryVariable.MatchString(name) {
 				f.add("Deployment %s sets %s: jicofo gets a recorder or transcriber brewery", d.Name, name)
 			}

@@ -26,15 +26,14 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/regions"
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // EU-1: every pod template requires nodes in the allowed regions.
 func checkRequiredAffinity(s *Snapshot) (v1alpha1.ControlResultValue, string) {
-	mp := s.spec()
+	mp := s.Platform
 	label := mp.Spec.Placement.RegionLabel
-	allowed := render.AllowedRegions(mp)
+	allowed := settings.AllowedRegions(mp)
 	deployments := s.deploymentsSorted()
 	if len(deployments) == 0 {
 		return fail("no Deployment of the platform exists")
@@ -109,9 +108,9 @@ func describePlacement(mp *v1alpha1.MeetingPlatform) string {
 
 // EU-2: every running pod sits on a node the region catalog places inside the jurisdiction.
 func checkPodPlacement(s *Snapshot) (v1alpha1.ControlResultValue, string) {
-	mp := s.spec()
+	mp := s.Platform
 	f := s.nodeFindings("region", func(node *corev1.Node) (bool, string) {
-		v := judgeNode(mp, node)
+		v := settings.JudgeNode(mp, node)
 		return v.Allowed, v.Reason
 	})
 	return f.result(fmt.Sprintf("every running platform pod sits on a node inside the allowed regions of %s", describePlacement(mp)))
@@ -146,7 +145,7 @@ func checkAdvertisedAddresses(s *Snapshot) (v1alpha1.ControlResultValue, string)
 	var f findings
 	if d := s.deployment(settings.JVB); d != nil {
 		envs := s.effectiveEnv(mainContainer(d, settings.JVB))
-		for _, name := range advertiseVars {
+		for _, name := range settings.AdvertiseVariables {
 			v := envs[name]
 			if !v.set {
 				continue
@@ -163,13 +162,9 @@ func checkAdvertisedAddresses(s *Snapshot) (v1alpha1.ControlResultValue, string)
 			}
 		}
 	}
-	f.addAll(s.settingFindings("EU-3"))
+	f.addAll(s.settingFindings(settings.EU3))
 	return f.result("the videobridge advertises no private, loopback, link-local or shared address")
 }
-
-// advertiseVars are the videobridge variables that hold addresses sent to clients; the older
-// names are still read by the image.
-var advertiseVars = []string{"JVB_ADVERTISE_IPS", "DOCKER_HOST_ADDRESS", "JVB_ADVERTISE_IP"}
 
 // splitList splits a comma- or space-separated list, dropping empty items.
 func splitList(v string) []string {
@@ -203,13 +198,12 @@ func privateAddress(item string) string {
 	return ""
 }
 
-// sharedAddressSpace is RFC 6598's 100.64.0.0/10, used for carrier-grade NAT and by several
-// CNIs for pod addresses.
-var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+// sharedAddressSpace is settings.SharedAddressSpace, parsed.
+var sharedAddressSpace = netip.MustParsePrefix(settings.SharedAddressSpace)
 
 // EU-4: with sovereignProviders, every node is run by an EU/EEA-headquartered provider.
 func checkSovereignProviders(s *Snapshot) (v1alpha1.ControlResultValue, string) {
-	mp := s.spec()
+	mp := s.Platform
 	if !mp.Spec.Placement.SovereignProviders {
 		return pass("not required (spec.placement.sovereignProviders is false)")
 	}

@@ -30,7 +30,6 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -110,10 +109,10 @@ func editDeployment(c settings.Component, edit func(*appsv1.Deployment)) func(*S
 func jibriDeployment(s *Snapshot) {
 	d := appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "meet-jibri", Namespace: s.Platform.Namespace, Labels: map[string]string{
-			render.LabelName: render.NameValue, render.LabelInstance: s.Platform.Name, render.LabelComponent: "jibri",
+			settings.LabelName: settings.NameValue, settings.LabelInstance: s.Platform.Name, settings.LabelComponent: "jibri",
 		}},
 		Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{
-			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{render.LabelName: render.NameValue, render.LabelInstance: s.Platform.Name, render.LabelComponent: "jibri"}},
+			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{settings.LabelName: settings.NameValue, settings.LabelInstance: s.Platform.Name, settings.LabelComponent: "jibri"}},
 			Spec: corev1.PodSpec{
 				Affinity:   deploymentOf(s, web).Spec.Template.Spec.Affinity.DeepCopy(),
 				Containers: []corev1.Container{{Name: "jibri", Image: "ghcr.io/jitsi/jibri:stable-11146-2"}},
@@ -142,10 +141,10 @@ var tampering = []tamperCase{
 	// TLS
 	{name: "an Ingress without a TLS entry fails TLS-1", control: "TLS-1", mentions: []string{"Ingress meet", "meet.example.eu", "TLS"},
 		mutate: editIngress(func(i *networkingv1.Ingress) { i.Spec.TLS = nil })},
-	{name: "an Ingress without the HTTPS redirect annotations fails TLS-1", control: "TLS-1", mentions: []string{"Ingress meet", render.AnnotationForceSSLRedirect},
+	{name: "an Ingress without the HTTPS redirect annotations fails TLS-1", control: "TLS-1", mentions: []string{"Ingress meet", settings.AnnotationForceSSLRedirect},
 		mutate: editIngress(func(i *networkingv1.Ingress) { i.Annotations = nil })},
 	{name: "an HSTS max-age of one day fails TLS-1", control: "TLS-1", mentions: []string{"ConfigMap meet-web-config custom-meet.conf", "max-age=86400"},
-		mutate: editFile(web, render.NginxServerKey, replaceLine(`"max-age=63072000; includeSubDomains"`, `"max-age=86400"`))},
+		mutate: editFile(web, settings.NginxServerKey, replaceLine(`"max-age=63072000; includeSubDomains"`, `"max-age=86400"`))},
 	{name: "a web Deployment that no longer mounts the nginx include fails TLS-1", control: "TLS-1", mentions: []string{"Deployment meet-web", "/config/nginx/custom-meet.conf"},
 		mutate: editDeployment(web, func(d *appsv1.Deployment) {
 			c := &d.Spec.Template.Spec.Containers[0]
@@ -178,7 +177,7 @@ var tampering = []tamperCase{
 	{name: "PROSODY_C2S_REQUIRE_ENCRYPTION=false fails TLS-4", control: "TLS-4", mentions: []string{"Deployment meet-prosody", `PROSODY_C2S_REQUIRE_ENCRYPTION="false"`, `want "true"`},
 		mutate: setEnv("PROSODY_C2S_REQUIRE_ENCRYPTION", "false", prosody)},
 	{name: "end-to-end encryption disabled in custom-config.js fails E2E-1", control: "E2E-1", mentions: []string{"ConfigMap meet-web-config custom-config.js", "config.e2ee"},
-		mutate: editFile(web, render.CustomConfigKey, replaceLine("config.e2ee = { disabled: false };", "config.e2ee = { disabled: true };"))},
+		mutate: editFile(web, settings.CustomConfigKey, replaceLine("config.e2ee = { disabled: false };", "config.e2ee = { disabled: true };"))},
 
 	// REC
 	{name: "a jibri Deployment labelled into the platform fails REC-1", control: "REC-1", mentions: []string{"Deployment meet-jibri", "jibri"},
@@ -196,9 +195,9 @@ var tampering = []tamperCase{
 	{name: "a DROPBOX_APPKEY on web fails REC-2", control: "REC-2", mentions: []string{"Deployment meet-web", "DROPBOX_APPKEY"},
 		mutate: setEnv("DROPBOX_APPKEY", "k", web)},
 	{name: "a transcription URL appended to custom-jicofo.conf fails REC-2", control: "REC-2", mentions: []string{"ConfigMap meet-jicofo-config custom-jicofo.conf", "transcriber"},
-		mutate: editFile(jicofo, render.CustomJicofoKey, appendLine(`jicofo.transcription.url-template = "wss://stt.example.com/{{MEETING_ID}}"`))},
+		mutate: editFile(jicofo, settings.CustomJicofoKey, appendLine(`jicofo.transcription.url-template = "wss://stt.example.com/{{MEETING_ID}}"`))},
 	{name: "the recording UI re-enabled in custom-config.js fails REC-2", control: "REC-2", mentions: []string{"custom-config.js", "config.recordingService"},
-		mutate: editFile(web, render.CustomConfigKey, replaceLine("config.recordingService = { enabled: false, sharingEnabled: false };", "config.recordingService = { enabled: true, sharingEnabled: false };"))},
+		mutate: editFile(web, settings.CustomConfigKey, replaceLine("config.recordingService = { enabled: false, sharingEnabled: false };", "config.recordingService = { enabled: true, sharingEnabled: false };"))},
 	{name: "DISABLE_LOCAL_RECORDING=false fails REC-3", control: "REC-3", mentions: []string{"Deployment meet-web", `DISABLE_LOCAL_RECORDING="false"`},
 		mutate: setEnv("DISABLE_LOCAL_RECORDING", "false", web)},
 
@@ -208,11 +207,11 @@ var tampering = []tamperCase{
 	{name: "a SENTRY_DSN on the bridge fails TEL-1", control: "TEL-1", mentions: []string{"Deployment meet-jvb", "SENTRY_DSN"},
 		mutate: setEnv("SENTRY_DSN", "https://key@sentry.io/1", jvb)},
 	{name: "analytics re-enabled after the privacy block fails TEL-1", control: "TEL-1", mentions: []string{"custom-config.js", "config.analytics"},
-		mutate: editFile(web, render.CustomConfigKey, appendLine("config.analytics.disabled = false;"))},
+		mutate: editFile(web, settings.CustomConfigKey, appendLine("config.analytics.disabled = false;"))},
 	{name: "Gravatar re-enabled after the privacy block fails TEL-2", control: "TEL-2", mentions: []string{"ConfigMap meet-web-config custom-config.js", "overrides config.gravatar"},
-		mutate: editFile(web, render.CustomConfigKey, appendLine("config.gravatar = { disabled: false };"))},
+		mutate: editFile(web, settings.CustomConfigKey, appendLine("config.gravatar = { disabled: false };"))},
 	{name: "Gravatar re-enabled inside the privacy block fails TEL-2", control: "TEL-2", mentions: []string{"ConfigMap meet-web-config custom-config.js", "config.gravatar"},
-		mutate: editFile(web, render.CustomConfigKey, replaceLine("config.gravatar = { disabled: true };", "config.gravatar = { disabled: false };"))},
+		mutate: editFile(web, settings.CustomConfigKey, replaceLine("config.gravatar = { disabled: true };", "config.gravatar = { disabled: false };"))},
 	{name: "a CSP that allows a CDN fails TEL-2", control: "TEL-2", mentions: []string{"Deployment meet-web", "CSP_HEADER", "https://cdn.example.com"},
 		mutate: setEnv("CSP_HEADER", "default-src 'self'; script-src 'self' https://cdn.example.com", web)},
 	{name: "a custom-config.js the web pods do not mount fails TEL-2", control: "TEL-2", mentions: []string{"Deployment meet-web", "/config/custom-config.js"},
@@ -225,7 +224,7 @@ var tampering = []tamperCase{
 	{name: "peer-to-peer on without own STUN servers fails TEL-3", control: "TEL-3", mentions: []string{"Deployment meet-web", `ENABLE_P2P="true"`},
 		mutate: setEnv("ENABLE_P2P", "true", web)},
 	{name: "peer-to-peer switched on in custom-config.js fails TEL-3", control: "TEL-3", mentions: []string{"custom-config.js", "config.p2p"},
-		mutate: editFile(web, render.CustomConfigKey, appendLine("config.p2p.enabled = true;"))},
+		mutate: editFile(web, settings.CustomConfigKey, appendLine("config.p2p.enabled = true;"))},
 	{name: "deleting the default-deny NetworkPolicy fails TEL-4", control: "TEL-4", mentions: []string{"no default-deny egress NetworkPolicy"},
 		mutate: deletePolicy("meet-default-deny")},
 	{name: "an egress rule to the internet fails TEL-4", control: "TEL-4", mentions: []string{"NetworkPolicy meet-jicofo", "TCP 443", "ipBlock 0.0.0.0/0"},
@@ -304,15 +303,15 @@ var tampering = []tamperCase{
 	{name: "START_WITH_VIDEO_MUTED=false fails MIN-1", control: "MIN-1", mentions: []string{"Deployment meet-web", `START_WITH_VIDEO_MUTED="false"`},
 		mutate: setEnv("START_WITH_VIDEO_MUTED", "false", web)},
 	{name: "doNotStoreRoom off fails MIN-2", control: "MIN-2", mentions: []string{"ConfigMap meet-web-config custom-config.js", "config.doNotStoreRoom"},
-		mutate: editFile(web, render.CustomConfigKey, replaceLine("config.doNotStoreRoom = true;", "config.doNotStoreRoom = false;"))},
+		mutate: editFile(web, settings.CustomConfigKey, replaceLine("config.doNotStoreRoom = true;", "config.doNotStoreRoom = false;"))},
 	{name: "the recent-room list enabled fails MIN-2", control: "MIN-2", mentions: []string{"custom-interface_config.js", "interfaceConfig.RECENT_LIST_ENABLED"},
-		mutate: editFile(web, render.CustomInterfaceKey, appendLine("interfaceConfig.RECENT_LIST_ENABLED = true;"))},
+		mutate: editFile(web, settings.CustomInterfaceKey, appendLine("interfaceConfig.RECENT_LIST_ENABLED = true;"))},
 	{name: "prosody at log level debug fails MIN-3", control: "MIN-3", mentions: []string{"Deployment meet-prosody", `LOG_LEVEL="debug"`, `want "warn"`},
 		mutate: setEnv("LOG_LEVEL", "debug", prosody)},
 	{name: "jicofo logging at FINE fails MIN-3", control: "MIN-3", mentions: []string{"ConfigMap meet-jicofo-config logging.properties", ".level"},
-		mutate: editFile(jicofo, render.LoggingKey, replaceLine(".level = WARNING", ".level = FINE"))},
+		mutate: editFile(jicofo, settings.LoggingKey, replaceLine(".level = WARNING", ".level = FINE"))},
 	{name: "an access log with the client address fails MIN-3", control: "MIN-3", mentions: []string{"ConfigMap meet-web-config nginx-http.conf", "$remote_addr"},
-		mutate: editFile(web, render.NginxHTTPKey, func(c string) string {
+		mutate: editFile(web, settings.NginxHTTPKey, func(c string) string {
 			return strings.Replace(c, "'$time_iso8601", "'$remote_addr $request_uri $time_iso8601", 1)
 		})},
 	{name: "a JVB_LOG_FILE fails MIN-3", control: "MIN-3", mentions: []string{"Deployment meet-jvb", "JVB_LOG_FILE"},
@@ -320,7 +319,7 @@ var tampering = []tamperCase{
 
 	// TRN
 	{name: "legal links pointing to jitsi.org fail TRN-1", control: "TRN-1", mentions: []string{"ConfigMap meet-web-config custom-config.js", "config.legalUrls"},
-		mutate: editFile(web, render.CustomConfigKey, replaceLine(privacyLine, strings.ReplaceAll(privacyLine, "https://example.eu/privacy", "https://jitsi.org/meet/privacy")))},
+		mutate: editFile(web, settings.CustomConfigKey, replaceLine(privacyLine, strings.ReplaceAll(privacyLine, "https://example.eu/privacy", "https://jitsi.org/meet/privacy")))},
 	{name: "a privacy notice on jitsi.org in the spec fails TRN-1", control: "TRN-1", mentions: []string{"spec.privacyPolicyURL", "jitsi.org"},
 		mutate: func(s *Snapshot) { s.Platform.Spec.PrivacyPolicyURL = "https://jitsi.org/meet/privacy" }},
 	{name: "a missing processing record fails TRN-2", control: "TRN-2", mentions: []string{"ConfigMap meet-processing-record", "does not exist"},
@@ -332,7 +331,7 @@ var tampering = []tamperCase{
 
 	// OVR
 	{name: "a statement appended after the privacy block fails OVR-1", control: "OVR-1", mentions: []string{"ConfigMap meet-web-config custom-config.js", "privacy block"},
-		mutate: editFile(web, render.CustomConfigKey, appendLine(`config.hosts.domain = "meet.attacker.example";`))},
+		mutate: editFile(web, settings.CustomConfigKey, appendLine(`config.hosts.domain = "meet.attacker.example";`))},
 	{name: "ENABLE_RECORDING=off, a non-canonical boolean, fails OVR-1", control: "OVR-1", mentions: []string{"Deployment meet-jicofo", `ENABLE_RECORDING="off"`, "canonical"},
 		mutate: setEnv("ENABLE_RECORDING", "off", jicofo)},
 	{name: "a GLOBAL_CONFIG variable on prosody fails OVR-1", control: "OVR-1", mentions: []string{"Deployment meet-prosody", "GLOBAL_CONFIG"},
@@ -400,7 +399,7 @@ func TestEveryControlHasATamperingCase(t *testing.T) {
 		covered[tc.control] = true
 	}
 	for _, c := range Profile {
-		if !covered[c.ID] {
+		if !covered[string(c.ID)] {
 			t.Errorf("no tampering case for %s", c.ID)
 		}
 	}

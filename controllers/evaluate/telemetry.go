@@ -18,61 +18,52 @@ package evaluate
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // TEL-2: no third-party requests from the browser; the CSP limits it to the own origin.
 func checkThirdParties(s *Snapshot) (resultValue, string) {
-	mp := s.spec()
+	mp := s.Platform
 	var f findings
 	if d := s.deployment(settings.Web); d != nil {
-		v := s.effectiveEnv(mainContainer(d, settings.Web))[cspVariable]
+		v := s.effectiveEnv(mainContainer(d, settings.Web))[settings.CSPVariable]
 		value, readable := v.literal()
 		switch {
 		case !v.set:
-			f.add("Deployment %s does not set %s (want a Content-Security-Policy limited to https://%s)", d.Name, cspVariable, mp.Spec.Domain)
+			f.add("Deployment %s does not set %s (want a Content-Security-Policy limited to https://%s)", d.Name, settings.CSPVariable, mp.Spec.Domain)
 		case !readable:
-			f.add("Deployment %s sets %s %s, which cannot be checked", d.Name, cspVariable, v.describe())
+			f.add("Deployment %s sets %s %s, which cannot be checked", d.Name, settings.CSPVariable, v.describe())
 		default:
 			if problems := settings.CSPProblems(value, mp.Spec.Domain); len(problems) > 0 {
-				f.add("Deployment %s sets a %s whose %s (want only the platform's own origin)", d.Name, cspVariable, strings.Join(problems, ", "))
+				f.add("Deployment %s sets a %s whose %s (want only the platform's own origin)", d.Name, settings.CSPVariable, strings.Join(problems, ", "))
 			}
 		}
 	}
-	f.addAll(s.settingFindings("TEL-2", cspVariable))
+	f.addAll(s.settingFindings(settings.TEL2, settings.CSPVariable))
 	return f.result("the web client makes no third-party requests and its Content-Security-Policy allows only https://" + mp.Spec.Domain)
 }
 
-// cspVariable is the web image's variable for the Content-Security-Policy header.
-const cspVariable = "CSP_HEADER"
-
-// stunVariable lists the videobridge's STUN servers.
-const stunVariable = "JVB_STUN_SERVERS"
-
 // TEL-3: no STUN server outside spec.stun.servers, no peer-to-peer without own STUN.
 func checkSTUN(s *Snapshot) (resultValue, string) {
-	mp := s.spec()
+	mp := s.Platform
 	var f findings
 	own := []string{}
 	for _, srv := range settings.STUNServers(mp) {
 		own = append(own, srv.HostPort())
 	}
 	if d := s.deployment(settings.JVB); d != nil {
-		v := s.effectiveEnv(mainContainer(d, settings.JVB))[stunVariable]
+		v := s.effectiveEnv(mainContainer(d, settings.JVB))[settings.STUNVariable]
 		value, readable := v.literal()
 		switch {
 		case v.set && !readable:
-			f.add("Deployment %s sets %s %s, which cannot be checked", d.Name, stunVariable, v.describe())
+			f.add("Deployment %s sets %s %s, which cannot be checked", d.Name, settings.STUNVariable, v.describe())
 		case readable:
 			for _, srv := range splitList(value) {
 				if !slices.Contains(own, srv) {
@@ -81,7 +72,7 @@ func checkSTUN(s *Snapshot) (resultValue, string) {
 			}
 		}
 	}
-	f.addAll(s.settingFindings("TEL-3", stunVariable))
+	f.addAll(s.settingFindings(settings.TEL3, settings.STUNVariable))
 	if len(own) == 0 {
 		return f.result("STUN is off and peer-to-peer is off: the platform has no STUN server of its own")
 	}
@@ -91,7 +82,7 @@ func checkSTUN(s *Snapshot) (resultValue, string) {
 // TEL-4: a default-deny egress policy selects every platform pod, and what the policies allow
 // is DNS, the platform's own pods and the endpoints the spec names.
 func checkEgress(s *Snapshot) (resultValue, string) {
-	f := s.settingFindings("TEL-4")
+	f := s.settingFindings(settings.TEL4)
 	// Pod templates first, then the running pods, whose labels may have been changed since.
 	type subject struct {
 		name, what string
@@ -177,10 +168,10 @@ func onlyPorts(ports []networkingv1.NetworkPolicyPort, ok func(corev1.Protocol, 
 // selects may reach: the LDAP directory for prosody, the own STUN servers for the bridge.
 // A policy that also selects a workload the operator did not create gets none.
 func (s *Snapshot) endpointPorts(pol *networkingv1.NetworkPolicy) []port {
-	mp := s.spec()
+	mp := s.Platform
 	perComponent := map[settings.Component][]port{}
 	if l := mp.Spec.Access.LDAP; mp.Spec.Access.Authentication == v1alpha1.AuthenticationLDAP && l != nil {
-		perComponent[settings.Prosody] = []port{{number: ldapPort(l.URL), protocol: corev1.ProtocolTCP}}
+		perComponent[settings.Prosody] = []port{{number: settings.LDAPPort(l.URL), protocol: corev1.ProtocolTCP}}
 	}
 	for _, srv := range settings.STUNServers(mp) {
 		perComponent[settings.JVB] = append(perComponent[settings.JVB],
@@ -204,16 +195,6 @@ func (s *Snapshot) endpointPorts(pol *networkingv1.NetworkPolicy) []port {
 		}
 	}
 	return out
-}
-
-// ldapPort is the port of an ldaps:// URL.
-func ldapPort(raw string) int32 {
-	if u, err := url.Parse(raw); err == nil {
-		if p, err := strconv.ParseInt(u.Port(), 10, 32); err == nil && p > 0 && p <= 65535 {
-			return int32(p)
-		}
-	}
-	return render.DefaultLDAPSPort
 }
 
 // describePorts names a rule's ports: "UDP 53, TCP 53" or "every port".

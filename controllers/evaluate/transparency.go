@@ -20,12 +20,12 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // TRN-1: the privacy notice the client links to is the operator's, over https.
 func checkPrivacyNotice(s *Snapshot) (resultValue, string) {
-	mp := s.spec()
+	mp := s.Platform
 	var f findings
 	notice := mp.Spec.PrivacyPolicyURL
 	u, err := url.Parse(notice)
@@ -35,7 +35,7 @@ func checkPrivacyNotice(s *Snapshot) (resultValue, string) {
 	case upstreamHost(u.Hostname()):
 		f.add("spec.privacyPolicyURL points to %s, the Jitsi project's notice instead of the operator's", u.Hostname())
 	}
-	f.addAll(s.settingFindings("TRN-1"))
+	f.addAll(s.settingFindings(settings.TRN1))
 	return f.result("the client's legal links and the welcome page point to " + notice)
 }
 
@@ -52,22 +52,22 @@ func upstreamHost(host string) bool {
 
 // TRN-2: the record of processing activities is published for this platform.
 func checkProcessingRecord(s *Snapshot) (resultValue, string) {
-	mp := s.spec()
-	name := render.ProcessingRecordName(mp)
+	mp := s.Platform
+	name := settings.ProcessingRecordName(mp)
 	cm := s.configMap(name)
 	if cm == nil {
 		return fail("ConfigMap %s with the record of processing activities (Art. 30) does not exist", name)
 	}
-	record := cm.Data[render.ProcessingRecordKey]
+	record := cm.Data[settings.ProcessingRecordKey]
 	if strings.TrimSpace(record) == "" {
-		return fail("ConfigMap %s has no record of processing activities in key %s", name, render.ProcessingRecordKey)
+		return fail("ConfigMap %s has no record of processing activities in key %s", name, settings.ProcessingRecordKey)
 	}
 	if !strings.Contains(record, recordTitle(mp)) {
-		return fail("ConfigMap %s %s is not the record of MeetingPlatform %s/%s", name, render.ProcessingRecordKey, mp.Namespace, mp.Name)
+		return fail("ConfigMap %s %s is not the record of MeetingPlatform %s/%s", name, settings.ProcessingRecordKey, mp.Namespace, mp.Name)
 	}
 	for _, c := range Profile {
-		if !strings.Contains(record, "| "+c.ID+" |") {
-			return fail("ConfigMap %s %s does not report control %s", name, render.ProcessingRecordKey, c.ID)
+		if !strings.Contains(record, "| "+string(c.ID)+" |") {
+			return fail("ConfigMap %s %s does not report control %s", name, settings.ProcessingRecordKey, c.ID)
 		}
 	}
 	return pass("ConfigMap %s publishes the record of processing activities (Art. 30) with every control of %s", name, profileName)

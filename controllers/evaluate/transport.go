@@ -26,29 +26,22 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
-)
-
-// HSTS requirement of TLS-1.
-const (
-	hstsHeader    = "Strict-Transport-Security"
-	minHSTSMaxAge = 31536000 // one year
 )
 
 // TLS-1: the domain is served only over HTTPS, HTTP redirects, and responses carry HSTS.
 func checkHTTPS(s *Snapshot) (resultValue, string) {
-	mp := s.spec()
+	mp := s.Platform
 	f := s.ingressTLSFindings()
 	f.addAll(s.hstsFindings())
-	f.addAll(s.settingFindings("TLS-1"))
+	f.addAll(s.settingFindings(settings.TLS1))
 	return f.result("Ingress serves " + mp.Spec.Domain + " over HTTPS only, redirects HTTP, and the web pods send HSTS for at least a year")
 }
 
 // ingressTLSFindings checks every Ingress that routes spec.domain.
 func (s *Snapshot) ingressTLSFindings() findings {
-	mp := s.spec()
-	domain, secret := mp.Spec.Domain, render.TLSSecretName(mp)
+	mp := s.Platform
+	domain, secret := mp.Spec.Domain, settings.TLSSecretName(mp)
 	var f findings
 	var serving []*networkingv1.Ingress
 	for i := range s.Ingresses {
@@ -70,22 +63,15 @@ func (s *Snapshot) ingressTLSFindings() findings {
 			f.add("Ingress %s serves %s with Secret %q (want %q)", ing.Name, domain, ing.Spec.TLS[tls].SecretName, secret)
 		}
 		a := ing.Annotations
-		if a[render.AnnotationForceSSLRedirect] != "true" && a[render.AnnotationSSLRedirect] != "true" {
-			f.add("Ingress %s does not redirect HTTP to HTTPS (annotation %s is %q)", ing.Name, render.AnnotationForceSSLRedirect, a[render.AnnotationForceSSLRedirect])
+		if a[settings.AnnotationForceSSLRedirect] != "true" && a[settings.AnnotationSSLRedirect] != "true" {
+			f.add("Ingress %s does not redirect HTTP to HTTPS (annotation %s is %q)", ing.Name, settings.AnnotationForceSSLRedirect, a[settings.AnnotationForceSSLRedirect])
 		}
 	}
 	return f
 }
 
 // nginxServerFile is the operator's include in the web server block.
-func nginxServerFile(s *Snapshot) render.ConfigFile {
-	for _, f := range render.ConfigFiles(s.spec()) {
-		if f.Key == render.NginxServerKey {
-			return f
-		}
-	}
-	return render.ConfigFile{Component: settings.Web, Key: render.NginxServerKey}
-}
+var nginxServerFile, _ = settings.FileOf(settings.Web, settings.NginxServerKey)
 
 // addHeader is one nginx add_header directive.
 type addHeader struct {
@@ -114,28 +100,28 @@ var maxAge = regexp.MustCompile(`(?i)max-age\s*=\s*"?(\d+)`)
 // really mount.
 func (s *Snapshot) hstsFindings() findings {
 	var f findings
-	live, problem := s.read(nginxServerFile(s))
+	live, problem := s.read(nginxServerFile)
 	if problem != "" {
-		f.add("%s (want the operator's %s with the %s header)", problem, render.NginxServerKey, hstsHeader)
+		f.add("%s (want the operator's %s with the %s header)", problem, settings.NginxServerKey, settings.HSTSHeader)
 		return f
 	}
 	found := false
 	for _, h := range addHeaders(live.content) {
-		if !strings.EqualFold(h.name, hstsHeader) {
+		if !strings.EqualFold(h.name, settings.HSTSHeader) {
 			continue
 		}
 		found = true
 		m := maxAge.FindStringSubmatch(h.value)
 		if m == nil {
-			f.add("%s line %d sends %s without max-age", live.where, h.line, hstsHeader)
+			f.add("%s line %d sends %s without max-age", live.where, h.line, settings.HSTSHeader)
 			continue
 		}
-		if age, err := strconv.ParseInt(m[1], 10, 64); err != nil || age < minHSTSMaxAge {
-			f.add("%s line %d sends %s max-age=%s (want >= %d)", live.where, h.line, hstsHeader, m[1], minHSTSMaxAge)
+		if age, err := strconv.ParseInt(m[1], 10, 64); err != nil || age < settings.MinHSTSMaxAge {
+			f.add("%s line %d sends %s max-age=%s (want >= %d)", live.where, h.line, settings.HSTSHeader, m[1], settings.MinHSTSMaxAge)
 		}
 	}
 	if !found {
-		f.add("%s adds no %s header", live.where, hstsHeader)
+		f.add("%s adds no %s header", live.where, settings.HSTSHeader)
 	}
 	return f
 }
@@ -160,17 +146,17 @@ func (s *Snapshot) podLabels(c settings.Component) map[string]string {
 	if d := s.deployment(c); d != nil && len(d.Spec.Template.Labels) > 0 {
 		return d.Spec.Template.Labels
 	}
-	return render.SelectorLabels(s.Platform, string(c))
+	return settings.SelectorLabels(s.Platform, string(c))
 }
 
 // TLS-3: only the ingress controller reaches the web pods' plain HTTP port.
 func checkPlaintextPath(s *Snapshot) (resultValue, string) {
-	mp := s.spec()
+	mp := s.Platform
 	controller := mp.Spec.Ingress.ControllerNamespace
-	f := s.settingFindings("TLS-3")
+	f := s.settingFindings(settings.TLS3)
 	web := s.podLabels(settings.Web)
 	fromController := func(p peer) bool { return p.namespace == controller }
-	for _, p := range s.componentPorts(settings.Web, port{render.PortHTTP, render.WebHTTPPort, corev1.ProtocolTCP}) {
+	for _, p := range s.componentPorts(settings.Web, port{settings.PortHTTP, settings.WebHTTPPort, corev1.ProtocolTCP}) {
 		if p.protocol != corev1.ProtocolTCP {
 			continue
 		}

@@ -21,6 +21,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -30,88 +32,48 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
-// ConfigFile is one file the operator writes into a component's container: a key of the
-// component's ConfigMap "<name>-<component>-config", mounted read-only with subPath at
-// MountPath.
-//
-// Mount strategy: the images only READ /config (they copy it into /run at start and generate
-// the real configuration there), so /config needs no volume of its own. It stays the image's
-// read-only directory, and each operator file is a single-file subPath mount into it, as the
-// upstream Helm chart does. Nothing else can appear under /config, and a container restart
-// cannot pick up a file written at runtime. A whole-ConfigMap volume at /config would not
-// work: its symlinks collide with the directories the start scripts create (nginx/).
-type ConfigFile struct {
-	Component settings.Component
-	// Key is the ConfigMap data key.
-	Key       string
-	MountPath string
-	Content   string
-}
-
-// Data keys of the operator's ConfigMaps.
-const (
-	CustomConfigKey    = "custom-config.js"
-	CustomInterfaceKey = "custom-interface_config.js"
-	NginxHTTPKey       = "nginx-http.conf"
-	NginxServerKey     = "custom-meet.conf"
-	WelcomeContentKey  = "welcomePageAdditionalContent.html"
-	CustomJicofoKey    = "custom-jicofo.conf"
-	CustomJVBKey       = "custom-jvb.conf"
-	LoggingKey         = "logging.properties"
-)
-
 // AccessLogFormatName is the name of the web pods' nginx log format (settings.AccessLogFormat).
 const AccessLogFormatName = "meetwarden_minimal"
 
-// ConfigFiles lists every file the operator writes, in a fixed order.
-func ConfigFiles(mp *v1alpha1.MeetingPlatform) []ConfigFile {
-	mp = settings.Defaulted(mp)
-	return []ConfigFile{
-		{settings.Web, CustomConfigKey, "/config/custom-config.js", customConfigJS(mp)},
-		{settings.Web, CustomInterfaceKey, "/config/custom-interface_config.js", customInterfaceConfigJS()},
-		// site-confs/* is included in nginx's http context; "00-" sorts it before the site's
-		// server block, which uses the log format defined here.
-		{settings.Web, NginxHTTPKey, "/config/nginx/site-confs/00-meetwarden.conf", nginxHTTP()},
-		// custom-meet.conf is appended inside the site's server block.
-		{settings.Web, NginxServerKey, "/config/nginx/custom-meet.conf", nginxServer()},
-		{settings.Web, WelcomeContentKey, "/usr/share/jitsi-meet/static/welcomePageAdditionalContent.html", welcomeContent(mp)},
-		{settings.Jicofo, CustomJicofoKey, "/config/custom-jicofo.conf", hocon("jicofo", settings.JicofoConfig)},
-		// /config/logging.properties would be overwritten at start; the template is not.
-		{settings.Jicofo, LoggingKey, "/defaults/logging.properties", javaLogging("Jicofo")},
-		{settings.JVB, CustomJVBKey, "/config/custom-jvb.conf", hocon("the videobridge", settings.JVBConfig(mp))},
-		{settings.JVB, LoggingKey, "/defaults/logging.properties", javaLogging("JVB")},
+// fileContent is the content of one of the operator's files (settings.Files).
+func fileContent(mp *v1alpha1.MeetingPlatform, f settings.File) string {
+	switch f.Key {
+	case settings.CustomConfigKey:
+		return customConfigJS(mp)
+	case settings.CustomInterfaceKey:
+		return customInterfaceConfigJS()
+	case settings.NginxHTTPKey:
+		return nginxHTTP()
+	case settings.NginxServerKey:
+		return nginxServer()
+	case settings.WelcomeContentKey:
+		return welcomeContent(mp)
+	case settings.CustomJicofoKey:
+		return hocon("jicofo", settings.JicofoConfig)
+	case settings.CustomJVBKey:
+		return hocon("the videobridge", settings.JVBConfig(mp))
+	case settings.LoggingKey:
+		return javaLogging(javaProgramName[f.Component])
 	}
+	panic("render: no content for settings file " + f.Key)
 }
 
-// filesOf returns the files of one component.
-func filesOf(mp *v1alpha1.MeetingPlatform, c settings.Component) []ConfigFile {
-	var out []ConfigFile
-	for _, f := range ConfigFiles(mp) {
-		if f.Component == c {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+// javaProgramName is how a Java component names itself in its log lines.
+var javaProgramName = map[settings.Component]string{settings.Jicofo: "Jicofo", settings.JVB: "JVB"}
 
-// ConfigMapName is the ConfigMap of a component's files.
-func ConfigMapName(mp *v1alpha1.MeetingPlatform, c settings.Component) string {
-	return Name(mp, string(c)+"-config")
-}
-
-// configMap returns the ConfigMap of a component, or nil when it has no files.
+// configMap returns the ConfigMap of a component's files, or nil when it has none.
 func configMap(mp *v1alpha1.MeetingPlatform, c settings.Component) *corev1.ConfigMap {
-	files := filesOf(mp, c)
+	files := settings.FilesOf(c)
 	if len(files) == 0 {
 		return nil
 	}
 	data := map[string]string{}
 	for _, f := range files {
-		data[f.Key] = f.Content
+		data[f.Key] = fileContent(mp, f)
 	}
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: meta(mp, ConfigMapName(mp, c), string(c)),
+		ObjectMeta: meta(mp, settings.ConfigMapName(mp, c), string(c)),
 		Data:       data,
 	}
 }
@@ -119,7 +81,7 @@ func configMap(mp *v1alpha1.MeetingPlatform, c settings.Component) *corev1.Confi
 // dataHash is a digest of a ConfigMap's data, independent of map order.
 func dataHash(data map[string]string) string {
 	h := sha256.New()
-	for _, k := range sortedKeys(data) {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
 		fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
 	}
 	return hex.EncodeToString(h.Sum(nil))

@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // CredentialsSecret is the Secret of the generated internal credentials. The caller generates
@@ -32,13 +33,13 @@ import (
 func CredentialsSecret(mp *v1alpha1.MeetingPlatform, values map[string][]byte) *corev1.Secret {
 	data := map[string][]byte{}
 	for k, v := range values {
-		if slices.Contains(CredentialKeys, k) {
+		if slices.Contains(settings.CredentialKeys, k) {
 			data[k] = slices.Clone(v)
 		}
 	}
 	return &corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: meta(mp, CredentialsSecretName(mp), ""),
+		ObjectMeta: meta(mp, settings.CredentialsSecretName(mp), ""),
 		Type:       corev1.SecretTypeOpaque,
 		Data:       data,
 	}

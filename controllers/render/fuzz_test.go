@@ -24,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // fuzzInput is what FuzzRender draws a spec from.
@@ -48,21 +49,21 @@ func FuzzRender(f *testing.F) {
 		in := fuzzInput{name, domain, stun, regions, advertise, privacy, guests, loadBalancer, eu, auth, replicas, port}
 
 		raw := in.spec(false)
-		if objs, err := Objects(raw); err == nil {
+		if objs, err := Objects(settings.Defaulted(raw)); err == nil {
 			for _, p := range invariants(raw, objs) {
 				t.Errorf("accepted spec breaks an invariant: %s", p)
 			}
 		}
 
 		valid := in.spec(true)
-		objs, err := Objects(valid)
+		objs, err := Objects(settings.Defaulted(valid))
 		if err != nil {
 			t.Fatalf("valid spec refused: %v\n%+v", err, valid.Spec)
 		}
 		for _, p := range invariants(valid, objs) {
 			t.Error(p)
 		}
-		again, _ := Objects(valid)
+		again, _ := Objects(settings.Defaulted(valid))
 		if !equality.Semantic.DeepEqual(objs, again) {
 			t.Fatal("two renders differ")
 		}

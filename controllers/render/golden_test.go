@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -71,7 +72,7 @@ func toYAML(t testing.TB, obj client.Object) []byte {
 func TestGoldenFiles(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.dir, func(t *testing.T) {
-			objs, err := Objects(tc.spec())
+			objs, err := Objects(settings.Defaulted(tc.spec()))
 			if err != nil {
 				t.Fatal(err)
 			}

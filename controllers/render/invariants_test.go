@@ -50,14 +50,14 @@ func invariants(mp *v1alpha1.MeetingPlatform, objs []client.Object) []string {
 		if len(obj.GetOwnerReferences()) > 0 {
 			p.add("%s has owner references", where)
 		}
-		for k, v := range Labels(mp, "") {
+		for k, v := range settings.Labels(mp, "") {
 			if obj.GetLabels()[k] != v {
 				p.add("%s lacks label %s=%s", where, k, v)
 			}
 		}
 		switch o := obj.(type) {
 		case *appsv1.Deployment:
-			deployments[settings.Component(o.Labels[LabelComponent])] = o
+			deployments[settings.Component(o.Labels[settings.LabelComponent])] = o
 		case *corev1.ConfigMap:
 			configMaps[o.Name] = o
 		case *networkingv1.NetworkPolicy:
@@ -73,7 +73,7 @@ func invariants(mp *v1alpha1.MeetingPlatform, objs []client.Object) []string {
 		}
 		p.checkPod(d, c, dep)
 	}
-	p.checkClientConfig(configMaps[ConfigMapName(d, settings.Web)])
+	p.checkClientConfig(configMaps[settings.ConfigMapName(d, settings.Web)])
 	p.checkDefaultDeny(d, policies)
 	return p.list
 }
@@ -93,7 +93,7 @@ var credentialLike = []string{"PASSWORD", "SECRET", "TOKEN", "KEY", "BINDPW", "B
 
 func (p *checker) checkPod(mp *v1alpha1.MeetingPlatform, c settings.Component, dep *appsv1.Deployment) {
 	pod := dep.Spec.Template.Spec
-	if !equalMaps(dep.Spec.Template.Labels, Labels(mp, string(c))) {
+	if !equalMaps(dep.Spec.Template.Labels, settings.Labels(mp, string(c))) {
 		p.add("%s: pod labels %v", c, dep.Spec.Template.Labels)
 	}
 	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
@@ -137,7 +137,7 @@ func (p *checker) checkPlacement(mp *v1alpha1.MeetingPlatform, c settings.Compon
 		return
 	}
 	terms := a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
-	want := AllowedRegions(mp)
+	want := settings.AllowedRegions(settings.Defaulted(mp))
 	if len(want) == 0 {
 		p.add("%s: no allowed region", c)
 	}
@@ -227,7 +227,7 @@ func (p *checker) checkClientConfig(cm *corev1.ConfigMap) {
 		p.add("no web ConfigMap")
 		return
 	}
-	js := strings.TrimRight(cm.Data[CustomConfigKey], "\n")
+	js := strings.TrimRight(cm.Data[settings.CustomConfigKey], "\n")
 	begin := strings.Index(js, settings.PrivacyBlockBegin)
 	if begin < 0 || !strings.HasSuffix(js, "\n"+settings.PrivacyBlockEnd) {
 		p.add("custom-config.js does not end with the privacy block")
@@ -243,8 +243,8 @@ func (p *checker) checkClientConfig(cm *corev1.ConfigMap) {
 
 func (p *checker) checkDefaultDeny(mp *v1alpha1.MeetingPlatform, policies []*networkingv1.NetworkPolicy) {
 	for _, np := range policies {
-		if np.Name == Name(mp, "default-deny") {
-			if !equalMaps(np.Spec.PodSelector.MatchLabels, SelectorLabels(mp, "")) || len(np.Spec.Ingress)+len(np.Spec.Egress) > 0 ||
+		if np.Name == settings.Name(mp, "default-deny") {
+			if !equalMaps(np.Spec.PodSelector.MatchLabels, settings.SelectorLabels(mp, "")) || len(np.Spec.Ingress)+len(np.Spec.Egress) > 0 ||
 				!slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}) {
 				p.add("default-deny policy %+v", np.Spec)
 			}

@@ -18,9 +18,7 @@ package render
 
 import (
 	"maps"
-	"net/url"
 	"slices"
-	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -34,34 +32,23 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
-// Annotations of the Ingress for the ingress-nginx controller: plain HTTP is redirected to
-// HTTPS (TLS-1), and the XMPP websocket may stay idle between pings. Nothing here injects
+// ingressAnnotations are for the ingress-nginx controller: plain HTTP is redirected to HTTPS
+// (TLS-1), and the XMPP websocket may stay idle between pings. Nothing here injects
 // configuration snippets.
-const (
-	AnnotationSSLRedirect      = "nginx.ingress.kubernetes.io/ssl-redirect"
-	AnnotationForceSSLRedirect = "nginx.ingress.kubernetes.io/force-ssl-redirect"
-)
-
 var ingressAnnotations = map[string]string{
-	AnnotationSSLRedirect:                            "true",
-	AnnotationForceSSLRedirect:                       "true",
+	settings.AnnotationSSLRedirect:                   "true",
+	settings.AnnotationForceSSLRedirect:              "true",
 	"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
 	"nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
 }
 
-// WebServicePort is the port of the web Service the Ingress routes to.
-const WebServicePort int32 = 80
-
-// DefaultLDAPSPort is the port of an ldaps:// URL without one.
-const DefaultLDAPSPort int32 = 636
-
 func intOrName(name string) intstr.IntOrString { return intstr.FromString(name) }
 
 func service(mp *v1alpha1.MeetingPlatform, c settings.Component, spec corev1.ServiceSpec) *corev1.Service {
-	spec.Selector = SelectorLabels(mp, string(c))
+	spec.Selector = settings.SelectorLabels(mp, string(c))
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: meta(mp, Name(mp, string(c)), string(c)),
+		ObjectMeta: meta(mp, settings.Name(mp, string(c)), string(c)),
 		Spec:       spec,
 	}
 }
@@ -70,20 +57,20 @@ func service(mp *v1alpha1.MeetingPlatform, c settings.Component, spec corev1.Ser
 // accepts no connections and has no Service.
 func services(mp *v1alpha1.MeetingPlatform) []client.Object {
 	m := mp.Spec.Media
-	media := corev1.ServicePort{Name: PortMedia, Protocol: corev1.ProtocolUDP, Port: m.Port, TargetPort: intOrName(PortMedia)}
+	media := corev1.ServicePort{Name: settings.PortMedia, Protocol: corev1.ProtocolUDP, Port: m.Port, TargetPort: intOrName(settings.PortMedia)}
 	if m.Type == v1alpha1.MediaServiceNodePort {
 		media.NodePort = m.Port
 	}
 	return []client.Object{
 		service(mp, settings.Web, corev1.ServiceSpec{
 			Type:  corev1.ServiceTypeClusterIP,
-			Ports: []corev1.ServicePort{{Name: PortHTTP, Protocol: corev1.ProtocolTCP, Port: WebServicePort, TargetPort: intOrName(PortHTTP)}},
+			Ports: []corev1.ServicePort{{Name: settings.PortHTTP, Protocol: corev1.ProtocolTCP, Port: settings.WebServicePort, TargetPort: intOrName(settings.PortHTTP)}},
 		}),
 		service(mp, settings.Prosody, corev1.ServiceSpec{
 			Type: corev1.ServiceTypeClusterIP,
 			Ports: []corev1.ServicePort{
-				{Name: PortC2S, Protocol: corev1.ProtocolTCP, Port: ProsodyC2SPort, TargetPort: intOrName(PortC2S)},
-				{Name: PortHTTP, Protocol: corev1.ProtocolTCP, Port: ProsodyHTTPPort, TargetPort: intOrName(PortHTTP)},
+				{Name: settings.PortC2S, Protocol: corev1.ProtocolTCP, Port: settings.ProsodyC2SPort, TargetPort: intOrName(settings.PortC2S)},
+				{Name: settings.PortHTTP, Protocol: corev1.ProtocolTCP, Port: settings.ProsodyHTTPPort, TargetPort: intOrName(settings.PortHTTP)},
 			},
 		}),
 		service(mp, settings.JVB, corev1.ServiceSpec{
@@ -103,7 +90,7 @@ func ingress(mp *v1alpha1.MeetingPlatform) *networkingv1.Ingress {
 	om := meta(mp, mp.Name, string(settings.Web))
 	om.Annotations = maps.Clone(ingressAnnotations)
 	spec := networkingv1.IngressSpec{
-		TLS: []networkingv1.IngressTLS{{Hosts: []string{mp.Spec.Domain}, SecretName: TLSSecretName(mp)}},
+		TLS: []networkingv1.IngressTLS{{Hosts: []string{mp.Spec.Domain}, SecretName: settings.TLSSecretName(mp)}},
 		Rules: []networkingv1.IngressRule{{
 			Host: mp.Spec.Domain,
 			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
@@ -111,8 +98,8 @@ func ingress(mp *v1alpha1.MeetingPlatform) *networkingv1.Ingress {
 					Path:     "/",
 					PathType: ptr.To(networkingv1.PathTypePrefix),
 					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-						Name: Name(mp, string(settings.Web)),
-						Port: networkingv1.ServiceBackendPort{Name: PortHTTP},
+						Name: settings.Name(mp, string(settings.Web)),
+						Port: networkingv1.ServiceBackendPort{Name: settings.PortHTTP},
 					}},
 				}},
 			}},
@@ -128,14 +115,14 @@ func ingress(mp *v1alpha1.MeetingPlatform) *networkingv1.Ingress {
 	}
 }
 
-// certificate asks cert-manager for spec.domain's certificate in TLSSecretName, with an ECDSA
+// certificate asks cert-manager for spec.domain's certificate in settings.TLSSecretName, with an ECDSA
 // P-256 key (TLS-2) rotated at every renewal. The Secret carries the platform's labels, so the
 // operator's label-filtered cache sees it. Unstructured: no cert-manager Go dependency.
 func certificate(mp *v1alpha1.MeetingPlatform) *unstructured.Unstructured {
 	r := mp.Spec.TLS.IssuerRef
 	labels := func() map[string]any {
 		out := map[string]any{}
-		for k, v := range Labels(mp, string(settings.Web)) {
+		for k, v := range settings.Labels(mp, string(settings.Web)) {
 			out[k] = v
 		}
 		return out
@@ -144,12 +131,12 @@ func certificate(mp *v1alpha1.MeetingPlatform) *unstructured.Unstructured {
 		"apiVersion": "cert-manager.io/v1",
 		"kind":       "Certificate",
 		"metadata": map[string]any{
-			"name":      TLSSecretName(mp),
+			"name":      settings.TLSSecretName(mp),
 			"namespace": mp.Namespace,
 			"labels":    labels(),
 		},
 		"spec": map[string]any{
-			"secretName":     TLSSecretName(mp),
+			"secretName":     settings.TLSSecretName(mp),
 			"secretTemplate": map[string]any{"labels": labels()},
 			"dnsNames":       []any{mp.Spec.Domain},
 			"issuerRef":      map[string]any{"name": r.Name, "kind": r.Kind, "group": r.Group},
@@ -163,7 +150,7 @@ func certificate(mp *v1alpha1.MeetingPlatform) *unstructured.Unstructured {
 func pods(mp *v1alpha1.MeetingPlatform, cs ...settings.Component) []networkingv1.NetworkPolicyPeer {
 	var peers []networkingv1.NetworkPolicyPeer
 	for _, c := range cs {
-		peers = append(peers, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: SelectorLabels(mp, string(c))}})
+		peers = append(peers, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: settings.SelectorLabels(mp, string(c))}})
 	}
 	return peers
 }
@@ -189,7 +176,7 @@ func tcp(n int32) networkingv1.NetworkPolicyPort { return port(corev1.ProtocolTC
 // rules say; policy types follow the rules given.
 func netpol(mp *v1alpha1.MeetingPlatform, suffix string, c settings.Component, in []networkingv1.NetworkPolicyIngressRule, out []networkingv1.NetworkPolicyEgressRule) *networkingv1.NetworkPolicy {
 	spec := networkingv1.NetworkPolicySpec{
-		PodSelector: metav1.LabelSelector{MatchLabels: SelectorLabels(mp, string(c))},
+		PodSelector: metav1.LabelSelector{MatchLabels: settings.SelectorLabels(mp, string(c))},
 		Ingress:     in,
 		Egress:      out,
 	}
@@ -201,7 +188,7 @@ func netpol(mp *v1alpha1.MeetingPlatform, suffix string, c settings.Component, i
 	}
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: meta(mp, Name(mp, suffix), string(c)),
+		ObjectMeta: meta(mp, settings.Name(mp, suffix), string(c)),
 		Spec:       spec,
 	}
 }
@@ -210,27 +197,27 @@ func netpol(mp *v1alpha1.MeetingPlatform, suffix string, c settings.Component, i
 // flows Jitsi needs (TLS-3, TEL-4, ACC-4). NetworkPolicies are additive, so the default-deny
 // policy also covers a pod that another policy forgets.
 func networkPolicies(mp *v1alpha1.MeetingPlatform) []client.Object {
-	toProsodyC2S := []networkingv1.NetworkPolicyEgressRule{{To: pods(mp, settings.Prosody), Ports: []networkingv1.NetworkPolicyPort{tcp(ProsodyC2SPort)}}}
+	toProsodyC2S := []networkingv1.NetworkPolicyEgressRule{{To: pods(mp, settings.Prosody), Ports: []networkingv1.NetworkPolicyPort{tcp(settings.ProsodyC2SPort)}}}
 
 	deny := netpol(mp, "default-deny", "", []networkingv1.NetworkPolicyIngressRule{}, []networkingv1.NetworkPolicyEgressRule{})
 	dns := netpol(mp, "dns", "", nil, []networkingv1.NetworkPolicyEgressRule{{
-		To:    namespace("kube-system"),
-		Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, 53), tcp(53)},
+		To:    namespace(settings.DNSNamespace),
+		Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, settings.DNSPort), tcp(settings.DNSPort)},
 	}})
 	// TLS-3: only the ingress controller reaches the plain HTTP port.
 	web := netpol(mp, string(settings.Web), settings.Web,
-		[]networkingv1.NetworkPolicyIngressRule{{From: namespace(mp.Spec.Ingress.ControllerNamespace), Ports: []networkingv1.NetworkPolicyPort{tcp(WebHTTPPort)}}},
-		[]networkingv1.NetworkPolicyEgressRule{{To: pods(mp, settings.Prosody), Ports: []networkingv1.NetworkPolicyPort{tcp(ProsodyHTTPPort)}}},
+		[]networkingv1.NetworkPolicyIngressRule{{From: namespace(mp.Spec.Ingress.ControllerNamespace), Ports: []networkingv1.NetworkPolicyPort{tcp(settings.WebHTTPPort)}}},
+		[]networkingv1.NetworkPolicyEgressRule{{To: pods(mp, settings.Prosody), Ports: []networkingv1.NetworkPolicyPort{tcp(settings.ProsodyHTTPPort)}}},
 	)
 	// ACC-4: BOSH and websocket only from web, XMPP only from jicofo and the videobridge.
 	var prosodyOut []networkingv1.NetworkPolicyEgressRule
 	if ldap := mp.Spec.Access.LDAP; mp.Spec.Access.Authentication == v1alpha1.AuthenticationLDAP && ldap != nil {
-		prosodyOut = []networkingv1.NetworkPolicyEgressRule{{To: anywhere, Ports: []networkingv1.NetworkPolicyPort{tcp(ldapPort(ldap.URL))}}}
+		prosodyOut = []networkingv1.NetworkPolicyEgressRule{{To: anywhere, Ports: []networkingv1.NetworkPolicyPort{tcp(settings.LDAPPort(ldap.URL))}}}
 	}
 	prosody := netpol(mp, string(settings.Prosody), settings.Prosody,
 		[]networkingv1.NetworkPolicyIngressRule{
-			{From: pods(mp, settings.Web), Ports: []networkingv1.NetworkPolicyPort{tcp(ProsodyHTTPPort)}},
-			{From: pods(mp, settings.Jicofo, settings.JVB), Ports: []networkingv1.NetworkPolicyPort{tcp(ProsodyC2SPort)}},
+			{From: pods(mp, settings.Web), Ports: []networkingv1.NetworkPolicyPort{tcp(settings.ProsodyHTTPPort)}},
+			{From: pods(mp, settings.Jicofo, settings.JVB), Ports: []networkingv1.NetworkPolicyPort{tcp(settings.ProsodyC2SPort)}},
 		},
 		prosodyOut,
 	)
@@ -246,16 +233,6 @@ func networkPolicies(mp *v1alpha1.MeetingPlatform) []client.Object {
 		jvbOut,
 	)
 	return []client.Object{deny, dns, web, prosody, jicofo, jvb}
-}
-
-// ldapPort is the port of an ldaps:// URL.
-func ldapPort(raw string) int32 {
-	if u, err := url.Parse(raw); err == nil {
-		if p, err := strconv.ParseInt(u.Port(), 10, 32); err == nil && p > 0 && p <= 65535 {
-			return int32(p)
-		}
-	}
-	return DefaultLDAPSPort
 }
 
 // stunPorts are the ports of spec.stun.servers, UDP and TCP each (STUN runs over both), sorted.

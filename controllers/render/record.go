@@ -21,23 +21,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
-
-// ProcessingRecordKey is the data key of the record of processing activities.
-const ProcessingRecordKey = "processing-record.md"
-
-// ProcessingRecordName is the ConfigMap that publishes the platform's record of processing
-// activities (GDPR Art. 30, TRN-2).
-func ProcessingRecordName(mp *v1alpha1.MeetingPlatform) string {
-	return Name(mp, "processing-record")
-}
 
 // ProcessingRecordConfigMap publishes record, the text the evaluator generates from the
 // current evaluation.
 func ProcessingRecordConfigMap(mp *v1alpha1.MeetingPlatform, record string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: meta(mp, ProcessingRecordName(mp), ""),
-		Data:       map[string]string{ProcessingRecordKey: record},
+		ObjectMeta: meta(mp, settings.ProcessingRecordName(mp), ""),
+		Data:       map[string]string{settings.ProcessingRecordKey: record},
 	}
 }

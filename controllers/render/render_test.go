@@ -35,7 +35,7 @@ import (
 
 func mustRender(t *testing.T, mp *v1alpha1.MeetingPlatform) []client.Object {
 	t.Helper()
-	objs, err := Objects(mp)
+	objs, err := Objects(settings.Defaulted(mp))
 	if err != nil {
 		t.Fatalf("Objects: %v", err)
 	}
@@ -58,7 +58,7 @@ func find[T client.Object](t *testing.T, objs []client.Object, name string) T {
 func envOf(t *testing.T, objs []client.Object, mp *v1alpha1.MeetingPlatform, c settings.Component) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, e := range find[*appsv1.Deployment](t, objs, Name(mp, string(c))).Spec.Template.Spec.Containers[0].Env {
+	for _, e := range find[*appsv1.Deployment](t, objs, settings.Name(mp, string(c))).Spec.Template.Spec.Containers[0].Env {
 		out[e.Name] = e.Value
 	}
 	return out
@@ -147,11 +147,11 @@ func TestObjects(t *testing.T) {
 		if _, set := envOf(t, objs, mp, settings.JVB)["JVB_STUN_SERVERS"]; set {
 			t.Fatal("JVB_STUN_SERVERS set")
 		}
-		jvbConf := find[*corev1.ConfigMap](t, objs, ConfigMapName(mp, settings.JVB)).Data[CustomJVBKey]
+		jvbConf := find[*corev1.ConfigMap](t, objs, settings.ConfigMapName(mp, settings.JVB)).Data[settings.CustomJVBKey]
 		if !strings.Contains(jvbConf, "ice4j.harvest.mapping.stun.enabled = false") {
 			t.Fatalf("custom-jvb.conf leaves STUN on:\n%s", jvbConf)
 		}
-		for _, rule := range find[*networkingv1.NetworkPolicy](t, objs, Name(mp, "jvb")).Spec.Egress {
+		for _, rule := range find[*networkingv1.NetworkPolicy](t, objs, settings.Name(mp, "jvb")).Spec.Egress {
 			if len(rule.To) == 0 || rule.To[0].IPBlock != nil {
 				t.Fatalf("the bridge may reach the internet: %+v", rule)
 			}
@@ -166,7 +166,7 @@ func TestObjects(t *testing.T) {
 		if got := envOf(t, objs, mp, settings.JVB)["JVB_STUN_SERVERS"]; got != "stun.example.org:3478,stun2.example.org:443" {
 			t.Fatalf("JVB_STUN_SERVERS=%q", got)
 		}
-		js := find[*corev1.ConfigMap](t, objs, ConfigMapName(mp, settings.Web)).Data[CustomConfigKey]
+		js := find[*corev1.ConfigMap](t, objs, settings.ConfigMapName(mp, settings.Web)).Data[settings.CustomConfigKey]
 		if !strings.Contains(js, `config.p2p.stunServers = [{ urls: "stun:stun.example.org:3478" }, { urls: "stuns:stun2.example.org:443" }];`) {
 			t.Fatalf("custom-config.js:\n%s", js)
 		}
@@ -232,7 +232,7 @@ func TestObjects(t *testing.T) {
 		if ing.Spec.IngressClassName == nil || *ing.Spec.IngressClassName != "nginx" {
 			t.Fatal("ingress class not set")
 		}
-		for _, a := range []string{AnnotationSSLRedirect, AnnotationForceSSLRedirect} {
+		for _, a := range []string{settings.AnnotationSSLRedirect, settings.AnnotationForceSSLRedirect} {
 			if ing.Annotations[a] != "true" {
 				t.Errorf("%s=%q", a, ing.Annotations[a])
 			}
@@ -288,7 +288,7 @@ func TestObjects(t *testing.T) {
 		a, b := minimal(), minimal()
 		b.Spec.PrivacyPolicyURL = "https://example.eu/privacy-v2"
 		hash := func(mp *v1alpha1.MeetingPlatform, name string) string {
-			return find[*appsv1.Deployment](t, mustRender(t, mp), name).Spec.Template.Annotations[ConfigHashAnnotation]
+			return find[*appsv1.Deployment](t, mustRender(t, mp), name).Spec.Template.Annotations[settings.ConfigHashAnnotation]
 		}
 		if hash(a, "meet-web") == hash(b, "meet-web") || hash(a, "meet-web") == "" {
 			t.Fatal("web hash did not change")
@@ -300,19 +300,19 @@ func TestObjects(t *testing.T) {
 	t.Run("the privacy notice link is escaped in HTML and JavaScript", func(t *testing.T) {
 		mp := internalOwnSTUN()
 		cm := find[*corev1.ConfigMap](t, mustRender(t, mp), "conf-web-config")
-		if !strings.Contains(cm.Data[WelcomeContentKey], `href="https://example.org/datenschutz?lang=de&amp;v=2"`) {
-			t.Fatalf("welcome page:\n%s", cm.Data[WelcomeContentKey])
+		if !strings.Contains(cm.Data[settings.WelcomeContentKey], `href="https://example.org/datenschutz?lang=de&amp;v=2"`) {
+			t.Fatalf("welcome page:\n%s", cm.Data[settings.WelcomeContentKey])
 		}
-		if !strings.Contains(cm.Data[CustomConfigKey], `privacy: "https://example.org/datenschutz?lang=de\u0026v=2"`) {
-			t.Fatalf("custom-config.js:\n%s", cm.Data[CustomConfigKey])
+		if !strings.Contains(cm.Data[settings.CustomConfigKey], `privacy: "https://example.org/datenschutz?lang=de\u0026v=2"`) {
+			t.Fatalf("custom-config.js:\n%s", cm.Data[settings.CustomConfigKey])
 		}
 	})
 	t.Run("the access log format carries nothing personal", func(t *testing.T) {
 		conf := find[*corev1.ConfigMap](t, mustRender(t, minimal()), "meet-web-config").Data
-		if leaks := settings.LogFormatLeaks(conf[NginxHTTPKey]); len(leaks) > 0 {
+		if leaks := settings.LogFormatLeaks(conf[settings.NginxHTTPKey]); len(leaks) > 0 {
 			t.Fatalf("log format leaks %v", leaks)
 		}
-		if !strings.Contains(conf[NginxServerKey], "access_log /dev/stdout "+AccessLogFormatName+";") {
+		if !strings.Contains(conf[settings.NginxServerKey], "access_log /dev/stdout "+AccessLogFormatName+";") {
 			t.Fatal("the site does not use the minimal format")
 		}
 	})
@@ -325,7 +325,7 @@ func TestObjects(t *testing.T) {
 	t.Run("Java components log at WARNING without Sentry", func(t *testing.T) {
 		objs := mustRender(t, minimal())
 		for _, c := range []settings.Component{settings.Jicofo, settings.JVB} {
-			props := find[*corev1.ConfigMap](t, objs, ConfigMapName(minimal(), c)).Data[LoggingKey]
+			props := find[*corev1.ConfigMap](t, objs, settings.ConfigMapName(minimal(), c)).Data[settings.LoggingKey]
 			if !strings.Contains(props, "\n.level = WARNING\n") || !strings.Contains(props, "\nhandlers = java.util.logging.ConsoleHandler\n") || strings.Contains(props, "io.sentry") {
 				t.Errorf("%s logging.properties:\n%s", c, props)
 			}
@@ -337,17 +337,17 @@ func TestAllowedRegions(t *testing.T) {
 	t.Run("an explicit list replaces the catalog, sorted and de-duplicated", func(t *testing.T) {
 		mp := minimal()
 		mp.Spec.Placement.AllowedRegions = []string{"b", "a", "b"}
-		if got := AllowedRegions(mp); !slices.Equal(got, []string{"a", "b"}) {
+		if got := settings.AllowedRegions(settings.Defaulted(mp)); !slices.Equal(got, []string{"a", "b"}) {
 			t.Fatalf("got %v", got)
 		}
 	})
 	t.Run("without a list the catalog of the jurisdiction applies, EEA by default", func(t *testing.T) {
 		mp := minimal()
-		if got := AllowedRegions(mp); !slices.Equal(got, regions.AllowedRegions(regions.EEA)) {
+		if got := settings.AllowedRegions(settings.Defaulted(mp)); !slices.Equal(got, regions.AllowedRegions(regions.EEA)) {
 			t.Fatalf("got %v", got)
 		}
 		mp.Spec.Placement.Jurisdiction = v1alpha1.JurisdictionEU
-		if got := AllowedRegions(mp); !slices.Equal(got, regions.AllowedRegions(regions.EU)) {
+		if got := settings.AllowedRegions(settings.Defaulted(mp)); !slices.Equal(got, regions.AllowedRegions(regions.EU)) {
 			t.Fatalf("got %v", got)
 		}
 	})
@@ -358,7 +358,7 @@ func TestCredentialsSecret(t *testing.T) {
 	values := map[string][]byte{"JICOFO_AUTH_PASSWORD": []byte("a"), "JVB_AUTH_PASSWORD": []byte("b"), "JIBRI_XMPP_PASSWORD": []byte("c")}
 	s := CredentialsSecret(mp, values)
 	t.Run("it is named after the platform and labelled", func(t *testing.T) {
-		if s.Name != "meet-credentials" || s.Namespace != "video" || s.Labels[LabelInstance] != "meet" || s.Kind != "Secret" {
+		if s.Name != "meet-credentials" || s.Namespace != "video" || s.Labels[settings.LabelInstance] != "meet" || s.Kind != "Secret" {
 			t.Fatalf("%+v", s.ObjectMeta)
 		}
 	})
@@ -369,7 +369,7 @@ func TestCredentialsSecret(t *testing.T) {
 	})
 	t.Run("every credential a workload reads from it is one of its keys", func(t *testing.T) {
 		for _, e := range settings.SecretEnvs(mp) {
-			if e.Secret == CredentialsSecretName(mp) && !slices.Contains(CredentialKeys, e.Key) {
+			if e.Secret == settings.CredentialsSecretName(mp) && !slices.Contains(settings.CredentialKeys, e.Key) {
 				t.Errorf("%s reads key %s", e.Name, e.Key)
 			}
 		}
@@ -384,7 +384,7 @@ func TestCredentialsSecret(t *testing.T) {
 
 func TestProcessingRecordConfigMap(t *testing.T) {
 	cm := ProcessingRecordConfigMap(minimal(), "# record\n")
-	if cm.Name != "meet-processing-record" || cm.Namespace != "video" || cm.Data[ProcessingRecordKey] != "# record\n" || cm.Labels[LabelManagedBy] != ManagedByValue {
+	if cm.Name != "meet-processing-record" || cm.Namespace != "video" || cm.Data[settings.ProcessingRecordKey] != "# record\n" || cm.Labels[settings.LabelManagedBy] != settings.ManagedByValue {
 		t.Fatalf("%+v", cm)
 	}
 }
@@ -433,7 +433,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			mp := minimal()
 			tt.change(mp)
-			objs, err := Objects(mp)
+			objs, err := Objects(settings.Defaulted(mp))
 			if err == nil || objs != nil {
 				t.Fatalf("accepted: %d objects", len(objs))
 			}
@@ -444,7 +444,7 @@ func TestValidate(t *testing.T) {
 	}
 	t.Run("every sample spec is valid", func(t *testing.T) {
 		for name, mp := range sampleSpecs() {
-			if err := Validate(mp); err != nil {
+			if err := Validate(settings.Defaulted(mp)); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 		}

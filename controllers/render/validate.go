@@ -43,7 +43,6 @@ var appIDPattern = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_.]*$`)
 // an environment variable, a JavaScript file or an nginx configuration, where a stray quote or
 // newline would become code. The error names the field, for a Stalled condition.
 func Validate(mp *v1alpha1.MeetingPlatform) error {
-	mp = settings.Defaulted(mp)
 	s := mp.Spec
 	var errs []error
 	fail := func(field, format string, args ...any) {
@@ -51,7 +50,7 @@ func Validate(mp *v1alpha1.MeetingPlatform) error {
 	}
 
 	// Every Service name must be a DNS-1035 label, which bounds the platform's name.
-	if msgs := validation.IsDNS1035Label(Name(mp, string(settings.Prosody))); len(msgs) > 0 {
+	if msgs := validation.IsDNS1035Label(settings.Name(mp, string(settings.Prosody))); len(msgs) > 0 {
 		fail("metadata.name", "%q is too long or not a DNS-1035 label once suffixed: %s", mp.Name, strings.Join(msgs, "; "))
 	}
 	if !domainPattern.MatchString(s.Domain) || len(s.Domain) > 253 {
@@ -143,7 +142,7 @@ func validatePlacement(fail failFunc, mp *v1alpha1.MeetingPlatform) {
 	if msgs := validation.IsQualifiedName(p.RegionLabel); len(msgs) > 0 {
 		fail("spec.placement.regionLabel", "%q: %s", p.RegionLabel, strings.Join(msgs, "; "))
 	}
-	allowed := AllowedRegions(mp)
+	allowed := settings.AllowedRegions(mp)
 	if len(allowed) == 0 {
 		fail("spec.placement", "no region is allowed, so no pod could be scheduled")
 	}

@@ -18,6 +18,7 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,20 +31,6 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
-)
-
-// Ports inside the containers.
-const (
-	WebHTTPPort     int32 = 8000
-	ProsodyC2SPort  int32 = 5222
-	ProsodyHTTPPort int32 = 5280
-)
-
-// Port names, shared by containers, Services and the Ingress.
-const (
-	PortHTTP  = "http"
-	PortC2S   = "xmpp-c2s"
-	PortMedia = "media"
 )
 
 // UID and GID of the s6 user the images run as.
@@ -93,7 +80,7 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 	}
 	res := componentResources(mp, c)
 	template := corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: Labels(mp, string(c))},
+		ObjectMeta: metav1.ObjectMeta{Labels: settings.Labels(mp, string(c))},
 		Spec: corev1.PodSpec{
 			AutomountServiceAccountToken: ptr.To(false),
 			// No <SERVICE>_PORT variables: they could shadow an image's own settings.
@@ -116,7 +103,7 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 				StartupProbe:    probe(c, 5, 60),
 				ReadinessProbe:  probe(c, 10, 3),
 				LivenessProbe:   probe(c, 20, 3),
-				VolumeMounts:    volumeMounts(mp, c),
+				VolumeMounts:    volumeMounts(c),
 				SecurityContext: &corev1.SecurityContext{
 					AllowPrivilegeEscalation: ptr.To(false), // also required by the images' s6-overlay
 					Privileged:               ptr.To(false),
@@ -129,14 +116,14 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 		},
 	}
 	if configHash != "" {
-		template.Annotations = map[string]string{ConfigHashAnnotation: configHash}
+		template.Annotations = map[string]string{settings.ConfigHashAnnotation: configHash}
 	}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: meta(mp, Name(mp, string(c)), string(c)),
+		ObjectMeta: meta(mp, settings.Name(mp, string(c)), string(c)),
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(mp, string(c))},
+			Selector: &metav1.LabelSelector{MatchLabels: settings.SelectorLabels(mp, string(c))},
 			Strategy: strategy,
 			Template: template,
 		},
@@ -150,7 +137,7 @@ func placement(mp *v1alpha1.MeetingPlatform) *corev1.Affinity {
 			NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{
 				Key:      mp.Spec.Placement.RegionLabel,
 				Operator: corev1.NodeSelectorOpIn,
-				Values:   AllowedRegions(mp),
+				Values:   settings.AllowedRegions(mp),
 			}}}},
 		},
 	}}
@@ -164,7 +151,7 @@ func containerEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, res corev1
 		env = append(env, corev1.EnvVar{Name: e.Name, Value: e.Value})
 	}
 	wiring := wiringEnv(mp, c, res)
-	for _, name := range sortedKeys(wiring) {
+	for _, name := range slices.Sorted(maps.Keys(wiring)) {
 		env = append(env, corev1.EnvVar{Name: name, Value: wiring[name]})
 	}
 	for _, s := range settings.SecretEnvs(mp) {
@@ -188,7 +175,7 @@ func wiringEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, res corev1.Re
 	switch c {
 	case settings.Web:
 		env["ENABLE_XMPP_WEBSOCKET"] = settings.True
-		env["XMPP_BOSH_URL_BASE"] = fmt.Sprintf("http://%s:%d", serviceHost(mp, settings.Prosody), ProsodyHTTPPort)
+		env["XMPP_BOSH_URL_BASE"] = fmt.Sprintf("http://%s:%d", serviceHost(mp, settings.Prosody), settings.ProsodyHTTPPort)
 	case settings.Prosody:
 		env["ENABLE_XMPP_WEBSOCKET"] = settings.True
 	case settings.Jicofo:
@@ -215,14 +202,14 @@ func setHeap(env map[string]string, name string, res corev1.ResourceRequirements
 func containerPorts(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.ContainerPort {
 	switch c {
 	case settings.Web:
-		return []corev1.ContainerPort{{Name: PortHTTP, ContainerPort: WebHTTPPort, Protocol: corev1.ProtocolTCP}}
+		return []corev1.ContainerPort{{Name: settings.PortHTTP, ContainerPort: settings.WebHTTPPort, Protocol: corev1.ProtocolTCP}}
 	case settings.Prosody:
 		return []corev1.ContainerPort{
-			{Name: PortC2S, ContainerPort: ProsodyC2SPort, Protocol: corev1.ProtocolTCP},
-			{Name: PortHTTP, ContainerPort: ProsodyHTTPPort, Protocol: corev1.ProtocolTCP},
+			{Name: settings.PortC2S, ContainerPort: settings.ProsodyC2SPort, Protocol: corev1.ProtocolTCP},
+			{Name: settings.PortHTTP, ContainerPort: settings.ProsodyHTTPPort, Protocol: corev1.ProtocolTCP},
 		}
 	case settings.JVB:
-		return []corev1.ContainerPort{{Name: PortMedia, ContainerPort: mp.Spec.Media.Port, Protocol: corev1.ProtocolUDP}}
+		return []corev1.ContainerPort{{Name: settings.PortMedia, ContainerPort: mp.Spec.Media.Port, Protocol: corev1.ProtocolUDP}}
 	}
 	return nil // jicofo accepts no connections
 }
@@ -235,7 +222,7 @@ func containerPorts(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1
 func probe(c settings.Component, period, failures int32) *corev1.Probe {
 	command := []string{healthcheck}
 	if c == settings.Web {
-		command = []string{"curl", "--fail", "--silent", "--output", "/dev/null", fmt.Sprintf("http://127.0.0.1:%d/", WebHTTPPort)}
+		command = []string{"curl", "--fail", "--silent", "--output", "/dev/null", fmt.Sprintf("http://127.0.0.1:%d/", settings.WebHTTPPort)}
 	}
 	return &corev1.Probe{
 		ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: command}},
@@ -245,63 +232,36 @@ func probe(c settings.Component, period, failures int32) *corev1.Probe {
 	}
 }
 
-// Scratch volumes: the images write only below /run and /tmp; prosody also keeps its data
-// (certificates, internal accounts) below /var/lib/prosody.
-var scratch = []struct {
-	name, path string
-	size       string
-	only       settings.Component
-}{
-	{"run", "/run", "64Mi", ""},
-	{"tmp", "/tmp", "64Mi", ""},
-	{prosodyData, "/var/lib/prosody", "256Mi", settings.Prosody},
-}
-
-// prosodyData is the volume of prosody's data directory; with Internal authentication it can
-// be the user's PersistentVolumeClaim (spec.access.internal.accountsClaimName).
-const prosodyData = "prosody-data"
-
 func volumes(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.Volume {
 	var vs []corev1.Volume
-	if len(filesOf(mp, c)) > 0 {
-		vs = append(vs, corev1.Volume{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(mp, c)},
+	if len(settings.FilesOf(c)) > 0 {
+		vs = append(vs, corev1.Volume{Name: settings.ConfigVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: settings.ConfigMapName(mp, c)},
 			DefaultMode:          ptr.To[int32](0o444),
 		}}})
 	}
-	for _, s := range scratch {
-		if s.only != "" && s.only != c {
+	for _, s := range settings.ScratchVolumes {
+		if s.Only != "" && s.Only != c {
 			continue
 		}
-		source := corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse(s.size))}}
-		if claim := AccountsClaimName(mp); s.name == prosodyData && claim != "" {
+		source := corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse(s.Size))}}
+		if claim := settings.AccountsClaimName(mp); s.Name == settings.ProsodyDataVolume && claim != "" {
 			source = corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claim}}
 		}
-		vs = append(vs, corev1.Volume{Name: s.name, VolumeSource: source})
+		vs = append(vs, corev1.Volume{Name: s.Name, VolumeSource: source})
 	}
 	return vs
 }
 
-// AccountsClaimName is the user's PersistentVolumeClaim for prosody's accounts, or "" when the
-// accounts live in an emptyDir (Internal authentication without a claim, or no Internal
-// authentication, which keeps no accounts).
-func AccountsClaimName(mp *v1alpha1.MeetingPlatform) string {
-	a := mp.Spec.Access
-	if a.Authentication != v1alpha1.AuthenticationInternal || a.Internal == nil {
-		return ""
-	}
-	return a.Internal.AccountsClaimName
-}
-
 // volumeMounts are sorted by path.
-func volumeMounts(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.VolumeMount {
+func volumeMounts(c settings.Component) []corev1.VolumeMount {
 	var ms []corev1.VolumeMount
-	for _, f := range filesOf(mp, c) {
-		ms = append(ms, corev1.VolumeMount{Name: "config", MountPath: f.MountPath, SubPath: f.Key, ReadOnly: true})
+	for _, f := range settings.FilesOf(c) {
+		ms = append(ms, corev1.VolumeMount{Name: settings.ConfigVolume, MountPath: f.MountPath, SubPath: f.Key, ReadOnly: true})
 	}
-	for _, s := range scratch {
-		if s.only == "" || s.only == c {
-			ms = append(ms, corev1.VolumeMount{Name: s.name, MountPath: s.path})
+	for _, s := range settings.ScratchVolumes {
+		if s.Only == "" || s.Only == c {
+			ms = append(ms, corev1.VolumeMount{Name: s.Name, MountPath: s.Path})
 		}
 	}
 	slices.SortFunc(ms, func(a, b corev1.VolumeMount) int { return strings.Compare(a.MountPath, b.MountPath) })

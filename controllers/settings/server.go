@@ -35,58 +35,64 @@ func (k ConfigKey) Assignment() string {
 // recorder brewery or a transcription URL through it (REC-2, OVR-1). The breweries stay absent
 // because ENABLE_RECORDING and ENABLE_TRANSCRIPTIONS are false.
 var JicofoConfig = []ConfigKey{
-	{"jicofo.rest.host", `"127.0.0.1"`, "ACC-4", "health, metrics and conference requests only on loopback"},
-	{"jicofo.octo.enabled", "false", "ACC-4", "no relays to bridges outside the platform"},
+	{"jicofo.rest.host", `"127.0.0.1"`, ACC4, "health, metrics and conference requests only on loopback"},
+	{"jicofo.octo.enabled", "false", ACC4, "no relays to bridges outside the platform"},
 }
 
 // JVBConfig are the keys of custom-jvb.conf, which the videobridge includes after its generated
 // configuration (later keys win).
 func JVBConfig(mp *v1alpha1.MeetingPlatform) []ConfigKey {
 	keys := []ConfigKey{
-		{"videobridge.ice.advertise-private-candidates", "false", "EU-3", "pod and node addresses are not sent to clients"},
-		{"videobridge.apis.rest.enabled", "false", "ACC-4", "no COLIBRI REST API"},
-		{"videobridge.rest.debug.enabled", "false", "ACC-4", "no debug API with conference and endpoint state"},
-		{"videobridge.rest.shutdown.enabled", "false", "ACC-4", "no shutdown API"},
-		{"videobridge.http-servers.private.host", `"127.0.0.1"`, "ACC-4", "the private HTTP server (health, statistics) only on loopback; the image binds it to all interfaces"},
-		{"videobridge.relay.enabled", "false", "ACC-4", "no relays to bridges outside the platform"},
-		{"ice4j.harvest.mapping.aws.enabled", "false", "TEL-3", "no cloud metadata lookups"},
+		{"videobridge.ice.advertise-private-candidates", "false", EU3, "pod and node addresses are not sent to clients"},
+		{"videobridge.apis.rest.enabled", "false", ACC4, "no COLIBRI REST API"},
+		{"videobridge.rest.debug.enabled", "false", ACC4, "no debug API with conference and endpoint state"},
+		{"videobridge.rest.shutdown.enabled", "false", ACC4, "no shutdown API"},
+		{"videobridge.http-servers.private.host", `"127.0.0.1"`, ACC4, "the private HTTP server (health, statistics) only on loopback; the image binds it to all interfaces"},
+		{"videobridge.relay.enabled", "false", ACC4, "no relays to bridges outside the platform"},
+		{"ice4j.harvest.mapping.aws.enabled", "false", TEL3, "no cloud metadata lookups"},
 	}
 	servers := STUNServers(mp)
 	if len(servers) == 0 {
-		return append(keys, ConfigKey{"ice4j.harvest.mapping.stun.enabled", "false", "TEL-3", "no STUN lookups: the platform has no STUN server of its own"})
+		return append(keys, ConfigKey{"ice4j.harvest.mapping.stun.enabled", "false", TEL3, "no STUN lookups: the platform has no STUN server of its own"})
 	}
 	quoted := make([]string, len(servers))
 	for i, s := range servers {
 		quoted[i] = jsString(s.HostPort())
 	}
-	return append(keys, ConfigKey{"ice4j.harvest.mapping.stun.addresses", "[" + strings.Join(quoted, ", ") + "]", "TEL-3", "only the STUN servers of spec.stun"})
+	return append(keys, ConfigKey{"ice4j.harvest.mapping.stun.addresses", "[" + strings.Join(quoted, ", ") + "]", TEL3, "only the STUN servers of spec.stun"})
 }
 
 // JavaLogging are the keys of the logging.properties that jicofo and the videobridge generate
 // their log configuration from. The operator replaces the template (/defaults), because the
 // images regenerate the file in /config at every start.
 var JavaLogging = []ConfigKey{
-	{"handlers", "java.util.logging.ConsoleHandler", "TEL-1", "standard output only: no Sentry handler"},
-	{".level", "WARNING", "MIN-3", "no room names or participant IDs, which are logged at INFO"},
+	{"handlers", "java.util.logging.ConsoleHandler", TEL1, "standard output only: no Sentry handler"},
+	{".level", "WARNING", MIN3, "no room names or participant IDs, which are logged at INFO"},
 }
 
 // Header is an HTTP response header the web pods add to every page.
 type Header struct {
 	Name    string
 	Value   string
-	Control string
+	Control ControlID
 	Why     string
 }
 
-// HSTSMaxAge is the Strict-Transport-Security max-age in seconds (two years; TLS-1 needs at
-// least one).
-const HSTSMaxAge = 63072000
+// HSTSHeader is the response header that keeps browsers on HTTPS (TLS-1).
+const HSTSHeader = "Strict-Transport-Security"
+
+// HSTSMaxAge is the Strict-Transport-Security max-age in seconds the operator sends (two
+// years); MinHSTSMaxAge is the least TLS-1 accepts (one year).
+const (
+	HSTSMaxAge    = 63072000
+	MinHSTSMaxAge = 31536000
+)
 
 // Headers are the response headers the operator's nginx include adds on the web pods. The
 // Content-Security-Policy comes from CSP_HEADER (DynamicEnv), which the image adds itself.
 var Headers = []Header{
-	{"Strict-Transport-Security", fmt.Sprintf("max-age=%d; includeSubDomains", HSTSMaxAge), "TLS-1", "browsers use only HTTPS for the platform's host; with TLS at the Ingress the image sends none itself"},
-	{"Referrer-Policy", "no-referrer", "TEL-2", "links to other sites do not reveal the room name"},
+	{HSTSHeader, fmt.Sprintf("max-age=%d; includeSubDomains", HSTSMaxAge), TLS1, "browsers use only HTTPS for the platform's host; with TLS at the Ingress the image sends none itself"},
+	{"Referrer-Policy", "no-referrer", TEL2, "links to other sites do not reveal the room name"},
 }
 
 // ContentSecurityPolicy is the policy that limits the browser to the platform's own origin

@@ -69,8 +69,8 @@ type Env struct {
 	Component Component
 	Name      string
 	Value     string
-	// Control is the ID of the gdpr-eu control the value serves, e.g. "REC-2".
-	Control string
+	// Control is the ID of the gdpr-eu control the value serves, e.g. REC2.
+	Control ControlID
 	// Why says in one line what the value prevents.
 	Why string
 }
@@ -81,7 +81,7 @@ type Env struct {
 type ConfigKey struct {
 	Path    string
 	Value   string
-	Control string
+	Control ControlID
 	Why     string
 }
 
@@ -138,11 +138,6 @@ func setDefault[T ~string](field *T, value T) {
 	if *field == "" {
 		*field = value
 	}
-}
-
-// PublicURL is the https address users open, e.g. https://meet.example.eu.
-func PublicURL(mp *v1alpha1.MeetingPlatform) string {
-	return "https://" + mp.Spec.Domain
 }
 
 // STUNServer is one parsed entry of spec.stun.servers.

@@ -27,13 +27,18 @@ import (
 )
 
 // controlIDs are the controls of docs/controls.md.
-var controlIDs = []string{
+var controlIDs = []ControlID{
 	"TLS-1", "TLS-2", "TLS-3", "TLS-4", "REC-1", "REC-2", "REC-3", "TEL-1", "TEL-2", "TEL-3", "TEL-4",
 	"EU-1", "EU-2", "EU-3", "EU-4", "ACC-1", "ACC-2", "ACC-3", "ACC-4", "MIN-1", "MIN-2", "MIN-3",
 	"TRN-1", "TRN-2", "OVR-1", "E2E-1",
 }
 
-func platform() *v1alpha1.MeetingPlatform {
+// platform is the sample with the defaults the API server applies: every function of the
+// package takes a defaulted platform.
+func platform() *v1alpha1.MeetingPlatform { return Defaulted(userPlatform()) }
+
+// userPlatform is the sample as a user writes it.
+func userPlatform() *v1alpha1.MeetingPlatform {
 	return &v1alpha1.MeetingPlatform{
 		ObjectMeta: metav1.ObjectMeta{Name: "meet", Namespace: "video"},
 		Spec: v1alpha1.MeetingPlatformSpec{
@@ -50,14 +55,14 @@ func ldapPlatform() *v1alpha1.MeetingPlatform {
 	mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationLDAP, LDAP: &v1alpha1.LDAPSpec{
 		URL: "ldaps://ldap.example.eu", BaseDN: "dc=example,dc=eu", BindSecretRef: v1alpha1.LocalObjectReference{Name: "bind"},
 	}}
-	return mp
+	return Defaulted(mp)
 }
 
 func stunPlatform() *v1alpha1.MeetingPlatform {
 	mp := platform()
 	mp.Spec.STUN.Servers = []string{"stun:stun.example.eu", "stuns:stun.example.eu:443"}
 	mp.Spec.Media.AdvertiseAddresses = []string{"203.0.113.1"}
-	return mp
+	return Defaulted(mp)
 }
 
 // allEnv is every variable the tables declare for the sample platforms.
@@ -80,7 +85,7 @@ func value(env []Env, c Component, name string) (string, bool) {
 
 func TestTables(t *testing.T) {
 	t.Run("every entry names a control of the profile and says why", func(t *testing.T) {
-		check := func(what, control, why string) {
+		check := func(what string, control ControlID, why string) {
 			if !slices.Contains(controlIDs, control) || why == "" {
 				t.Errorf("%s: control %q, why %q", what, control, why)
 			}
@@ -314,7 +319,7 @@ func TestForbidden(t *testing.T) {
 		}
 		t.Run(tt.name+" "+verdict, func(t *testing.T) {
 			r, bad := Forbidden(tt.name)
-			if bad != (tt.control != "") || r.Control != tt.control {
+			if bad != (tt.control != "") || string(r.Control) != tt.control {
 				t.Fatalf("Forbidden(%q) = %+v, %v", tt.name, r, bad)
 			}
 		})
@@ -460,7 +465,7 @@ func TestClientConfig(t *testing.T) {
 }
 
 func TestDefaulted(t *testing.T) {
-	mp := platform()
+	mp := userPlatform()
 	d := Defaulted(mp)
 	t.Run("it fills the CRD defaults", func(t *testing.T) {
 		s := d.Spec
@@ -477,7 +482,7 @@ func TestDefaulted(t *testing.T) {
 		}
 	})
 	t.Run("it keeps values that are set", func(t *testing.T) {
-		mp := platform()
+		mp := userPlatform()
 		mp.Spec.Media.Port = 31000
 		if Defaulted(mp).Spec.Media.Port != 31000 {
 			t.Fatal("overwritten")

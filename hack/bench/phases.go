@@ -40,7 +40,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
-	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 const controllerName = "meetingplatform"
@@ -678,7 +678,7 @@ func (b *bench) steadyState(ctx context.Context) error {
 func (b *bench) writesSince(ctx context.Context, t time.Time) (map[string]int, map[string]int) {
 	since := t.Truncate(time.Second)
 	writers := map[string]int{}
-	selector := client.MatchingLabels{render.LabelName: render.NameValue}
+	selector := client.MatchingLabels{settings.LabelName: settings.NameValue}
 	lists := map[string]client.ObjectList{
 		"Deployment": &appsv1.DeploymentList{}, "Service": &corev1.ServiceList{}, "ConfigMap": &corev1.ConfigMapList{},
 		"Secret": &corev1.SecretList{}, "Ingress": &networkingv1.IngressList{}, "NetworkPolicy": &networkingv1.NetworkPolicyList{},

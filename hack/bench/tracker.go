@@ -36,6 +36,7 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // platformTimes is what the watches saw of one platform, as wall-clock times of this process.
@@ -114,7 +115,7 @@ func kindName(obj client.Object) string {
 }
 
 func newTracker(ctx context.Context, cfg *rest.Config, opts cache.Options, expectedPods int) (*tracker, error) {
-	jitsi := labels.SelectorFromSet(labels.Set{render.LabelName: render.NameValue})
+	jitsi := labels.SelectorFromSet(labels.Set{settings.LabelName: settings.NameValue})
 	opts.DefaultLabelSelector = jitsi
 	opts.ByObject = map[client.Object]cache.ByObject{&v1alpha1.MeetingPlatform{}: {Label: labels.Everything()}}
 	c, err := cache.New(cfg, opts)
@@ -167,7 +168,7 @@ func (t *tracker) forget(keys ...types.NamespacedName) {
 
 // setCreated records the create call and the children the created (defaulted) platform needs.
 func (t *tracker) setCreated(mp *v1alpha1.MeetingPlatform, start, end time.Time) error {
-	objs, err := render.Objects(mp)
+	objs, err := render.Objects(settings.Defaulted(mp))
 	if err != nil {
 		return fmt.Errorf("rendering %s/%s: %w", mp.Namespace, mp.Name, err)
 	}
@@ -175,8 +176,8 @@ func (t *tracker) setCreated(mp *v1alpha1.MeetingPlatform, start, end time.Time)
 	for _, o := range objs {
 		expected[kindName(o)+"/"+o.GetName()] = true
 	}
-	expected["Secret/"+render.CredentialsSecretName(mp)] = true
-	expected["ConfigMap/"+render.ProcessingRecordName(mp)] = true
+	expected["Secret/"+settings.CredentialsSecretName(mp)] = true
+	expected["ConfigMap/"+settings.ProcessingRecordName(mp)] = true
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -273,7 +274,7 @@ func (t *tracker) event(raw any, deleted bool) {
 		}
 		return
 	}
-	instance := obj.GetLabels()[render.LabelInstance]
+	instance := obj.GetLabels()[settings.LabelInstance]
 	p := t.platforms[types.NamespacedName{Namespace: obj.GetNamespace(), Name: instance}]
 	if p == nil {
 		return

@@ -29,11 +29,12 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/evaluate"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 func main() {
 	var out bytes.Buffer
-	if err := render(&out, evaluate.Profile, evaluate.Families); err != nil {
+	if err := render(&out, evaluate.Profile, settings.Families); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-controls-doc:", err)
 		os.Exit(1)
 	}
@@ -45,20 +46,21 @@ func main() {
 
 // section is one family of controls and the condition that reports it.
 type section struct {
-	id, condition string
-	controls      []evaluate.Control
+	id        settings.Family
+	condition string
+	controls  []evaluate.Control
 }
 
 // sections groups the controls by family: first the families in their declared order, then
 // families that have no condition of their own (reported under Compliant), in profile order.
-func sections(profile []evaluate.Control, families []evaluate.Family) ([]section, error) {
+func sections(profile []evaluate.Control, families []settings.FamilyCondition) ([]section, error) {
 	var out []section
-	index := map[string]int{}
+	index := map[settings.Family]int{}
 	for _, f := range families {
-		index[f.ID] = len(out)
-		out = append(out, section{id: f.ID, condition: f.Condition})
+		index[f.Family] = len(out)
+		out = append(out, section{id: f.Family, condition: f.Condition})
 	}
-	seen := map[string]bool{}
+	seen := map[settings.ControlID]bool{}
 	for _, c := range profile {
 		switch {
 		case c.ID == "":
@@ -80,7 +82,7 @@ func sections(profile []evaluate.Control, families []evaluate.Family) ([]section
 	return out, nil
 }
 
-func render(w io.Writer, profile []evaluate.Control, families []evaluate.Family) error {
+func render(w io.Writer, profile []evaluate.Control, families []settings.FamilyCondition) error {
 	secs, err := sections(profile, families)
 	if err != nil {
 		return err
@@ -108,7 +110,7 @@ func render(w io.Writer, profile []evaluate.Control, families []evaluate.Family)
 	p("| ID | Severity | Condition | Control |\n|---|---|---|---|\n")
 	for _, s := range secs {
 		for _, c := range s.controls {
-			p("| [%s](#%s) | %s | `%s` | %s |\n", c.ID, anchor(c.ID), c.Severity, s.condition, cell(c.Title))
+			p("| [%s](#%s) | %s | `%s` | %s |\n", c.ID, anchor(string(c.ID)), c.Severity, s.condition, cell(c.Title))
 		}
 	}
 	p("\n%d controls.\n", len(profile))

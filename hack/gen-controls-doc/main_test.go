@@ -25,11 +25,12 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/evaluate"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 func TestControlsDocIsUpToDate(t *testing.T) {
 	var want bytes.Buffer
-	if err := render(&want, evaluate.Profile, evaluate.Families); err != nil {
+	if err := render(&want, evaluate.Profile, settings.Families); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join("..", "..", "docs", "controls.md"))
@@ -43,7 +44,7 @@ func TestControlsDocIsUpToDate(t *testing.T) {
 
 func TestControlsDocDocumentsEveryControlAndCondition(t *testing.T) {
 	var out bytes.Buffer
-	if err := render(&out, evaluate.Profile, evaluate.Families); err != nil {
+	if err := render(&out, evaluate.Profile, settings.Families); err != nil {
 		t.Fatal(err)
 	}
 	doc := out.String()
@@ -51,24 +52,24 @@ func TestControlsDocDocumentsEveryControlAndCondition(t *testing.T) {
 		t.Fatal("evaluate.Profile is empty")
 	}
 	for _, c := range evaluate.Profile {
-		if !strings.Contains(doc, "\n### "+c.ID+"\n") {
+		if !strings.Contains(doc, "\n### "+string(c.ID)+"\n") {
 			t.Errorf("control %s has no section", c.ID)
 		}
 	}
-	for _, f := range evaluate.Families {
+	for _, f := range settings.Families {
 		if !strings.Contains(doc, "condition `"+f.Condition+"`") {
-			t.Errorf("family %s (condition %s) has no section", f.ID, f.Condition)
+			t.Errorf("family %s (condition %s) has no section", f.Family, f.Condition)
 		}
 	}
 }
 
 func TestRenderGroupsControlsByFamily(t *testing.T) {
 	profile := []evaluate.Control{
-		{ID: "B-1", Family: "B", Severity: v1alpha1.SeverityHigh, Title: "b one", Remediation: "fix\n  b"},
-		{ID: "X-1", Family: "X", Severity: v1alpha1.SeverityCritical, Title: "overrides | pipes"},
-		{ID: "A-1", Family: "A", Severity: v1alpha1.SeverityLow, Title: "a one", Remediation: "fix a"},
+		{Control: settings.Control{ID: "B-1", Family: "B", Severity: v1alpha1.SeverityHigh, Title: "b one", Remediation: "fix\n  b"}},
+		{Control: settings.Control{ID: "X-1", Family: "X", Severity: v1alpha1.SeverityCritical, Title: "overrides | pipes"}},
+		{Control: settings.Control{ID: "A-1", Family: "A", Severity: v1alpha1.SeverityLow, Title: "a one", Remediation: "fix a"}},
 	}
-	families := []evaluate.Family{{ID: "A", Condition: "AlphaOK"}, {ID: "B", Condition: "BetaOK"}}
+	families := []settings.FamilyCondition{{Family: "A", Condition: "AlphaOK"}, {Family: "B", Condition: "BetaOK"}}
 	var out bytes.Buffer
 	if err := render(&out, profile, families); err != nil {
 		t.Fatal(err)
@@ -92,9 +93,9 @@ func TestRenderGroupsControlsByFamily(t *testing.T) {
 	}
 
 	for _, bad := range [][]evaluate.Control{
-		{{ID: "A-1", Family: "A", Title: "t"}, {ID: "A-1", Family: "A", Title: "t"}},
-		{{ID: "A-1", Family: "A"}},
-		{{Family: "A", Title: "t"}},
+		{{Control: settings.Control{ID: "A-1", Family: "A", Title: "t"}}, {Control: settings.Control{ID: "A-1", Family: "A", Title: "t"}}},
+		{{Control: settings.Control{ID: "A-1", Family: "A"}}},
+		{{Control: settings.Control{Family: "A", Title: "t"}}},
 	} {
 		if err := render(&bytes.Buffer{}, bad, families); err == nil {
 			t.Errorf("render accepted %+v", bad)

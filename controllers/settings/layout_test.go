@@ -1,0 +1,84 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package settings
+
+import (
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+)
+
+func TestPublicURL(t *testing.T) {
+	tests := []struct {
+		name   string
+		domain string
+		want   string
+	}{
+		{"the URL is https:// followed by the domain", "meet.example.eu", "https://meet.example.eu"},
+		{"a sub-domain is kept whole", "video.meet-01.example.eu", "https://video.meet-01.example.eu"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mp := &v1alpha1.MeetingPlatform{Spec: v1alpha1.MeetingPlatformSpec{Domain: tt.domain}}
+			if got := PublicURL(mp); got != tt.want {
+				t.Errorf("PublicURL() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTLSSecretName(t *testing.T) {
+	tests := []struct {
+		name string
+		tls  v1alpha1.TLSSpec
+		want string
+	}{
+		{
+			name: "a user-supplied Secret is used as it is",
+			tls:  v1alpha1.TLSSpec{SecretName: "meet-example-eu-tls"},
+			want: "meet-example-eu-tls",
+		},
+		{
+			name: "an issuerRef means the Certificate writes into <name>-tls",
+			tls:  v1alpha1.TLSSpec{IssuerRef: &v1alpha1.IssuerReference{Name: "letsencrypt", Kind: "ClusterIssuer"}},
+			want: "meet-tls",
+		},
+		{
+			name: "secretName wins if both are set (the API server refuses that object)",
+			tls:  v1alpha1.TLSSpec{SecretName: "own", IssuerRef: &v1alpha1.IssuerReference{Name: "letsencrypt"}},
+			want: "own",
+		},
+		{
+			name: "neither set gives the Certificate's name (the API server refuses that object)",
+			tls:  v1alpha1.TLSSpec{},
+			want: "meet-tls",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mp := &v1alpha1.MeetingPlatform{
+				ObjectMeta: metav1.ObjectMeta{Name: "meet", Namespace: "video"},
+				Spec:       v1alpha1.MeetingPlatformSpec{TLS: tt.tls},
+			}
+			if got := TLSSecretName(mp); got != tt.want {
+				t.Errorf("TLSSecretName() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
