@@ -221,8 +221,8 @@ func headerPins(content string) []pin {
 var (
 	recorderConfig = attribution{settings.REC2, regexp.MustCompile(`(?i)jibri|jigasi|brewery|transcri|translat`), "a recorder, transcriber or translation service"}
 	nginxLogging   = attribution{settings.MIN3, regexp.MustCompile(`(?i)\b(access_log|error_log|log_format)\b`), "logging"}
-	nginxHSTS      = attribution{settings.TLS1, regexp.MustCompile(`(?i)strict-transport-security`), "the Strict-Transport-Security header"}
-	nginxCSP       = attribution{settings.TEL2, regexp.MustCompile(`(?i)content-security-policy|proxy_pass|return\s+30|rewrite`), "where the browser may load from"}
+	nginxHSTS      = attribution{settings.TLS1, regexp.MustCompile(`(?i)` + regexp.QuoteMeta(settings.HSTSHeader)), "the " + settings.HSTSHeader + " header"}
+	nginxCSP       = attribution{settings.TEL2, regexp.MustCompile(`(?i)` + regexp.QuoteMeta(settings.CSPHeader) + `|proxy_pass|return\s+30|rewrite`), "where the browser may load from"}
 	sentryLogging  = attribution{settings.TEL1, regexp.MustCompile(`(?i)sentry`), "error reporting"}
 )
 

@@ -137,7 +137,7 @@ func (s *Snapshot) egressAllowed(pol *networkingv1.NetworkPolicy, rule networkin
 	if all(func(p peer) bool { return p.outside == "" && p.namespace == "" && p.platform }) {
 		return true
 	}
-	if onlyPorts(rule.Ports, func(proto corev1.Protocol, n int32) bool { return n == 53 }) &&
+	if onlyPorts(rule.Ports, func(proto corev1.Protocol, n int32) bool { return n == settings.DNSPort }) &&
 		all(func(p peer) bool { return p.outside == "" }) {
 		return true // DNS to the cluster's resolver
 	}

@@ -27,8 +27,6 @@ limitations under the License.
 package render
 
 import (
-	"fmt"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -71,12 +69,4 @@ func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
 // meta is the ObjectMeta of a platform object.
 func meta(mp *v1alpha1.MeetingPlatform, name, component string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: name, Namespace: mp.Namespace, Labels: settings.Labels(mp, component)}
-}
-
-// serviceHost is the in-cluster DNS name of a platform Service.
-func serviceHost(mp *v1alpha1.MeetingPlatform, component settings.Component) string {
-	if mp.Namespace == "" {
-		return settings.Name(mp, string(component))
-	}
-	return fmt.Sprintf("%s.%s.svc", settings.Name(mp, string(component)), mp.Namespace)
 }

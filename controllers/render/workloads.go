@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -150,7 +149,7 @@ func containerEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, res corev1
 	for _, e := range settings.EnvFor(mp, c) {
 		env = append(env, corev1.EnvVar{Name: e.Name, Value: e.Value})
 	}
-	wiring := wiringEnv(mp, c, res)
+	wiring := settings.WiringEnv(mp, c, res.Limits.Memory())
 	for _, name := range slices.Sorted(maps.Keys(wiring)) {
 		env = append(env, corev1.EnvVar{Name: name, Value: wiring[name]})
 	}
@@ -164,39 +163,6 @@ func containerEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, res corev1
 	}
 	slices.SortFunc(env, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
 	return env
-}
-
-// wiringEnv are the variables that connect the components and fit them to Kubernetes. They
-// are not privacy settings; settings.Forbidden and the enforced tables never name them.
-func wiringEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, res corev1.ResourceRequirements) map[string]string {
-	// /run is an emptyDir, which Kubernetes creates world-writable; s6-overlay refuses that
-	// unless told it is intended.
-	env := map[string]string{"S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES": settings.One}
-	switch c {
-	case settings.Web:
-		env["ENABLE_XMPP_WEBSOCKET"] = settings.True
-		env["XMPP_BOSH_URL_BASE"] = fmt.Sprintf("http://%s:%d", serviceHost(mp, settings.Prosody), settings.ProsodyHTTPPort)
-	case settings.Prosody:
-		env["ENABLE_XMPP_WEBSOCKET"] = settings.True
-	case settings.Jicofo:
-		env["XMPP_SERVER"] = serviceHost(mp, settings.Prosody)
-		setHeap(env, "JICOFO_MAX_MEMORY", res)
-	case settings.JVB:
-		env["XMPP_SERVER"] = serviceHost(mp, settings.Prosody)
-		// The bridge listens on the public media port itself, so the port it announces is the
-		// one clients reach, through a NodePort or a load balancer alike.
-		env["JVB_PORT"] = strconv.Itoa(int(mp.Spec.Media.Port))
-		setHeap(env, "VIDEOBRIDGE_MAX_MEMORY", res)
-	}
-	return env
-}
-
-// setHeap sizes a Java component's heap to three quarters of its memory limit; the images'
-// default of 3 GiB would exceed a smaller limit and get the container killed.
-func setHeap(env map[string]string, name string, res corev1.ResourceRequirements) {
-	if limit, ok := res.Limits[corev1.ResourceMemory]; ok && !limit.IsZero() {
-		env[name] = fmt.Sprintf("%dm", limit.Value()*3/4/(1<<20))
-	}
 }
 
 func containerPorts(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.ContainerPort {

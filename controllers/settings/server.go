@@ -81,6 +81,10 @@ type Header struct {
 // HSTSHeader is the response header that keeps browsers on HTTPS (TLS-1).
 const HSTSHeader = "Strict-Transport-Security"
 
+// CSPHeader is the response header that limits what the browser loads and connects to (TEL-2);
+// the web image sends it with the value of CSPVariable.
+const CSPHeader = "Content-Security-Policy"
+
 // HSTSMaxAge is the Strict-Transport-Security max-age in seconds the operator sends (two
 // years); MinHSTSMaxAge is the least TLS-1 accepts (one year).
 const (

@@ -1,0 +1,68 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package settings
+
+import (
+	"fmt"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+)
+
+// WiringEnv are the variables that connect the components and fit them to Kubernetes, by
+// name. They are not privacy settings; Forbidden and the enforced tables never name them.
+// memoryLimit is the component's memory limit (nil or zero: none), which sizes a Java heap.
+func WiringEnv(mp *v1alpha1.MeetingPlatform, c Component, memoryLimit *resource.Quantity) map[string]string {
+	// /run is an emptyDir, which Kubernetes creates world-writable; s6-overlay refuses that
+	// unless told it is intended.
+	env := map[string]string{"S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES": One}
+	switch c {
+	case Web:
+		env["ENABLE_XMPP_WEBSOCKET"] = True
+		env["XMPP_BOSH_URL_BASE"] = fmt.Sprintf("http://%s:%d", ServiceHost(mp, Prosody), ProsodyHTTPPort)
+	case Prosody:
+		env["ENABLE_XMPP_WEBSOCKET"] = True
+	case Jicofo:
+		env["XMPP_SERVER"] = ServiceHost(mp, Prosody)
+		setHeap(env, "JICOFO_MAX_MEMORY", memoryLimit)
+	case JVB:
+		env["XMPP_SERVER"] = ServiceHost(mp, Prosody)
+		// The bridge listens on the public media port itself, so the port it announces is the
+		// one clients reach, through a NodePort or a load balancer alike.
+		env["JVB_PORT"] = strconv.Itoa(int(mp.Spec.Media.Port))
+		setHeap(env, "VIDEOBRIDGE_MAX_MEMORY", memoryLimit)
+	}
+	return env
+}
+
+// setHeap sizes a Java component's heap to three quarters of its memory limit; the images'
+// default of 3 GiB would exceed a smaller limit and get the container killed.
+func setHeap(env map[string]string, name string, limit *resource.Quantity) {
+	if limit != nil && !limit.IsZero() {
+		env[name] = fmt.Sprintf("%dm", limit.Value()*3/4/(1<<20))
+	}
+}
+
+// ServiceHost is the in-cluster DNS name of a component's Service.
+func ServiceHost(mp *v1alpha1.MeetingPlatform, c Component) string {
+	if mp.Namespace == "" {
+		return Name(mp, string(c))
+	}
+	return fmt.Sprintf("%s.%s.svc", Name(mp, string(c)), mp.Namespace)
+}
