@@ -36,9 +36,6 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
-// FieldOwner is the field manager of every server-side apply the operator makes.
-const FieldOwner = "meetwarden"
-
 // Labels on every owned object.
 const (
 	LabelName      = "app.kubernetes.io/name"
