@@ -24,46 +24,69 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 )
+
+// children writes ConfigMaps the way the operator and other managers do, in one namespace.
+type children struct {
+	t  *testing.T
+	c  client.Client
+	ns string
+}
+
+func newChildren(t *testing.T) *children {
+	return &children{t: t, c: apiServer(t), ns: newNamespace(t)}
+}
+
+// desired is a prepared desired state of the child.
+func (f *children) desired(child, value string) *corev1.ConfigMap {
+	cm := &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Name: child, Namespace: f.ns},
+		Data:       map[string]string{"k": value},
+	}
+	if err := setDesiredHash(cm); err != nil {
+		f.t.Fatal(err)
+	}
+	return cm
+}
+
+// live reads the child past any cache.
+func (f *children) live(child string) (*corev1.ConfigMap, error) {
+	cm := &corev1.ConfigMap{}
+	return cm, f.c.Get(context.Background(), client.ObjectKey{Namespace: f.ns, Name: child}, cm)
+}
+
+// exists applies the first desired state, as an earlier pass of the operator did.
+func (f *children) exists(t *testing.T, child string) {
+	t.Helper()
+	if err := (&Applier{Client: f.c, APIReader: f.c}).apply(context.Background(), f.desired(child, "v")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// changedBySomeone changes the value as `kubectl edit` would: an update by another manager.
+func (f *children) changedBySomeone(t *testing.T, child string) {
+	t.Helper()
+	f.exists(t, child)
+	live, err := f.live(child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live.Data["k"] = "foreign"
+	if err := f.c.Update(context.Background(), live, client.FieldOwner("someone")); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // TestSyncReportsWhatItDid runs Sync against a real API server, whose managedFields tell the
 // operator's fields from other managers'.
 func TestSyncReportsWhatItDid(t *testing.T) {
-	c := apiServer(t)
+	f := newChildren(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
-	desired := func(name, value string) *corev1.ConfigMap {
-		cm := &corev1.ConfigMap{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-			Data:       map[string]string{"k": value},
-		}
-		if err := setDesiredHash(cm); err != nil {
-			t.Fatal(err)
-		}
-		return cm
-	}
-	// exists applies the first desired state, as an earlier pass of the operator did.
-	exists := func(t *testing.T, child string) {
-		t.Helper()
-		if err := (&Applier{Client: c, APIReader: c}).apply(ctx, desired(child, "v")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// changedBySomeone changes the value as `kubectl edit` would: an update by another manager.
-	changedBySomeone := func(t *testing.T, child string) {
-		t.Helper()
-		exists(t, child)
-		live := &corev1.ConfigMap{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: child}, live); err != nil {
-			t.Fatal(err)
-		}
-		live.Data["k"] = "foreign"
-		if err := c.Update(ctx, live, client.FieldOwner("someone")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	exists, changedBySomeone := f.exists, f.changedBySomeone
 	tests := []struct {
 		name      string
 		child     string
@@ -147,8 +170,8 @@ func TestSyncReportsWhatItDid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.before(t, tt.child)
-			a := &Applier{Client: c, APIReader: c}
-			got, err := a.Sync(ctx, desired(tt.child, tt.value), tt.opts)
+			a := &Applier{Client: f.c, APIReader: f.c}
+			got, err := a.Sync(ctx, f.desired(tt.child, tt.value), tt.opts)
 			if err != nil || got != tt.want {
 				t.Fatalf("Sync: got %+v (err %v), want %+v", got, err, tt.want)
 			}
@@ -157,13 +180,12 @@ func TestSyncReportsWhatItDid(t *testing.T) {
 			if tt.want.Outcome == DriftLeft {
 				wantAgain = tt.want
 			}
-			again, err := a.Sync(ctx, desired(tt.child, tt.value), Options{Mode: tt.opts.Mode, AppliedBefore: true})
+			again, err := a.Sync(ctx, f.desired(tt.child, tt.value), Options{Mode: tt.opts.Mode, AppliedBefore: true})
 			if err != nil || again != wantAgain {
 				t.Errorf("the next Sync: got %+v (err %v), want %+v", again, err, wantAgain)
 			}
 
-			live := &corev1.ConfigMap{}
-			err = c.Get(ctx, client.ObjectKey{Namespace: ns, Name: tt.child}, live)
+			live, err := f.live(tt.child)
 			if tt.wantValue == "" {
 				if !apierrors.IsNotFound(err) {
 					t.Fatalf("the child exists (err %v), want it left deleted", err)
@@ -183,5 +205,49 @@ func TestSyncReportsWhatItDid(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSyncReportsARevertEvenWhenTheBookkeepingAfterItFails(t *testing.T) {
+	f := newChildren(t)
+	ctx := context.Background()
+	f.changedBySomeone(t, "c")
+
+	// The replace goes through; the JSON patch of ownByApply after it does not.
+	base, err := client.NewWithWatch(testConfig, client.Options{Scheme: f.c.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := interceptor.NewClient(base, interceptor.Funcs{
+		Patch: func(ctx context.Context, cl client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+			if patch.Type() == types.JSONPatchType {
+				return apierrors.NewServiceUnavailable("injected")
+			}
+			return cl.Patch(ctx, obj, patch, opts...)
+		},
+	})
+	got, err := (&Applier{Client: failing, APIReader: f.c}).Sync(ctx, f.desired("c", "v"), Options{AppliedBefore: true})
+	want := Result{Outcome: Reverted, Drift: "ConfigMap c: changed by another manager: someone: data.k"}
+	if got != want || !apierrors.IsServiceUnavailable(err) {
+		t.Fatalf("Sync: got %+v (err %v), want %+v with the bookkeeping's error", got, err, want)
+	}
+	live, err := f.live("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.Data["k"] != "v" {
+		t.Errorf("the live value is %q: the revert did not happen", live.Data["k"])
+	}
+
+	// The next pass finds the object converged and finishes the bookkeeping.
+	got, err = (&Applier{Client: f.c, APIReader: f.c}).Sync(ctx, f.desired("c", "v"), Options{AppliedBefore: true})
+	if err != nil || got != (Result{}) {
+		t.Fatalf("the next Sync: got %+v (err %v), want Unchanged", got, err)
+	}
+	if live, err = f.live("c"); err != nil {
+		t.Fatal(err)
+	}
+	if got := operatorEntries(live); !slices.Equal(got, []string{"Apply/"}) {
+		t.Errorf("the operator's managedFields entries are %v, want only its apply entry", got)
 	}
 }
