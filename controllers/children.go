@@ -87,6 +87,8 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, obj
 	if s.mp.Spec.Compliance.Mode == v1alpha1.ComplianceModeAudit {
 		mode = apply.Audit
 	}
+	// The Applier holds nothing but the two clients: made here, it needs no wiring, and a
+	// reconciler built field by field (as tests do) has one too.
 	applier := &apply.Applier{Client: r.Client, APIReader: r.APIReader}
 	res, err := applier.Sync(ctx, obj, apply.Options{Mode: mode, AppliedBefore: appliedBefore})
 	switch res.Outcome {

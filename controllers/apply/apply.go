@@ -69,8 +69,8 @@ const (
 // Options are what Sync needs to know about the child beyond the object itself.
 type Options struct {
 	Mode Mode
-	// AppliedBefore says that this desired state was written completely before, so a missing
-	// child was deleted by someone: drift, not a child still to create.
+	// AppliedBefore says the child was written before (how the caller knows is its own
+	// business), so a missing child was deleted by someone: drift, not a child still to create.
 	AppliedBefore bool
 }
 
@@ -92,6 +92,23 @@ const (
 	DriftLeft
 )
 
+// String names the outcome, for messages and test failures.
+func (o Outcome) String() string {
+	switch o {
+	case Unchanged:
+		return "Unchanged"
+	case Created:
+		return "Created"
+	case Changed:
+		return "Changed"
+	case Reverted:
+		return "Reverted"
+	case DriftLeft:
+		return "DriftLeft"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
 // Result is the outcome of one Sync.
 type Result struct {
 	Outcome Outcome
@@ -110,8 +127,8 @@ type Applier struct {
 
 // Prepare makes a rendered object ready for Sync: it sets owner as its controller (garbage
 // collection, and the watch that maps the child back to its owner) and stamps the hash of its
-// desired content. It is a separate step so that the caller keeps the prepared object, as
-// written, for what it evaluates next.
+// desired content. Sync leaves this to the caller, which keeps the object exactly as written
+// (the processing record is evaluated right after it is published).
 func Prepare(owner metav1.Object, obj client.Object, scheme *runtime.Scheme) error {
 	if err := controllerutil.SetControllerReference(owner, obj, scheme); err != nil {
 		return err
