@@ -18,7 +18,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -28,9 +27,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/apply"
 	"github.com/meetwarden/meetwarden/controllers/evaluate"
 	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
@@ -151,13 +150,10 @@ func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope)
 // rewritten only when its text changes.
 func (r *MeetingPlatformReconciler) publishProcessingRecord(ctx context.Context, s *scope) (*corev1.ConfigMap, error) {
 	cm := render.ProcessingRecordConfigMap(s.mp, evaluate.ProcessingRecord(s.snapshot, s.results))
-	if err := controllerutil.SetControllerReference(s.mp, cm, r.Scheme()); err != nil {
+	if err := apply.Prepare(s.mp, cm, r.Scheme()); err != nil {
 		return nil, err
 	}
-	if err := setDesiredHash(cm); err != nil {
-		return nil, err
-	}
-	if err := r.syncChild(ctx, s, cm, false); err != nil && !errors.Is(err, errApplied) {
+	if _, err := r.syncChild(ctx, s, cm, false); err != nil {
 		return nil, err
 	}
 	return cm, nil

@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/apply"
 	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 	"github.com/meetwarden/meetwarden/test/utils"
@@ -156,7 +157,7 @@ func childrenExist(mp *v1alpha1.MeetingPlatform) error {
 	for _, obj := range desired {
 		live := obj.DeepCopyObject().(client.Object)
 		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), live); err != nil {
-			return fmt.Errorf("%s %s: %w", kindOf(obj), obj.GetName(), err)
+			return fmt.Errorf("%s %s: %w", apply.KindOf(obj), obj.GetName(), err)
 		}
 	}
 	return nil

@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/apply"
 	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 	"github.com/meetwarden/meetwarden/test/utils"
@@ -247,7 +248,7 @@ func TestEnforceModeRevertsEveryTampering(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := operatorEntries(live); !slices.Equal(got, []string{"Apply/"}) {
-				t.Errorf("%s %s: the operator's managedFields entries are %v, want only its apply entry", kindOf(obj), obj.GetName(), got)
+				t.Errorf("%s %s: the operator's managedFields entries are %v, want only its apply entry", apply.KindOf(obj), obj.GetName(), got)
 			}
 		}
 	})

@@ -34,9 +34,6 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
-// FieldOwner is the field manager of every server-side apply the operator makes.
-const FieldOwner = "meetwarden"
-
 // Objects returns every object of the platform except the credentials Secret (see
 // CredentialsSecret), in a fixed order: ConfigMaps, Deployments, Services, Ingress, the
 // cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies. It fails, without

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package apply
 
 import (
 	"encoding/json"
@@ -23,9 +23,9 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"github.com/meetwarden/meetwarden/controllers/render"
 )
 
 // systemAnnotations are written by Kubernetes controllers onto objects the operator owns; they
@@ -47,7 +47,7 @@ var ignoredForeignPaths = func() map[string]bool {
 func foreignChanges(obj client.Object) []string {
 	var out []string
 	for _, mf := range obj.GetManagedFields() {
-		if mf.Manager == render.FieldOwner || mf.Subresource == "status" || mf.FieldsV1 == nil {
+		if mf.Manager == FieldOwner || mf.Subresource == "status" || mf.FieldsV1 == nil {
 			continue
 		}
 		var tree map[string]any
@@ -233,4 +233,12 @@ func describeDrift(foreign []string, differs string) string {
 		return differs + " differs from the desired state"
 	}
 	return "differs from the desired state"
+}
+
+// toMap converts a typed or unstructured object to its JSON map.
+func toMap(obj runtime.Object) (map[string]any, error) {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		return u.Object, nil
+	}
+	return runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 }

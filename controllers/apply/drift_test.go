@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package apply
 
 import (
 	"reflect"
@@ -23,8 +23,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/meetwarden/meetwarden/controllers/render"
 )
 
 func TestForeignChangesNamesWhatOtherManagersSet(t *testing.T) {
@@ -39,7 +37,7 @@ func TestForeignChangesNamesWhatOtherManagersSet(t *testing.T) {
 	}{
 		{
 			name:    "fields the operator applied are not foreign",
-			entries: []metav1.ManagedFieldsEntry{managed(render.FieldOwner, "", `{"f:spec":{"f:replicas":{}}}`)},
+			entries: []metav1.ManagedFieldsEntry{managed(FieldOwner, "", `{"f:spec":{"f:replicas":{}}}`)},
 		},
 		{
 			name: "an env var added with kubectl set env is named once, as a whole element",

@@ -1,0 +1,238 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package apply owns how the operator writes its children and how it tells its own changes
+// from other people's.
+//
+// Every child is written with server-side apply under one stable field owner, FieldOwner, so the
+// API server's managedFields say exactly which fields are the operator's and which were set by
+// someone else (kubectl, another controller). Two exceptions, each explained where it is made:
+// a Service that names a fixed node port is created with a POST, because a create-on-apply can
+// leak the port; and an object on which another manager owns fields is replaced with a PUT,
+// because an apply never removes fields it does not own. After either, the fields are moved
+// back into the apply entry (csaupgrade), so that later applies can remove them again.
+//
+// Each child carries the hash of its desired state (the desired-hash annotation). That is how
+// a change of the desired state (applied in every mode) is told apart from drift, someone else's
+// change of a live object (reverted in Enforce mode, only reported in Audit mode).
+//
+// The package knows nothing about MeetingPlatforms, conditions or Events: Sync says what it did
+// in a Result, and the reconciler reports it.
+package apply
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+)
+
+// FieldOwner is the field manager of every server-side apply the operator makes.
+const FieldOwner = "meetwarden"
+
+// desiredHashAnnotation records, on every child, a hash of the object the operator last applied.
+// A changed hash means the desired state changed (new spec, new operator version): that is
+// applied in both modes. An equal hash on a live object that differs means someone else
+// changed it: drift, reverted in Enforce mode and only reported in Audit mode.
+const desiredHashAnnotation = "meetwarden.io/desired-hash"
+
+// Mode says what Sync does with drift.
+type Mode int
+
+const (
+	// Enforce reverts drift. It is the zero Mode, as Enforce is the API's default.
+	Enforce Mode = iota
+	// Audit reports drift and leaves it in place. A changed desired state is still applied.
+	Audit
+)
+
+// Options are what Sync needs to know about the child beyond the object itself.
+type Options struct {
+	Mode Mode
+	// AppliedBefore says the child was written before (how the caller knows is its own
+	// business), so a missing child was deleted by someone: drift, not a child still to create.
+	AppliedBefore bool
+}
+
+// Outcome is what Sync did with one child.
+type Outcome int
+
+const (
+	// Unchanged: the live object already matches the desired state; nothing was written (but
+	// possibly the ownership bookkeeping an earlier pass could not finish).
+	Unchanged Outcome = iota
+	// Created: the child did not exist and was created.
+	Created
+	// Changed: the desired state changed and was written.
+	Changed
+	// Reverted: someone else changed or deleted the child and the change was undone.
+	Reverted
+	// DriftLeft: someone else changed or deleted the child and the change was left in place
+	// (Audit mode).
+	DriftLeft
+)
+
+// String names the outcome, for messages and test failures.
+func (o Outcome) String() string {
+	switch o {
+	case Unchanged:
+		return "Unchanged"
+	case Created:
+		return "Created"
+	case Changed:
+		return "Changed"
+	case Reverted:
+		return "Reverted"
+	case DriftLeft:
+		return "DriftLeft"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// Result is the outcome of one Sync.
+type Result struct {
+	Outcome Outcome
+	// Drift says, for Reverted and DriftLeft, which object drifted and how, in one line for
+	// Events and status: "Deployment meet-web: changed by another manager: kubectl-set: ...".
+	Drift string
+}
+
+// Applier writes children: server-side apply, with the exceptions the package doc names.
+type Applier struct {
+	// Client reads from the cache and writes.
+	Client client.Client
+	// APIReader reads past the cache, where a stale read would make a write fail.
+	APIReader client.Reader
+}
+
+// Prepare makes a rendered object ready for Sync: it sets owner as its controller (garbage
+// collection, and the watch that maps the child back to its owner) and stamps the hash of its
+// desired content. Sync leaves this to the caller, which keeps the object exactly as written
+// (the processing record is evaluated right after it is published).
+func Prepare(owner metav1.Object, obj client.Object, scheme *runtime.Scheme) error {
+	if err := controllerutil.SetControllerReference(owner, obj, scheme); err != nil {
+		return err
+	}
+	return setDesiredHash(obj)
+}
+
+// Sync makes the live counterpart of desired (prepared with Prepare) match it: it creates a
+// missing child, applies a changed desired state, and reverts or reports drift by opts.Mode.
+// Nothing is written when nothing changed.
+//
+// An error comes with the zero Result, with one exception: a revert by replace is followed by
+// ownership bookkeeping (ownByApply), and when only that fails, Sync returns Reverted together
+// with the error. The revert did happen and must be reported even though the pass is retried;
+// the next pass finishes the bookkeeping (see ownedByUpdate). Returning both keeps the Applier
+// free of Events, which a callback would have needed only for this one case.
+func (a *Applier) Sync(ctx context.Context, desired client.Object, opts Options) (Result, error) {
+	enforce := opts.Mode != Audit
+	name := KindOf(desired) + " " + desired.GetName()
+
+	live, err := a.getLike(ctx, desired)
+	if apierrors.IsNotFound(err) {
+		if opts.AppliedBefore && !enforce {
+			return Result{Outcome: DriftLeft, Drift: name + " was deleted"}, nil
+		}
+		if err := a.create(ctx, desired); err != nil {
+			return Result{}, err
+		}
+		if opts.AppliedBefore {
+			return Result{Outcome: Reverted, Drift: name + " was deleted; recreated"}, nil
+		}
+		return Result{Outcome: Created}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+
+	foreign := foreignChanges(live)
+	desiredChanged := live.GetAnnotations()[desiredHashAnnotation] != desired.GetAnnotations()[desiredHashAnnotation]
+	differs, err := firstDifference(desired, live)
+	if err != nil {
+		return Result{}, err
+	}
+	if !desiredChanged && differs == "" && len(foreign) == 0 {
+		if ownedByUpdate(live) {
+			// An earlier pass replaced the object but could not finish ownByApply.
+			return Result{}, a.ownByApply(ctx, live)
+		}
+		return Result{}, nil // converged: no write
+	}
+
+	what := name + ": " + describeDrift(foreign, differs)
+	if !desiredChanged && !enforce {
+		return Result{Outcome: DriftLeft, Drift: what}, nil
+	}
+	var replaced client.Object
+	if len(foreign) > 0 {
+		// Server-side apply never removes fields another manager owns (an env var added with
+		// `kubectl set env`, an extra volume or container): replace the whole object instead.
+		replaced, err = a.replace(ctx, desired, live)
+	} else {
+		err = a.apply(ctx, desired)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Outcome: Changed}
+	if !desiredChanged {
+		res = Result{Outcome: Reverted, Drift: what}
+	}
+	if replaced != nil {
+		if err := a.ownByApply(ctx, replaced); err != nil {
+			if res.Outcome == Reverted {
+				return res, err // see the doc comment: the revert is reported all the same
+			}
+			return Result{}, err
+		}
+	}
+	return res, nil
+}
+
+// setDesiredHash stamps the object with a hash of its desired content.
+func setDesiredHash(obj client.Object) error {
+	annotations := obj.GetAnnotations()
+	delete(annotations, desiredHashAnnotation)
+	obj.SetAnnotations(annotations)
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(raw)
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[desiredHashAnnotation] = hex.EncodeToString(sum[:8])
+	obj.SetAnnotations(annotations)
+	return nil
+}
+
+// KindOf names the kind of an object for messages, also when a typed object carries no
+// TypeMeta.
+func KindOf(obj client.Object) string {
+	if k := obj.GetObjectKind().GroupVersionKind().Kind; k != "" {
+		return k
+	}
+	return fmt.Sprintf("%T", obj)
+}
