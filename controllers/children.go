@@ -32,26 +32,24 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/render"
 )
 
-// reconcileChildren renders every owned object and makes the live objects match.
-func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *scope) (ctrl.Result, error) {
+// reconcileDesired renders every owned object. It runs also when the pass is stalled:
+// compliance compares the live objects with what the operator wants.
+func (r *MeetingPlatformReconciler) reconcileDesired(_ context.Context, s *scope) (ctrl.Result, error) {
 	desired, err := render.Objects(s.mp)
 	if err != nil {
-		if s.stalled == nil {
-			s.stalled = &conditionReason{Reason: "InvalidSpec", Message: err.Error()}
-		}
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, stall(v1alpha1.ReasonInvalidSpec, "%s", err.Error())
 	}
-	desired = append(desired, render.CredentialsSecret(s.mp, s.credentials))
-	// Rendered also when the pass is stalled: compliance compares the live objects with it.
-	s.desired = desired
-	if s.stalled != nil {
-		// Without the referenced Secrets the components cannot start; deploy once they exist.
-		return ctrl.Result{}, nil
-	}
+	s.desired = append(desired, render.CredentialsSecret(s.mp, s.credentials))
+	return ctrl.Result{}, nil
+}
 
+// reconcileChildren makes the live objects match the desired ones. It does not run on a
+// stalled pass: without the referenced Secrets the components cannot start, so they are
+// deployed once the inputs exist.
+func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *scope) (ctrl.Result, error) {
 	// Once a generation has been fully applied, a missing child was deleted by someone: drift.
 	appliedBefore := s.mp.Status.ObservedGeneration == s.mp.Generation
-	for _, obj := range desired {
+	for _, obj := range s.desired {
 		if err := apply.Prepare(s.mp, obj, r.Scheme()); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -67,9 +65,8 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 				// Only the media Service names its node port.
 				msg += fmt.Sprintf(" (another Service in the cluster uses node port %d: choose a free spec.media.port)", s.mp.Spec.Media.Port)
 			}
-			s.stalled = &conditionReason{Reason: "ChildRejected", Message: fmt.Sprintf(
-				"the API server refused %s %s: %s", apply.KindOf(obj), obj.GetName(), msg)}
-			return ctrl.Result{RequeueAfter: unwatchedRecheck}, nil
+			return ctrl.Result{RequeueAfter: unwatchedRecheck}, stall(v1alpha1.ReasonChildRejected,
+				"the API server refused %s %s: %s", apply.KindOf(obj), obj.GetName(), msg)
 		}
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("%s %s: %w", apply.KindOf(obj), obj.GetName(), err)
@@ -78,7 +75,7 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 	if s.applied > 0 && len(s.mp.Spec.Media.AdvertiseAddresses) == 0 && len(s.mp.Spec.STUN.Servers) == 0 {
 		// Valid, and compliant, but calls would carry no media: private candidates are off
 		// (EU-3) and without STUN the videobridge cannot learn its public address.
-		r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, "NoMediaAddress", "Reconcile",
+		r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, v1alpha1.EventNoMediaAddress, "Reconcile",
 			"the videobridge has no address clients can reach: set spec.media.advertiseAddresses to its public IP addresses, or spec.stun.servers to your own STUN servers")
 	}
 	return ctrl.Result{}, nil
@@ -100,7 +97,7 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, obj
 		// Also when err is set: the revert is done even when the bookkeeping after it has to
 		// be retried (see apply.Applier.Sync).
 		s.reverted = append(s.reverted, res.Drift)
-		r.Recorder.Eventf(s.mp, obj, corev1.EventTypeWarning, "DriftReverted", "Revert", "reverted %s", res.Drift)
+		r.Recorder.Eventf(s.mp, obj, corev1.EventTypeWarning, v1alpha1.EventDriftReverted, "Revert", "reverted %s", res.Drift)
 	case apply.DriftLeft:
 		s.drifted = append(s.drifted, res.Drift)
 	}

@@ -24,7 +24,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -59,7 +58,7 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 	}
 	s.results = evaluate.Evaluate(snap)
 
-	if s.stalled == nil || s.stalled.Reason == "NoEligibleNode" {
+	if s.stalled == nil || s.stalled.reason == v1alpha1.ReasonNoEligibleNode {
 		published, err := r.publishProcessingRecord(ctx, s)
 		if err != nil {
 			return ctrl.Result{}, err
@@ -102,7 +101,7 @@ func (r *MeetingPlatformReconciler) evaluate(ctx context.Context, s *scope) {
 func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope) (*liveState, error) {
 	mp := s.mp
 	in := []client.ListOption{client.InNamespace(mp.Namespace), client.MatchingLabels{settings.LabelInstance: mp.Name}}
-	snap := &liveState{Platform: mp, Desired: s.desired, TLSSecret: s.inputs.tls, Now: r.Now(), Nodes: map[string]*corev1.Node{}}
+	snap := &liveState{Platform: mp, Desired: s.desired, TLSSecret: s.inputs.tls, Now: s.now, Nodes: map[string]*corev1.Node{}}
 
 	var deployments appsv1.DeploymentList
 	var configMaps corev1.ConfigMapList
@@ -185,6 +184,3 @@ func componentStatuses(deployments []appsv1.Deployment, mp *v1alpha1.MeetingPlat
 	}
 	return out, rollingOut
 }
-
-// nowTime is metav1.Now, a variable for deterministic tests.
-var nowTime = metav1.Now

@@ -49,12 +49,12 @@ type inputs struct {
 func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scope) (ctrl.Result, error) {
 	mp := s.mp
 	var missing []string
+	var invalid *stallError
 
 	if mp.Spec.TLS.IssuerRef != nil && !r.certManager {
-		s.stalled = &conditionReason{Reason: "CertManagerMissing", Message: fmt.Sprintf(
+		return ctrl.Result{RequeueAfter: unwatchedRecheck}, stall(v1alpha1.ReasonCertManagerMissing,
 			"spec.tls.issuerRef names %s %q but cert-manager's Certificate kind is not installed in the cluster",
-			mp.Spec.TLS.IssuerRef.Kind, mp.Spec.TLS.IssuerRef.Name)}
-		return ctrl.Result{RequeueAfter: unwatchedRecheck}, nil
+			mp.Spec.TLS.IssuerRef.Kind, mp.Spec.TLS.IssuerRef.Name)
 	}
 
 	tls, err := r.readSecret(ctx, mp.Namespace, settings.TLSSecretName(mp))
@@ -65,8 +65,7 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 	case tls == nil && mp.Spec.TLS.IssuerRef == nil:
 		missing = append(missing, fmt.Sprintf("TLS Secret %q (spec.tls.secretName)", settings.TLSSecretName(mp)))
 	case tls != nil && tls.Type != corev1.SecretTypeTLS:
-		s.stalled = &conditionReason{Reason: "InvalidSecret", Message: fmt.Sprintf(
-			"TLS Secret %q has type %q, want %q", tls.Name, tls.Type, corev1.SecretTypeTLS)}
+		invalid = stall(v1alpha1.ReasonInvalidSecret, "TLS Secret %q has type %q, want %q", tls.Name, tls.Type, corev1.SecretTypeTLS)
 	}
 	s.inputs.tls = tls
 
@@ -83,19 +82,23 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 		}
 	}
 
-	if len(missing) > 0 {
-		s.stalled = &conditionReason{Reason: "SecretMissing", Message: "waiting for " + joinHuman(missing)}
+	// A stalled platform is woken by userInputWatches when one of its inputs is created or changed.
+	switch {
+	case len(missing) > 0:
+		return ctrl.Result{}, stall(v1alpha1.ReasonSecretMissing, "waiting for %s", joinHuman(missing))
+	case invalid != nil:
+		return ctrl.Result{}, invalid
 	}
-	if claim := settings.AccountsClaimName(mp); claim != "" && s.stalled == nil {
+	if claim := settings.AccountsClaimName(mp); claim != "" {
 		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: mp.Namespace, Name: claim}, &corev1.PersistentVolumeClaim{})
 		if apierrors.IsNotFound(err) {
-			s.stalled = &conditionReason{Reason: "VolumeClaimMissing", Message: fmt.Sprintf(
-				"waiting for PersistentVolumeClaim %q (spec.access.internal.accountsClaimName), which keeps prosody's accounts", claim)}
-		} else if err != nil {
+			return ctrl.Result{}, stall(v1alpha1.ReasonVolumeClaimMissing,
+				"waiting for PersistentVolumeClaim %q (spec.access.internal.accountsClaimName), which keeps prosody's accounts", claim)
+		}
+		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("reading PersistentVolumeClaim %s/%s: %w", mp.Namespace, claim, err)
 		}
 	}
-	// A stalled platform is woken by userInputWatches when one of its inputs is created or changed.
 	return ctrl.Result{}, nil
 }
 

@@ -51,7 +51,8 @@ type MeetingPlatformReconciler struct {
 	// and LDAP Secrets, and the credentials Secret before it is ever generated.
 	APIReader client.Reader
 	Recorder  events.EventRecorder
-	// Now is the clock of compliance evaluation (certificate validity); tests may replace it.
+	// Now is the operator's one clock: read once per pass, it dates the evaluation
+	// (certificate validity, lastEvaluationTime). Tests may replace it; nil is time.Now.
 	Now func() time.Time
 	// MaxConcurrentReconciles is how many platforms are reconciled in parallel (default 1).
 	MaxConcurrentReconciles int
@@ -107,11 +108,13 @@ type scope struct {
 	// mp is the platform with its defaults applied (settings.Defaulted); its status is what
 	// the deferred patch writes.
 	mp *v1alpha1.MeetingPlatform
+	// now is the time of the pass (MeetingPlatformReconciler.Now).
+	now time.Time
 	// desired are the rendered children, nil when the spec cannot be rendered.
 	desired []client.Object
 
-	// stalled is set when the spec cannot be realised; it becomes the Stalled condition.
-	stalled *conditionReason
+	// stalled is the first stall of the pass; it becomes the Stalled condition.
+	stalled *stallError
 	// applied counts children this pass created or updated because the desired state changed.
 	applied int
 	// reverted names the objects whose drift this pass reverted.
@@ -131,9 +134,6 @@ type scope struct {
 	// everywhere; their ready replicas may still be serving the previous one.
 	rollingOut []string
 }
-
-// conditionReason is a reason and message for a condition.
-type conditionReason struct{ Reason, Message string }
 
 // +kubebuilder:rbac:groups=meetwarden.io,resources=meetingplatforms,verbs=get;list;watch
 // +kubebuilder:rbac:groups=meetwarden.io,resources=meetingplatforms/status,verbs=get;update;patch
@@ -168,30 +168,61 @@ func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	// The defaults are applied once, here: every step, the renderer and the evaluator read
 	// this copy. The API server has applied them already; this covers objects read before a
 	// default was added, and keeps unit tests honest.
-	s := &scope{mp: settings.Defaulted(original)}
+	s := &scope{mp: settings.Defaulted(original), now: r.now()}
 	defer func() {
 		if statusErr := r.patchStatus(ctx, s, original, err); statusErr != nil && err == nil {
 			err = statusErr
 		}
 	}()
 
-	for _, step := range []func(context.Context, *scope) (ctrl.Result, error){
-		r.reconcileInputs,
-		r.reconcileCredentials,
-		r.reconcileChildren,
-		r.reconcilePlacement,
-		r.reconcileCompliance,
-	} {
-		res, err := step(ctx, s)
+	for _, step := range r.steps() {
+		if s.stalled != nil && !step.whileStalled {
+			continue
+		}
+		res, err := step.run(ctx, s)
+		result = lowestRequeue(result, res)
+		if stalled := asStall(err); stalled != nil {
+			if s.stalled == nil {
+				s.stalled = stalled // the first cause is the one to fix first
+			}
+			continue
+		}
 		if err != nil {
 			// Report what is live even when the pass failed: a status must never keep claiming
 			// Compliant=True while a change it could not revert is in place.
 			r.evaluate(ctx, s)
 			return ctrl.Result{}, err
 		}
-		result = lowestRequeue(result, res)
 	}
 	return result, nil
+}
+
+// step is one sub-reconciler. whileStalled says whether it still runs once an earlier step
+// stalled the pass: nothing is applied to a platform that cannot work, but its inputs,
+// placement and compliance are still read and reported.
+type step struct {
+	run          func(context.Context, *scope) (ctrl.Result, error)
+	whileStalled bool
+}
+
+// steps are the sub-reconcilers of one pass, in order.
+func (r *MeetingPlatformReconciler) steps() []step {
+	return []step{
+		{r.reconcileInputs, true},
+		{r.reconcileCredentials, true},
+		{r.reconcileDesired, true},
+		{r.reconcileChildren, false},
+		{r.reconcilePlacement, true},
+		{r.reconcileCompliance, true},
+	}
+}
+
+// now reads the clock.
+func (r *MeetingPlatformReconciler) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
 }
 
 // lowestRequeue merges two results, keeping the earliest requeue.
@@ -210,10 +241,6 @@ func lowestRequeue(a, b ctrl.Result) ctrl.Result {
 // SetupWithManager registers the watches: every owned kind, so drift is seen at once, Pods and
 // Nodes for placement.
 func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, podNodeNameField,
-		func(o client.Object) []string { return []string{o.(*corev1.Pod).Spec.NodeName} }); err != nil {
-		return err
-	}
 	userInputs, err := r.userInputWatches(mgr)
 	if err != nil {
 		return err

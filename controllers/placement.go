@@ -47,15 +47,14 @@ func (r *MeetingPlatformReconciler) reconcilePlacement(ctx context.Context, s *s
 			eligible++
 		}
 	}
-	if eligible == 0 && s.stalled == nil {
-		s.stalled = &conditionReason{Reason: "NoEligibleNode", Message: fmt.Sprintf(
-			"no Ready node lies in the allowed regions of jurisdiction %s (%s); the platform's pods stay Pending until one exists",
-			s.mp.Spec.Placement.Jurisdiction, describeAllowed(s.mp))}
-	}
-
-	if s.mp.Spec.Compliance.Mode == v1alpha1.ComplianceModeAudit || eligible == 0 {
-		// With no eligible node, an evicted pod would be placed right back (the affinity sees
+	if eligible == 0 {
+		// No eviction either: an evicted pod would be placed right back (the affinity sees
 		// only the region label, the judgement also zones and providers): report, do not loop.
+		return ctrl.Result{}, stall(v1alpha1.ReasonNoEligibleNode,
+			"no Ready node lies in the allowed regions of jurisdiction %s (%s); the platform's pods stay Pending until one exists",
+			s.mp.Spec.Placement.Jurisdiction, describeAllowed(s.mp))
+	}
+	if s.mp.Spec.Compliance.Mode == v1alpha1.ComplianceModeAudit {
 		return ctrl.Result{}, nil
 	}
 	pods, err := r.platformPods(ctx, s.mp)
@@ -121,6 +120,6 @@ func (r *MeetingPlatformReconciler) evict(ctx context.Context, s *scope, pod *co
 	}
 	what := fmt.Sprintf("Pod %s on node %s: %s; evicted", pod.Name, pod.Spec.NodeName, reason)
 	s.reverted = append(s.reverted, what)
-	r.Recorder.Eventf(s.mp, pod, corev1.EventTypeWarning, "PodEvicted", "Evict", "%s", what)
+	r.Recorder.Eventf(s.mp, pod, corev1.EventTypeWarning, v1alpha1.EventPodEvicted, "Evict", "%s", what)
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -44,7 +45,7 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	}
 	if s.results != nil {
 		r.recordControlChanges(s, original.Status.Compliance)
-		st.Compliance = complianceStatus(s.results, original.Status.Compliance)
+		st.Compliance = complianceStatus(s.results, original.Status.Compliance, s.now)
 	}
 	for _, c := range conditions(s, reconcileErr) {
 		c.ObservedGeneration = mp.Generation
@@ -62,7 +63,7 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 		return nil
 	}
 	if stalledChanged(original, mp) && s.stalled != nil {
-		r.Recorder.Eventf(mp, nil, corev1.EventTypeWarning, s.stalled.Reason, "Reconcile", "%s", s.stalled.Message)
+		r.Recorder.Eventf(mp, nil, corev1.EventTypeWarning, s.stalled.reason, "Reconcile", "%s", s.stalled.message)
 	}
 	// The patch carries the whole status, not a diff against the cached object, which may be
 	// older than the last write.
@@ -83,7 +84,7 @@ func stalledChanged(before, after *v1alpha1.MeetingPlatform) bool {
 
 // complianceStatus builds status.compliance: failing controls first, then warnings, then passes.
 // lastEvaluationTime moves only when a result changes, so an unchanged evaluation writes nothing.
-func complianceStatus(results []v1alpha1.ControlStatus, previous *v1alpha1.ComplianceStatus) *v1alpha1.ComplianceStatus {
+func complianceStatus(results []v1alpha1.ControlStatus, previous *v1alpha1.ComplianceStatus, now time.Time) *v1alpha1.ComplianceStatus {
 	out := &v1alpha1.ComplianceStatus{Profile: v1alpha1.ComplianceProfile}
 	for _, want := range []v1alpha1.ControlResultValue{v1alpha1.ResultFail, v1alpha1.ResultWarn, v1alpha1.ResultPass} {
 		for _, r := range results {
@@ -105,8 +106,8 @@ func complianceStatus(results []v1alpha1.ControlStatus, previous *v1alpha1.Compl
 	if previous != nil && previous.LastEvaluationTime != nil && equality.Semantic.DeepEqual(previous.Controls, out.Controls) {
 		out.LastEvaluationTime = previous.LastEvaluationTime
 	} else {
-		now := nowTime()
-		out.LastEvaluationTime = &now
+		at := metav1.NewTime(now)
+		out.LastEvaluationTime = &at
 	}
 	return out
 }
@@ -123,9 +124,9 @@ func (r *MeetingPlatformReconciler) recordControlChanges(s *scope, previous *v1a
 		old, seen := before[c.ID]
 		switch {
 		case c.Result == v1alpha1.ResultFail && old != v1alpha1.ResultFail:
-			r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, "ControlFailed", "Evaluate", "%s (%s): %s", c.ID, c.Severity, c.Message)
+			r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, v1alpha1.EventControlFailed, "Evaluate", "%s (%s): %s", c.ID, c.Severity, c.Message)
 		case c.Result != v1alpha1.ResultFail && old == v1alpha1.ResultFail && seen:
-			r.Recorder.Eventf(s.mp, nil, corev1.EventTypeNormal, "ControlPassed", "Evaluate", "%s: %s", c.ID, c.Message)
+			r.Recorder.Eventf(s.mp, nil, corev1.EventTypeNormal, v1alpha1.EventControlPassed, "Evaluate", "%s: %s", c.ID, c.Message)
 		}
 	}
 }
@@ -150,10 +151,10 @@ func conditions(s *scope, reconcileErr error) []metav1.Condition {
 func familyCondition(results []v1alpha1.ControlStatus, f settings.FamilyCondition) metav1.Condition {
 	ok, failing := evaluate.FamilyResult(results, f.Family)
 	if ok {
-		return metav1.Condition{Type: f.Condition, Status: metav1.ConditionTrue, Reason: "ControlsPass",
+		return metav1.Condition{Type: f.Condition, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonControlsPass,
 			Message: fmt.Sprintf("every %s control passes", f.Family)}
 	}
-	return metav1.Condition{Type: f.Condition, Status: metav1.ConditionFalse, Reason: "ControlsFail",
+	return metav1.Condition{Type: f.Condition, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonControlsFail,
 		Message: failingMessage(failing)}
 }
 
@@ -165,10 +166,10 @@ func compliantCondition(results []v1alpha1.ControlStatus) metav1.Condition {
 		}
 	}
 	if len(failing) == 0 {
-		return metav1.Condition{Type: v1alpha1.ConditionCompliant, Status: metav1.ConditionTrue, Reason: "AllControlsPass",
+		return metav1.Condition{Type: v1alpha1.ConditionCompliant, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonAllControlsPass,
 			Message: fmt.Sprintf("every control of %s passes", v1alpha1.ComplianceProfile)}
 	}
-	return metav1.Condition{Type: v1alpha1.ConditionCompliant, Status: metav1.ConditionFalse, Reason: "ControlsFail",
+	return metav1.Condition{Type: v1alpha1.ConditionCompliant, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonControlsFail,
 		Message: fmt.Sprintf("%d of %d controls fail: %s", len(failing), len(results), failingMessage(failing))}
 }
 
@@ -187,9 +188,9 @@ func failingMessage(failing []v1alpha1.ControlStatus) string {
 
 func stalledCondition(s *scope) metav1.Condition {
 	if s.stalled != nil {
-		return metav1.Condition{Type: v1alpha1.ConditionStalled, Status: metav1.ConditionTrue, Reason: s.stalled.Reason, Message: s.stalled.Message}
+		return metav1.Condition{Type: v1alpha1.ConditionStalled, Status: metav1.ConditionTrue, Reason: s.stalled.reason, Message: s.stalled.message}
 	}
-	return metav1.Condition{Type: v1alpha1.ConditionStalled, Status: metav1.ConditionFalse, Reason: "Realisable",
+	return metav1.Condition{Type: v1alpha1.ConditionStalled, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonRealisable,
 		Message: "the spec can be realised"}
 }
 
@@ -197,17 +198,17 @@ func reconcilingCondition(s *scope, reconcileErr error) metav1.Condition {
 	c := metav1.Condition{Type: v1alpha1.ConditionReconciling, Status: metav1.ConditionTrue}
 	switch {
 	case s.stalled != nil:
-		c.Status, c.Reason, c.Message = metav1.ConditionFalse, "Stalled", "waiting for the spec to become realisable"
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, v1alpha1.ReasonStalled, "waiting for the spec to become realisable"
 	case reconcileErr != nil:
-		c.Reason, c.Message = "RetryingAfterError", reconcileErr.Error()
+		c.Reason, c.Message = v1alpha1.ReasonRetryingAfterError, reconcileErr.Error()
 	case s.applied > 0:
-		c.Reason, c.Message = "ApplyingChanges", fmt.Sprintf("applied %d changed objects; evaluating once they are observed", s.applied)
+		c.Reason, c.Message = v1alpha1.ReasonApplyingChanges, fmt.Sprintf("applied %d changed objects; evaluating once they are observed", s.applied)
 	case len(s.reverted) > 0:
-		c.Reason, c.Message = "RevertingDrift", "reverted "+strings.Join(s.reverted, "; ")
+		c.Reason, c.Message = v1alpha1.ReasonRevertingDrift, "reverted "+strings.Join(s.reverted, "; ")
 	case !componentsReady(s):
-		c.Reason, c.Message = "ComponentsProgressing", "waiting for "+notReady(s)
+		c.Reason, c.Message = v1alpha1.ReasonComponentsProgressing, "waiting for "+notReady(s)
 	default:
-		c.Status, c.Reason, c.Message = metav1.ConditionFalse, "Converged", "every child matches the desired state"
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, v1alpha1.ReasonConverged, "every child matches the desired state"
 	}
 	return c
 }
@@ -219,19 +220,19 @@ func readyCondition(s *scope, others []metav1.Condition, stalled, reconciling me
 	case stalled.Status == metav1.ConditionTrue:
 		c.Reason, c.Message = stalled.Reason, stalled.Message
 	case !componentsReady(s):
-		c.Reason, c.Message = "ComponentsNotReady", "waiting for "+notReady(s)
+		c.Reason, c.Message = v1alpha1.ReasonComponentsNotReady, "waiting for "+notReady(s)
 	case compliant == nil:
 		// Not evaluated in this pass (its own writes are not in the cache yet).
 		c.Reason, c.Message = reconciling.Reason, reconciling.Message
 	case compliant.Status != metav1.ConditionTrue:
-		c.Reason, c.Message = "NotCompliant", compliant.Message
+		c.Reason, c.Message = v1alpha1.ReasonNotCompliant, compliant.Message
 		if len(s.drifted) > 0 {
 			c.Message = "drift left in place (Audit mode): " + strings.Join(s.drifted, "; ")
 		}
 	case reconciling.Status == metav1.ConditionTrue:
 		c.Reason, c.Message = reconciling.Reason, reconciling.Message
 	default:
-		c.Status, c.Reason, c.Message = metav1.ConditionTrue, "Ready", "every component is available and every control passes"
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, v1alpha1.ReasonReady, "every component is available and every control passes"
 	}
 	return c
 }

@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -86,7 +87,7 @@ func TestConditions(t *testing.T) {
 		},
 		{
 			name:  "a stalled platform is Stalled, not Reconciling, and Ready carries the stall reason",
-			scope: scope{stalled: &conditionReason{Reason: "SecretMissing", Message: `waiting for TLS Secret "meet-tls"`}},
+			scope: scope{stalled: stall("SecretMissing", `waiting for TLS Secret "meet-tls"`)},
 			want: map[string]metav1.ConditionStatus{v1alpha1.ConditionStalled: metav1.ConditionTrue,
 				v1alpha1.ConditionReconciling: metav1.ConditionFalse, v1alpha1.ConditionReady: metav1.ConditionFalse},
 			wantText: map[string]string{v1alpha1.ConditionReady: `"meet-tls"`, v1alpha1.ConditionStalled: `"meet-tls"`},
@@ -136,7 +137,7 @@ func TestConditions(t *testing.T) {
 }
 
 func TestComplianceStatusOrdersFailuresFirstAndKeepsTheTimeWhenNothingChanged(t *testing.T) {
-	first := complianceStatus([]v1alpha1.ControlStatus{pass, warn, fail}, nil)
+	first := complianceStatus([]v1alpha1.ControlStatus{pass, warn, fail}, nil, time.Now())
 	var ids []string
 	for _, c := range first.Controls {
 		ids = append(ids, c.ID)
@@ -152,11 +153,11 @@ func TestComplianceStatusOrdersFailuresFirstAndKeepsTheTimeWhenNothingChanged(t 
 	}
 	old := metav1.NewTime(first.LastEvaluationTime.Add(-3600e9))
 	first.LastEvaluationTime = &old
-	same := complianceStatus([]v1alpha1.ControlStatus{pass, warn, fail}, first)
+	same := complianceStatus([]v1alpha1.ControlStatus{pass, warn, fail}, first, time.Now())
 	if !same.LastEvaluationTime.Equal(&old) {
 		t.Errorf("an unchanged evaluation moved lastEvaluationTime")
 	}
-	changed := complianceStatus([]v1alpha1.ControlStatus{pass, warn}, first)
+	changed := complianceStatus([]v1alpha1.ControlStatus{pass, warn}, first, time.Now())
 	if changed.LastEvaluationTime.Equal(&old) {
 		t.Errorf("a changed evaluation kept lastEvaluationTime")
 	}

@@ -40,9 +40,6 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
-// podNodeNameField indexes cached Pods by the node they run on.
-const podNodeNameField = "spec.nodeName"
-
 // platformObjects selects what the cache holds besides MeetingPlatforms and Nodes: objects
 // labelled as part of a Jitsi platform. That includes objects the operator did not create, such
 // as a recorder someone labelled into the platform, which control REC-1 must see.

@@ -40,3 +40,46 @@ const (
 
 // ComplianceProfile names the profile and version this API version evaluates.
 const ComplianceProfile = "gdpr-eu/v1"
+
+// Reasons of the conditions. They are public API like the condition types: alerts and GitOps
+// health checks match on them, and docs/usage.md lists them.
+const (
+	// Stalled=True: the spec cannot be realised until the user acts.
+	ReasonSecretMissing      = "SecretMissing"
+	ReasonInvalidSecret      = "InvalidSecret"
+	ReasonCertManagerMissing = "CertManagerMissing"
+	ReasonVolumeClaimMissing = "VolumeClaimMissing"
+	ReasonInvalidSpec        = "InvalidSpec"
+	ReasonChildRejected      = "ChildRejected"
+	ReasonNoEligibleNode     = "NoEligibleNode"
+	// Stalled=False.
+	ReasonRealisable = "Realisable"
+
+	// Reconciling.
+	ReasonStalled               = "Stalled"
+	ReasonRetryingAfterError    = "RetryingAfterError"
+	ReasonApplyingChanges       = "ApplyingChanges"
+	ReasonRevertingDrift        = "RevertingDrift"
+	ReasonComponentsProgressing = "ComponentsProgressing"
+	ReasonConverged             = "Converged"
+
+	// Ready (besides the Stalled and Reconciling reasons it repeats).
+	ReasonReady              = "Ready"
+	ReasonComponentsNotReady = "ComponentsNotReady"
+	ReasonNotCompliant       = "NotCompliant"
+
+	// Compliant and the family conditions.
+	ReasonAllControlsPass = "AllControlsPass"
+	ReasonControlsPass    = "ControlsPass"
+	ReasonControlsFail    = "ControlsFail"
+)
+
+// Reasons of the Events the operator emits on a MeetingPlatform (besides a Stalled reason,
+// which is emitted when the platform stalls).
+const (
+	EventDriftReverted  = "DriftReverted"
+	EventControlFailed  = "ControlFailed"
+	EventControlPassed  = "ControlPassed"
+	EventPodEvicted     = "PodEvicted"
+	EventNoMediaAddress = "NoMediaAddress"
+)
