@@ -19,71 +19,11 @@ limitations under the License.
 package v1alpha1
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/yaml"
 )
-
-// TestGoDefaultsMatchCRD keeps the Go constants the reconciler uses in step with the defaults
-// the API server applies (the +kubebuilder:default markers, as generated into the CRD).
-func TestGoDefaultsMatchCRD(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "crd", "bases", "meetwarden.io_meetingplatforms.yaml"))
-	if err != nil {
-		t.Fatalf("reading the generated CRD: %v", err)
-	}
-	var crd struct {
-		Spec struct {
-			Versions []struct {
-				Schema struct {
-					OpenAPIV3Schema schemaNode `json:"openAPIV3Schema"`
-				} `json:"schema"`
-			} `json:"versions"`
-		} `json:"spec"`
-	}
-	if err := yaml.Unmarshal(raw, &crd); err != nil {
-		t.Fatalf("parsing the generated CRD: %v", err)
-	}
-	if len(crd.Spec.Versions) != 1 {
-		t.Fatalf("the CRD has %d versions, want 1", len(crd.Spec.Versions))
-	}
-	root := crd.Spec.Versions[0].Schema.OpenAPIV3Schema
-
-	tests := []struct {
-		path []string
-		want any
-	}{
-		{[]string{"spec", "compliance", "mode"}, string(ComplianceModeEnforce)},
-		{[]string{"spec", "media", "type"}, string(MediaServiceNodePort)},
-		{[]string{"spec", "placement", "jurisdiction"}, string(JurisdictionEEA)},
-		{[]string{"spec", "placement", "regionLabel"}, DefaultRegionLabel},
-		{[]string{"spec", "access", "authentication"}, string(AuthenticationJWT)},
-		{[]string{"spec", "image", "registry"}, DefaultImageRegistry},
-		{[]string{"spec", "image", "tag"}, DefaultImageTag},
-	}
-	for _, tt := range tests {
-		node := root
-		for _, p := range tt.path {
-			child, ok := node.Properties[p]
-			if !ok {
-				t.Fatalf("the CRD has no field %v", tt.path)
-			}
-			node = child
-		}
-		if node.Default != tt.want {
-			t.Errorf("default of %v is %#v in the CRD, want %#v as in the Go constant", tt.path, node.Default, tt.want)
-		}
-	}
-}
-
-// schemaNode is the part of an OpenAPI schema TestGoDefaultsMatchCRD reads.
-type schemaNode struct {
-	Default    any                   `json:"default"`
-	Properties map[string]schemaNode `json:"properties"`
-}
 
 func TestSchemeRegistersBothKinds(t *testing.T) {
 	s := runtime.NewScheme()

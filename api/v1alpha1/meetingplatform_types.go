@@ -439,6 +439,20 @@ const (
 	DefaultImageTag      = "stable-11146-2"
 )
 
+// Further defaults of the schema, as Go constants. The +kubebuilder:default markers cannot
+// name a constant, so a test in controllers/settings compares every default of the generated
+// CRD with what settings.Defaulted writes.
+const (
+	DefaultIngressControllerNamespace = "ingress-nginx"
+	DefaultMediaPort                  = 30000
+	DefaultJWTSecretKey               = "secret"
+	DefaultLDAPFilter                 = "(uid=%u)"
+	DefaultIssuerKind                 = "Issuer"
+	DefaultIssuerGroup                = "cert-manager.io"
+	DefaultImagePullPolicy            = "IfNotPresent"
+	DefaultWebReplicas                = 1
+)
+
 // ImageSpec selects the Jitsi images.
 type ImageSpec struct {
 	// registry prefix of the images web, prosody, jicofo and jvb (default ghcr.io/jitsi).

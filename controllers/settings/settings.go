@@ -102,35 +102,37 @@ func boolString(b bool) string {
 
 // Defaulted returns a deep copy of mp whose empty optional fields hold the defaults the CRD
 // declares, so that a spec read without API-server defaulting (a unit test, a dry run) renders
-// and evaluates exactly like the stored object.
+// and evaluates exactly like the stored object. The reconciler calls it once per pass; every
+// other function of this package, render and evaluate take its result.
+// TestDefaultedWritesEveryDefaultOfTheCRD keeps it equal to the CRD.
 func Defaulted(mp *v1alpha1.MeetingPlatform) *v1alpha1.MeetingPlatform {
 	out := mp.DeepCopy()
 	s := &out.Spec
 	setDefault(&s.Compliance.Mode, v1alpha1.ComplianceModeEnforce)
-	setDefault(&s.Ingress.ControllerNamespace, "ingress-nginx")
+	setDefault(&s.Ingress.ControllerNamespace, v1alpha1.DefaultIngressControllerNamespace)
 	setDefault(&s.Media.Type, v1alpha1.MediaServiceNodePort)
 	if s.Media.Port == 0 {
-		s.Media.Port = 30000
+		s.Media.Port = v1alpha1.DefaultMediaPort
 	}
 	setDefault(&s.Placement.Jurisdiction, v1alpha1.JurisdictionEEA)
 	setDefault(&s.Placement.RegionLabel, v1alpha1.DefaultRegionLabel)
 	setDefault(&s.Access.Authentication, v1alpha1.AuthenticationJWT)
 	if s.Access.JWT != nil {
-		setDefault(&s.Access.JWT.SecretRef.Key, "secret")
+		setDefault(&s.Access.JWT.SecretRef.Key, v1alpha1.DefaultJWTSecretKey)
 	}
 	if s.Access.LDAP != nil {
-		setDefault(&s.Access.LDAP.Filter, "(uid=%u)")
+		setDefault(&s.Access.LDAP.Filter, v1alpha1.DefaultLDAPFilter)
 	}
 	if s.TLS.IssuerRef != nil {
-		setDefault(&s.TLS.IssuerRef.Kind, "Issuer")
-		setDefault(&s.TLS.IssuerRef.Group, "cert-manager.io")
+		setDefault(&s.TLS.IssuerRef.Kind, v1alpha1.DefaultIssuerKind)
+		setDefault(&s.TLS.IssuerRef.Group, v1alpha1.DefaultIssuerGroup)
 	}
 	if s.Components.Web.Replicas == 0 {
-		s.Components.Web.Replicas = 1
+		s.Components.Web.Replicas = v1alpha1.DefaultWebReplicas
 	}
 	setDefault(&s.Image.Registry, v1alpha1.DefaultImageRegistry)
 	setDefault(&s.Image.Tag, v1alpha1.DefaultImageTag)
-	setDefault(&s.Image.PullPolicy, "IfNotPresent")
+	setDefault(&s.Image.PullPolicy, v1alpha1.DefaultImagePullPolicy)
 	return out
 }
 
