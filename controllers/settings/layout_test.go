@@ -17,8 +17,10 @@ limitations under the License.
 package settings
 
 import (
+	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -78,6 +80,48 @@ func TestTLSSecretName(t *testing.T) {
 			}
 			if got := TLSSecretName(mp); got != tt.want {
 				t.Errorf("TLSSecretName() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNodeAllowed(t *testing.T) {
+	node := func(region, providerID string) *corev1.Node {
+		return &corev1.Node{
+			ObjectMeta: metav1.ObjectMeta{Name: "n1", Labels: map[string]string{corev1.LabelTopologyRegion: region}},
+			Spec:       corev1.NodeSpec{ProviderID: providerID},
+		}
+	}
+	platform := func(mutate func(*v1alpha1.PlacementSpec)) *v1alpha1.MeetingPlatform {
+		mp := &v1alpha1.MeetingPlatform{ObjectMeta: metav1.ObjectMeta{Name: "meet"}}
+		if mutate != nil {
+			mutate(&mp.Spec.Placement)
+		}
+		return Defaulted(mp)
+	}
+	tests := []struct {
+		name      string
+		placement func(*v1alpha1.PlacementSpec)
+		node      *corev1.Node
+		allowed   bool
+		reason    string
+	}{
+		{"an AWS node in Frankfurt lies in the EEA", nil, node("eu-central-1", "aws:///eu-central-1a/i-1"), true, ""},
+		{"an AWS node in Virginia does not", nil, node("us-east-1", "aws:///us-east-1a/i-1"), false, "us-east-1"},
+		{"AWS eu-central-2 is Zurich, outside the EEA", nil, node("eu-central-2", "aws:///eu-central-2a/i-1"), false, "eu-central-2"},
+		{"a node without a region label is refused", nil, node("", ""), false, ""},
+		{"an explicit region list replaces the catalog", func(p *v1alpha1.PlacementSpec) { p.AllowedRegions = []string{"dc-1"} },
+			node("dc-1", ""), true, ""},
+		{"with sovereign providers an AWS region in the EU is refused", func(p *v1alpha1.PlacementSpec) { p.SovereignProviders = true },
+			node("eu-central-1", "aws:///eu-central-1a/i-1"), false, ""},
+		{"with sovereign providers a Hetzner node in Germany is allowed", func(p *v1alpha1.PlacementSpec) { p.SovereignProviders = true },
+			node("fsn1", "hcloud://123"), true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, reason := NodeAllowed(platform(tt.placement), tt.node)
+			if ok != tt.allowed || (ok && reason != "") || (!ok && reason == "") || !strings.Contains(reason, tt.reason) {
+				t.Errorf("NodeAllowed = %v, %q; want %v with a reason naming %q", ok, reason, tt.allowed, tt.reason)
 			}
 		})
 	}

@@ -1,0 +1,139 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+// Pure unit tests of the reconciler's small helpers; they need no API server.
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+)
+
+func TestLowestRequeue(t *testing.T) {
+	after := func(d time.Duration) ctrl.Result { return ctrl.Result{RequeueAfter: d} }
+	tests := []struct {
+		name string
+		a, b ctrl.Result
+		want ctrl.Result
+	}{
+		{"no requeue on either side is no requeue", ctrl.Result{}, ctrl.Result{}, ctrl.Result{}},
+		{"a requeue wins over none, on the left", after(time.Second), ctrl.Result{}, after(time.Second)},
+		{"a requeue wins over none, on the right", ctrl.Result{}, after(time.Hour), after(time.Hour)},
+		{"the earlier of two requeues wins", after(time.Hour), after(10 * time.Second), after(10 * time.Second)},
+		{"equal requeues stay", after(time.Minute), after(time.Minute), after(time.Minute)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := lowestRequeue(tt.a, tt.b); got != tt.want {
+				t.Errorf("lowestRequeue(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReferencedKeys(t *testing.T) {
+	jwt := &v1alpha1.JWTSpec{AppID: "meet", SecretRef: v1alpha1.SecretKeyReference{Name: "meet-jwt", Key: "hs256"}}
+	ldap := &v1alpha1.LDAPSpec{URL: "ldaps://ldap.example.eu", BindSecretRef: v1alpha1.LocalObjectReference{Name: "bind"}}
+	tests := []struct {
+		name   string
+		access v1alpha1.AccessSpec
+		want   []secretKeyRef
+	}{
+		{"JWT reads the signing secret's key", v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationJWT, JWT: jwt},
+			[]secretKeyRef{{"spec.access.jwt.secretRef", "meet-jwt", "hs256"}}},
+		{"LDAP reads the bind DN and the password", v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationLDAP, LDAP: ldap},
+			[]secretKeyRef{{"spec.access.ldap.bindSecretRef", "bind", "bindDN"}, {"spec.access.ldap.bindSecretRef", "bind", "password"}}},
+		{"a JWT block under LDAP authentication is not read", v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationLDAP, JWT: jwt, LDAP: ldap},
+			[]secretKeyRef{{"spec.access.ldap.bindSecretRef", "bind", "bindDN"}, {"spec.access.ldap.bindSecretRef", "bind", "password"}}},
+		{"internal accounts read no Secret of the user", v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationInternal}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mp := &v1alpha1.MeetingPlatform{Spec: v1alpha1.MeetingPlatformSpec{Access: tt.access}}
+			if got := referencedKeys(mp); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("referencedKeys = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNodePlacementChanged(t *testing.T) {
+	node := func(mutate func(*corev1.Node)) *corev1.Node {
+		n := &corev1.Node{
+			ObjectMeta: metav1.ObjectMeta{Name: "n1", ResourceVersion: "1", Labels: map[string]string{corev1.LabelTopologyRegion: "eu-central-1"}},
+			Spec:       corev1.NodeSpec{ProviderID: "aws:///eu-central-1a/i-1"},
+			Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{
+				{Type: corev1.NodeReady, Status: corev1.ConditionTrue, LastHeartbeatTime: metav1.NewTime(time.Unix(0, 0))}}},
+		}
+		if mutate != nil {
+			mutate(n)
+		}
+		return n
+	}
+	tests := []struct {
+		name   string
+		mutate func(*corev1.Node)
+		want   bool
+	}{
+		{"a heartbeat is dropped", func(n *corev1.Node) {
+			n.ResourceVersion = "2"
+			n.Status.Conditions[0].LastHeartbeatTime = metav1.NewTime(time.Unix(60, 0))
+		}, false},
+		{"a changed region label passes", func(n *corev1.Node) { n.Labels[corev1.LabelTopologyRegion] = "us-east-1" }, true},
+		{"a new label passes", func(n *corev1.Node) { n.Labels["x"] = "y" }, true},
+		{"a changed providerID passes", func(n *corev1.Node) { n.Spec.ProviderID = "hcloud://1" }, true},
+		{"cordoning passes", func(n *corev1.Node) { n.Spec.Unschedulable = true }, true},
+		{"a node turning NotReady passes", func(n *corev1.Node) { n.Status.Conditions[0].Status = corev1.ConditionFalse }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := event.UpdateEvent{ObjectOld: node(nil), ObjectNew: node(tt.mutate)}
+			if got := (nodePlacementChanged{}).Update(e); got != tt.want {
+				t.Errorf("Update = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("a created or deleted node always passes, a generic event never", func(t *testing.T) {
+		p := nodePlacementChanged{}
+		if !p.Create(event.CreateEvent{Object: node(nil)}) || !p.Delete(event.DeleteEvent{Object: node(nil)}) || p.Generic(event.GenericEvent{Object: node(nil)}) {
+			t.Error("create/delete must pass and generic must not")
+		}
+	})
+}
+
+func TestStallErrorsAreFoundThroughWrapping(t *testing.T) {
+	s := stall(v1alpha1.ReasonSecretMissing, "waiting for %s", `Secret "x"`)
+	if got := asStall(fmt.Errorf("inputs: %w", s)); got != s {
+		t.Fatalf("asStall lost the wrapped stall: %v", got)
+	}
+	if asStall(errors.New("connection refused")) != nil {
+		t.Fatal("a transient error is not a stall")
+	}
+	if s.Error() != `SecretMissing: waiting for Secret "x"` {
+		t.Errorf("Error() = %q", s.Error())
+	}
+}
