@@ -35,7 +35,7 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/apply"
 	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
-	"github.com/meetwarden/meetwarden/test/utils"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 var nodePortN atomic.Int32
@@ -109,7 +109,7 @@ func createJWTSecret(t *testing.T, ns string) {
 
 func createTLSSecret(t *testing.T, ns string) {
 	t.Helper()
-	cert, key, err := utils.SelfSignedCertificate(testDomain, time.Now().Add(-time.Hour), 90*24*time.Hour, 2048)
+	cert, key, err := fixtures.ValidCertificate(testDomain, time.Now()).PEM()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,22 +120,12 @@ func createTLSSecret(t *testing.T, ns string) {
 	}
 }
 
-// newPlatform returns the sample platform in namespace ns.
+// newPlatform returns the sample platform in namespace ns. Node ports are cluster-wide: every
+// test platform gets its own.
 func newPlatform(ns string, mode v1alpha1.ComplianceMode) *v1alpha1.MeetingPlatform {
-	return &v1alpha1.MeetingPlatform{
-		ObjectMeta: metav1.ObjectMeta{Name: "meet", Namespace: ns},
-		Spec: v1alpha1.MeetingPlatformSpec{
-			Domain:           testDomain,
-			PrivacyPolicyURL: "https://example.eu/privacy",
-			Compliance:       v1alpha1.ComplianceSpec{Mode: mode},
-			TLS:              v1alpha1.TLSSpec{SecretName: "meet-tls"},
-			// Node ports are cluster-wide: every test platform gets its own.
-			Media: v1alpha1.MediaSpec{Type: v1alpha1.MediaServiceNodePort, Port: 30000 + nodePortN.Add(1),
-				AdvertiseAddresses: []string{"203.0.113.10"}},
-			Access: v1alpha1.AccessSpec{JWT: &v1alpha1.JWTSpec{AppID: "meet",
-				SecretRef: v1alpha1.SecretKeyReference{Name: "meet-jwt", Key: "secret"}}},
-		},
-	}
+	mp := fixtures.Sample(ns, "meet", testDomain, 30000+nodePortN.Add(1))
+	mp.Spec.Compliance.Mode = mode
+	return mp
 }
 
 // createPlatform creates a platform and waits until the operator has applied its children.

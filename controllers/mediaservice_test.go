@@ -25,6 +25,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -73,10 +74,13 @@ func TestMediaServiceIsCreatedWithPOSTAndFollowsAPortChange(t *testing.T) {
 
 	// Had the POST left its fields in an Update entry, the apply of the new port could not
 	// remove the old one and the Service would carry both.
-	live := getPlatform(t, mp)
 	newPort := 30000 + nodePortN.Add(1)
-	live.Spec.Media.Port = newPort
-	if err := k8s.Update(context.Background(), live); err != nil {
+	// The operator writes the status meanwhile, which conflicts with a stale update.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		live := getPlatform(t, mp)
+		live.Spec.Media.Port = newPort
+		return k8s.Update(context.Background(), live)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the media Service has exactly the new port", func() error {

@@ -36,7 +36,7 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/apply"
 	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
-	"github.com/meetwarden/meetwarden/test/utils"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 // tamperer is the field manager of the test's changes, as kubectl would be.
@@ -403,7 +403,7 @@ func TestAReplacedCertificateIsJudgedAtOnce(t *testing.T) {
 	})
 
 	// The platform is idle; without a watch on its TLS Secret the next look would be an hour away.
-	cert, key, err := utils.SelfSignedCertificate("other.example.eu", time.Now().Add(-time.Hour), 90*24*time.Hour, 2048)
+	cert, key, err := fixtures.ValidCertificate("other.example.eu", time.Now()).PEM()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,19 +17,10 @@ limitations under the License.
 package evaluate
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,58 +35,34 @@ import (
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 // now is the evaluation time of every test snapshot.
 var now = time.Date(2026, time.September, 1, 12, 0, 0, 0, time.UTC)
 
-// jwtPlatform is the representative spec: JWT authentication, no guests, media on a NodePort
-// with a public advertised address, a user-supplied TLS Secret, the built-in EEA catalog.
+// jwtPlatform is the representative spec (the shared sample): JWT authentication, no guests,
+// media on a NodePort with a public advertised address, a user-supplied TLS Secret, the
+// built-in EEA catalog. It carries the UID and generation of a stored object.
 func jwtPlatform() *v1alpha1.MeetingPlatform {
-	return &v1alpha1.MeetingPlatform{
-		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "MeetingPlatform"},
-		ObjectMeta: metav1.ObjectMeta{Name: "meet", Namespace: "video", UID: types.UID("6f1c2a9e-0000-4000-8000-000000000001"), Generation: 1},
-		Spec: v1alpha1.MeetingPlatformSpec{
-			Domain:           "meet.example.eu",
-			PrivacyPolicyURL: "https://example.eu/privacy",
-			TLS:              v1alpha1.TLSSpec{SecretName: "meet-tls"},
-			Media:            v1alpha1.MediaSpec{Type: v1alpha1.MediaServiceNodePort, Port: 30000, AdvertiseAddresses: []string{"203.0.113.10"}},
-			Access: v1alpha1.AccessSpec{
-				Authentication: v1alpha1.AuthenticationJWT,
-				JWT:            &v1alpha1.JWTSpec{AppID: "meet", SecretRef: v1alpha1.SecretKeyReference{Name: "meet-jwt", Key: "secret"}},
-			},
-		},
-	}
+	return stored(fixtures.Minimal())
 }
 
-// internalSTUNPlatform: prosody accounts, guests, the organisation's own STUN servers (so
+// internalSTUNPlatform: internal accounts, guests, the organisation's own STUN servers (so
 // peer-to-peer is on), jurisdiction EU and two web replicas.
 func internalSTUNPlatform() *v1alpha1.MeetingPlatform {
-	mp := jwtPlatform()
-	mp.Name, mp.Namespace = "conf", "meetings"
-	mp.Spec.Domain = "conf.example.org"
-	mp.Spec.PrivacyPolicyURL = "https://example.org/datenschutz?lang=de"
-	mp.Spec.TLS = v1alpha1.TLSSpec{SecretName: "conf-cert"}
-	mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationInternal, Guests: true}
-	mp.Spec.STUN.Servers = []string{"stun:stun.example.org", "stuns:stun2.example.org:443"}
-	mp.Spec.Placement.Jurisdiction = v1alpha1.JurisdictionEU
-	mp.Spec.Components.Web.Replicas = 2
-	return mp
+	return stored(fixtures.InternalOwnSTUN())
 }
 
 // ldapPlatform: LDAP, media behind a load balancer, a cert-manager issuer, an explicit region
-// list and sovereign providers.
+// list on its own region label, and sovereign providers.
 func ldapPlatform() *v1alpha1.MeetingPlatform {
-	mp := jwtPlatform()
-	mp.Name, mp.Namespace = "video", "collab"
-	mp.Spec.Domain = "video.example.de"
-	mp.Spec.TLS = v1alpha1.TLSSpec{IssuerRef: &v1alpha1.IssuerReference{Name: "eu-ca", Kind: "ClusterIssuer"}}
-	mp.Spec.Media = v1alpha1.MediaSpec{Type: v1alpha1.MediaServiceLoadBalancer, Port: 10000}
-	mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationLDAP, LDAP: &v1alpha1.LDAPSpec{
-		URL: "ldaps://ldap.example.de:1636", BaseDN: "ou=people,dc=example,dc=de", BindSecretRef: v1alpha1.LocalObjectReference{Name: "ldap-bind"},
-	}}
-	mp.Spec.Placement.AllowedRegions = []string{"fsn1", "nbg1"}
-	mp.Spec.Placement.SovereignProviders = true
+	return stored(fixtures.LDAPLoadBalancerCertManager())
+}
+
+// stored gives a fixture the identity the API server gives a created object.
+func stored(mp *v1alpha1.MeetingPlatform) *v1alpha1.MeetingPlatform {
+	mp.UID, mp.Generation = types.UID("6f1c2a9e-0000-4000-8000-000000000001"), 1
 	return mp
 }
 
@@ -119,73 +86,17 @@ func credentials() map[string][]byte {
 	return out
 }
 
-// certSpec describes a test certificate.
-type certSpec struct {
-	host      string
-	notBefore time.Time
-	validFor  time.Duration
-	rsaBits   int // 0: ECDSA P-256
-}
-
-var (
-	certCache   = map[certSpec]*corev1.Secret{}
-	certCacheMu sync.Mutex
-)
-
-// tlsSecret returns a kubernetes.io/tls Secret with a self-signed certificate; generated keys
-// are cached because RSA key generation is slow. It panics on error, which fails the test.
-func tlsSecret(name string, spec certSpec) *corev1.Secret {
-	certCacheMu.Lock()
-	defer certCacheMu.Unlock()
-	if sec, ok := certCache[spec]; ok {
-		out := sec.DeepCopy()
-		out.Name = name
-		return out
-	}
-	var (
-		pub, priv any
-		keyPEM    []byte
-	)
-	if spec.rsaBits > 0 {
-		k, err := rsa.GenerateKey(rand.Reader, spec.rsaBits)
-		must(err)
-		pub, priv = &k.PublicKey, k
-		keyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
-	} else {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		must(err)
-		der, err := x509.MarshalECPrivateKey(k)
-		must(err)
-		pub, priv = &k.PublicKey, k
-		keyPEM = pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(int64(len(certCache) + 1)),
-		Subject:               pkix.Name{CommonName: spec.host},
-		DNSNames:              []string{spec.host},
-		NotBefore:             spec.notBefore,
-		NotAfter:              spec.notBefore.Add(spec.validFor),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, priv)
+// tlsSecret returns a kubernetes.io/tls Secret with the certificate; it panics on error, which
+// fails the test.
+func tlsSecret(name string, spec fixtures.Certificate) *corev1.Secret {
+	sec, err := spec.TLSSecret("", name)
 	must(err)
-	sec := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Type:       corev1.SecretTypeTLS,
-		Data: map[string][]byte{
-			corev1.TLSCertKey:       pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-			corev1.TLSPrivateKeyKey: keyPEM,
-		},
-	}
-	certCache[spec] = sec.DeepCopy()
 	return sec
 }
 
 // validCert is the passing certificate: RSA 2048, issued a day ago, valid 90 days.
-func validCert(host string) certSpec {
-	return certSpec{host: host, notBefore: now.Add(-24 * time.Hour), validFor: 90 * 24 * time.Hour, rsaBits: 2048}
+func validCert(host string) fixtures.Certificate {
+	return fixtures.Certificate{Host: host, NotBefore: now.Add(-24 * time.Hour), ValidFor: 90 * 24 * time.Hour, RSABits: 2048}
 }
 
 func must(err error) {
@@ -232,8 +143,11 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 	s.TLSSecret.Namespace = mp.Namespace
 
 	// Web and the signalling components on one node, the bridge on another.
-	s.Nodes["eu-node-1"] = euNode("eu-node-1", "fsn1")
-	s.Nodes["eu-node-2"] = euNode("eu-node-2", "nbg1")
+	// The nodes carry the platform's region label too, when it has its own.
+	for name, region := range map[string]string{"eu-node-1": "fsn1", "eu-node-2": "nbg1"} {
+		s.Nodes[name] = euNode(name, region)
+		s.Nodes[name].Labels[mp.Spec.Placement.RegionLabel] = region
+	}
 	for i := range s.Deployments {
 		d := &s.Deployments[i]
 		node := "eu-node-1"
@@ -368,7 +282,7 @@ func movePod(c settings.Component, node *corev1.Node) func(*Snapshot) {
 	}
 }
 
-func withCert(spec certSpec) func(*Snapshot) {
+func withCert(spec fixtures.Certificate) func(*Snapshot) {
 	return func(s *Snapshot) {
 		s.TLSSecret = tlsSecret(s.TLSSecret.Name, spec)
 	}

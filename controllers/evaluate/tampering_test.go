@@ -31,6 +31,7 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 // tamperCase changes the live state of the passing JWT platform and names the control that
@@ -155,16 +156,16 @@ var tampering = []tamperCase{
 	{name: "a TLS Secret of type Opaque fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "Opaque"},
 		mutate: func(s *Snapshot) { s.TLSSecret.Type = corev1.SecretTypeOpaque }},
 	{name: "an expired certificate fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "expired on 2026-08-02"},
-		mutate: withCert(certSpec{host: "meet.example.eu", notBefore: now.Add(-120 * 24 * time.Hour), validFor: 90 * 24 * time.Hour, rsaBits: 2048})},
+		mutate: withCert(fixtures.Certificate{Host: "meet.example.eu", NotBefore: now.Add(-120 * 24 * time.Hour), ValidFor: 90 * 24 * time.Hour, RSABits: 2048})},
 	{name: "a certificate for another host fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "other.example.eu", "does not cover meet.example.eu"},
-		mutate: withCert(certSpec{host: "other.example.eu", notBefore: now.Add(-24 * time.Hour), validFor: 90 * 24 * time.Hour, rsaBits: 2048})},
+		mutate: withCert(fixtures.Certificate{Host: "other.example.eu", NotBefore: now.Add(-24 * time.Hour), ValidFor: 90 * 24 * time.Hour, RSABits: 2048})},
 	{name: "an RSA 1024 key fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "RSA 1024-bit"},
-		mutate: withCert(certSpec{host: "meet.example.eu", notBefore: now.Add(-24 * time.Hour), validFor: 90 * 24 * time.Hour, rsaBits: 1024})},
+		mutate: withCert(fixtures.Certificate{Host: "meet.example.eu", NotBefore: now.Add(-24 * time.Hour), ValidFor: 90 * 24 * time.Hour, RSABits: 1024})},
 	{name: "a certificate that expires in 7 days warns TLS-2", control: "TLS-2", want: v1alpha1.ResultWarn, mentions: []string{"meet-tls", "expires on 2026-09-08", "within 14 days"},
-		mutate: withCert(certSpec{host: "meet.example.eu", notBefore: now.Add(-83 * 24 * time.Hour), validFor: 90 * 24 * time.Hour, rsaBits: 2048})},
+		mutate: withCert(fixtures.Certificate{Host: "meet.example.eu", NotBefore: now.Add(-83 * 24 * time.Hour), ValidFor: 90 * 24 * time.Hour, RSABits: 2048})},
 	{name: "a key that does not match the certificate fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "tls.key"},
 		mutate: func(s *Snapshot) {
-			s.TLSSecret.Data[corev1.TLSPrivateKeyKey] = tlsSecret("x", certSpec{host: "meet.example.eu", notBefore: now, validFor: time.Hour}).Data[corev1.TLSPrivateKeyKey]
+			s.TLSSecret.Data[corev1.TLSPrivateKeyKey] = tlsSecret("x", fixtures.Certificate{Host: "meet.example.eu", NotBefore: now, ValidFor: time.Hour}).Data[corev1.TLSPrivateKeyKey]
 		}},
 	{name: "deleting the web NetworkPolicy fails TLS-3", control: "TLS-3", mentions: []string{"port 8000/TCP (http)", "web pods", "ingress-nginx"},
 		mutate: deletePolicy("meet-web")},

@@ -21,9 +21,8 @@ import (
 	"strings"
 	"testing"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 // controlIDs are the controls of docs/controls.md.
@@ -33,35 +32,27 @@ var controlIDs = []ControlID{
 	"TRN-1", "TRN-2", "OVR-1", "E2E-1",
 }
 
-// platform is the sample with the defaults the API server applies: every function of the
-// package takes a defaulted platform.
-func platform() *v1alpha1.MeetingPlatform { return Defaulted(userPlatform()) }
+// platform is the shared sample with the defaults the API server applies: every function of
+// the package takes a defaulted platform.
+func platform() *v1alpha1.MeetingPlatform { return Defaulted(fixtures.Minimal()) }
 
-// userPlatform is the sample as a user writes it.
+// userPlatform is the sample as a user may write it: without the media and JWT key fields the
+// schema defaults.
 func userPlatform() *v1alpha1.MeetingPlatform {
-	return &v1alpha1.MeetingPlatform{
-		ObjectMeta: metav1.ObjectMeta{Name: "meet", Namespace: "video"},
-		Spec: v1alpha1.MeetingPlatformSpec{
-			Domain:           "meet.example.eu",
-			PrivacyPolicyURL: "https://example.eu/privacy",
-			TLS:              v1alpha1.TLSSpec{SecretName: "meet-tls"},
-			Access:           v1alpha1.AccessSpec{JWT: &v1alpha1.JWTSpec{AppID: "meet", SecretRef: v1alpha1.SecretKeyReference{Name: "meet-jwt"}}},
-		},
-	}
+	mp := fixtures.Minimal()
+	mp.Spec.Media = v1alpha1.MediaSpec{}
+	mp.Spec.Access.JWT.SecretRef.Key = ""
+	return mp
 }
 
 func ldapPlatform() *v1alpha1.MeetingPlatform {
-	mp := platform()
-	mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationLDAP, LDAP: &v1alpha1.LDAPSpec{
-		URL: "ldaps://ldap.example.eu", BaseDN: "dc=example,dc=eu", BindSecretRef: v1alpha1.LocalObjectReference{Name: "bind"},
-	}}
-	return Defaulted(mp)
+	return Defaulted(fixtures.LDAPLoadBalancerCertManager())
 }
 
+// stunPlatform is the sample with own STUN servers.
 func stunPlatform() *v1alpha1.MeetingPlatform {
-	mp := platform()
+	mp := fixtures.Minimal()
 	mp.Spec.STUN.Servers = []string{"stun:stun.example.eu", "stuns:stun.example.eu:443"}
-	mp.Spec.Media.AdvertiseAddresses = []string{"203.0.113.1"}
 	return Defaulted(mp)
 }
 
@@ -207,7 +198,7 @@ func TestDynamicEnv(t *testing.T) {
 		if v, _ := value(env, JVB, "JVB_STUN_SERVERS"); v != "stun.example.eu:3478,stun.example.eu:443" {
 			t.Errorf("JVB_STUN_SERVERS=%q", v)
 		}
-		if v, _ := value(env, JVB, "JVB_ADVERTISE_IPS"); v != "203.0.113.1" {
+		if v, _ := value(env, JVB, "JVB_ADVERTISE_IPS"); v != fixtures.PublicAddress {
 			t.Errorf("JVB_ADVERTISE_IPS=%q", v)
 		}
 	})
@@ -265,7 +256,7 @@ func TestSecretEnvs(t *testing.T) {
 		for _, s := range SecretEnvs(ldapPlatform()) {
 			got[s.Name] = s.Secret + "/" + s.Key
 		}
-		if got["LDAP_BINDDN"] != "bind/bindDN" || got["LDAP_BINDPW"] != "bind/password" || got["JWT_APP_SECRET"] != "" {
+		if got["LDAP_BINDDN"] != "ldap-bind/bindDN" || got["LDAP_BINDPW"] != "ldap-bind/password" || got["JWT_APP_SECRET"] != "" {
 			t.Fatalf("%v", got)
 		}
 	})

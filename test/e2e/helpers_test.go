@@ -42,6 +42,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 	"github.com/meetwarden/meetwarden/test/utils"
 )
 
@@ -189,7 +190,7 @@ func rememberCredentials(s *corev1.Secret) {
 }
 
 func createSecrets(ctx context.Context, mp *v1alpha1.MeetingPlatform) error {
-	certPEM, keyPEM, err := utils.SelfSignedCertificate(mp.Spec.Domain, time.Now().Add(-time.Hour), 90*24*time.Hour, 2048)
+	certPEM, keyPEM, err := fixtures.ValidCertificate(mp.Spec.Domain, time.Now()).PEM()
 	if err != nil {
 		return err
 	}
@@ -225,23 +226,7 @@ func createSecrets(ctx context.Context, mp *v1alpha1.MeetingPlatform) error {
 
 // newPlatform is the sample platform (config/samples) with names and a media port of its own.
 func newPlatform(namespace, name string, mutate ...func(*v1alpha1.MeetingPlatform)) *v1alpha1.MeetingPlatform {
-	mp := &v1alpha1.MeetingPlatform{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec: v1alpha1.MeetingPlatformSpec{
-			Domain:           fmt.Sprintf("%s.%s.e2e.example.eu", name, namespace),
-			PrivacyPolicyURL: "https://example.eu/privacy",
-			TLS:              v1alpha1.TLSSpec{SecretName: name + "-tls"},
-			Media: v1alpha1.MediaSpec{
-				Type:               v1alpha1.MediaServiceNodePort,
-				Port:               nextNodePort(),
-				AdvertiseAddresses: []string{"203.0.113.10"},
-			},
-			Access: v1alpha1.AccessSpec{
-				Authentication: v1alpha1.AuthenticationJWT,
-				JWT:            &v1alpha1.JWTSpec{AppID: "meet", SecretRef: v1alpha1.SecretKeyReference{Name: name + "-jwt", Key: "secret"}},
-			},
-		},
-	}
+	mp := fixtures.Sample(namespace, name, fmt.Sprintf("%s.%s.e2e.example.eu", name, namespace), nextNodePort())
 	for _, m := range mutate {
 		m(mp)
 	}
