@@ -78,7 +78,7 @@ test: vet verify controlplane helm ## Run every test: unit, envtest (real kube-a
 
 .PHONY: bench
 bench: controlplane ## Benchmark the operator on a cluster of its own (~17 min on 2 cores): prints a table, writes docs/benchmarks.md.
-	go run ./hack/bench -out docs/benchmarks.md $(BENCH_FLAGS)
+	go run ./test/bench -out docs/benchmarks.md $(BENCH_FLAGS)
 
 ##@ Build and run
 

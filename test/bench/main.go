@@ -29,7 +29,7 @@ limitations under the License.
 // It prints a Markdown table and writes a report (docs/benchmarks.md). Progress goes to
 // stderr. The cluster is purged and the operator stopped on every exit, including Ctrl-C.
 //
-// Usage: go run ./hack/bench [flags]   (make bench; make bench BENCH_FLAGS="-runs 3 ...")
+// Usage: go run ./test/bench [flags]   (make bench; make bench BENCH_FLAGS="-runs 3 ...")
 package main
 
 import (
@@ -190,7 +190,7 @@ func run(cfg *config) (code int) {
 		return 1
 	}
 	b := &bench{cfg: cfg, repo: repo, started: time.Now(), nextPort: 30000,
-		command: "go run ./hack/bench " + strings.Join(os.Args[1:], " "), results: &results{}}
+		command: "go run ./test/bench " + strings.Join(os.Args[1:], " "), results: &results{}}
 	b.command = strings.TrimSpace(b.command)
 	b.work = cfg.workDir
 	if b.work == "" {
@@ -282,7 +282,7 @@ func repoRoot() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("run from inside the meetwarden repository (go run ./hack/bench)")
+			return "", errors.New("run from inside the meetwarden repository (go run ./test/bench)")
 		}
 		dir = parent
 	}

@@ -259,7 +259,7 @@ func (b *bench) document(table, notes string) string {
 	p := func(format string, args ...any) { fmt.Fprintf(&d, format, args...) }
 
 	p("# Benchmarks\n\n")
-	p("<!-- Written by `make bench` (hack/bench). Everything outside the notes markers is regenerated on every run. -->\n\n")
+	p("<!-- Written by `make bench` (test/bench). Everything outside the notes markers is regenerated on every run. -->\n\n")
 	p("How fast the operator deploys, reverts drift and scales, measured on the local cluster of `hack/cluster.sh` ")
 	p("(real etcd, kube-apiserver, kube-controller-manager and kube-scheduler; kwok plays the kubelet of fake nodes, so no container runs). ")
 	p("The operator runs as its own process, built from `./cmd`, exactly as in `hack/demo.sh`.\n\n")
