@@ -239,6 +239,26 @@ feed:
 	return first
 }
 
+// createAll runs create(i) for i in [0, n) on -workers goroutines, like parallel, and returns
+// when the last call returned.
+func (b *bench) createAll(ctx context.Context, n int, create func(ctx context.Context, i int) error) (time.Time, error) {
+	var mu sync.Mutex
+	var last time.Time
+	err := parallel(ctx, n, b.cfg.workers, func(ctx context.Context, i int) error {
+		if err := create(ctx, i); err != nil {
+			return err
+		}
+		now := time.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		if now.After(last) {
+			last = now
+		}
+		return nil
+	})
+	return last, err
+}
+
 // poll calls check every interval until it returns true, an error, or timeout passes.
 func poll(ctx context.Context, timeout, interval time.Duration, check func() (bool, error)) error {
 	deadline := time.Now().Add(timeout)

@@ -38,22 +38,30 @@ const (
 	flatPercent = 10.0
 )
 
-type results struct {
+// operatorResults are the measurements taken once per operator build: phases 1 and 3.
+type operatorResults struct {
+	commit          string // the operator's revision, from gitDescribe
 	single          []singleRun
 	singleReconcile histogram
+	scale           []scaleResult
+}
+
+type results struct {
+	*operatorResults                  // of the working tree's operator
+	baseline         *operatorResults // of the -baseline revision's operator; nil without -baseline
+	floor            []floorResult
+
 	drift           []tampering
 	driftRequests   requestCounts
 	driftReconciles int
 	driftEvents     map[string]int
-	scale           []scaleResult
 	steady          *steadyResult
 	unrelated       *unrelatedResult
 
 	logErrors []phaseErrors
 
 	foreignSeen                  map[string]bool // other control-plane binaries seen at phase boundaries
-	commit                       string
-	kcmLimit, schedulerLimit     string // client-side request limits of the control plane
+	kcmLimit, schedulerLimit     string          // client-side request limits of the control plane
 	controlPlane                 string
 	loadStart, loadEnd           string
 	foreignAtStart, foreignAtEnd []string
@@ -96,7 +104,7 @@ func secs(d time.Duration) string {
 	}
 }
 
-func (r *results) measured() []singleRun {
+func (r *operatorResults) measured() []singleRun {
 	var out []singleRun
 	for _, s := range r.single {
 		if !s.warmup {
@@ -124,7 +132,7 @@ func (r *results) driftLatencies(kind tamperKind, all bool) []time.Duration {
 	return out
 }
 
-func (r *results) scaleOf(n int) *scaleResult {
+func (r *operatorResults) scaleOf(n int) *scaleResult {
 	for i := range r.scale {
 		if r.scale[i].n == n {
 			return &r.scale[i]
