@@ -24,8 +24,8 @@ import (
 	"strings"
 )
 
-// build is one operator binary under test: the working tree's ("current") or the -baseline
-// revision's ("baseline"). Both listen on the same addresses, so only one runs at a time.
+// build is one operator binary under test: the working tree's or the -baseline revision's.
+// Both listen on the same addresses, so only one runs at a time.
 type build struct {
 	name    string
 	op      *operator
@@ -55,12 +55,12 @@ func (b *bench) use(ctx context.Context, u *build) error {
 	}
 	b.op.stop()
 	b.op = u.op
-	progress("starting the %s operator: %s --leader-elect=false --metrics-bind-address=%s --health-probe-bind-address=%s (log %s)",
+	progress("starting the operator of the %s: %s --leader-elect=false --metrics-bind-address=%s --health-probe-bind-address=%s (log %s)",
 		u.name, u.op.bin, u.op.metricsAddr, u.op.probeAddr, u.op.logPath)
 	if err := u.op.start(ctx); err != nil {
 		return err
 	}
-	progress("%s operator running (pid %d)", u.name, u.op.pid())
+	progress("operator of the %s running (pid %d)", u.name, u.op.pid())
 	return nil
 }
 

@@ -97,7 +97,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.runs, "runs", 10, "sequential single-platform runs (create -> Ready); 0 skips the measurement")
 	fs.IntVar(&c.warmup, "warmup", 1, "single-platform runs before the measured ones, reported but not counted")
 	fs.IntVar(&c.tamperings, "tamperings", 51, "drift tamperings, alternating the three kinds; 0 skips the measurement")
-	scale := fs.String("scale", "100,200", "platform counts created at once, one phase each, in order; the last stays for -steady and -unrelated; empty skips")
+	scale := fs.String("scale", "100,200", "platform counts created at once, one phase each (after its floor), in order; the last stays for -steady and -unrelated; empty skips")
 	fs.IntVar(&c.workers, "workers", 16, "concurrent creators in the scale phases")
 	fs.IntVar(&c.perNamespace, "per-namespace", 10, "platforms per namespace in the scale phases")
 	fs.DurationVar(&c.steady, "steady", 120*time.Second, "steady-state window in which the operator's API writes are counted; 0 skips")
@@ -141,6 +141,19 @@ func parseFlags(args []string) (*config, error) {
 	if need := maxPlatforms * len(componentsOf); need > c.nodes*c.podsPerNode {
 		return nil, fmt.Errorf("%d platforms need %d pods, but -nodes %d x -pods-per-node %d hold only %d",
 			maxPlatforms, need, c.nodes, c.podsPerNode, c.nodes*c.podsPerNode)
+	}
+	// Every platform gets a media NodePort of its own (mediaPort): phase 1 and each platform count
+	// of phase 3 once per operator build, the floor once more, and the drift platform.
+	builds := 1
+	if c.baseline != "" {
+		builds = 2
+	}
+	ports := 1 + builds*(c.warmup+c.runs)
+	for _, n := range c.scale {
+		ports += (builds + 1) * n
+	}
+	if ports > nodePortCount {
+		return nil, fmt.Errorf("the phases need %d media NodePorts, more than the %d of the range %d-%d: fewer -scale or -runs", ports, nodePortCount, firstNodePort, lastNodePort)
 	}
 	return c, nil
 }
@@ -201,7 +214,7 @@ func run(cfg *config) (code int) {
 		progress("ERROR: %v", err)
 		return 1
 	}
-	b := &bench{cfg: cfg, repo: repo, started: time.Now(), nextPort: 30000,
+	b := &bench{cfg: cfg, repo: repo, started: time.Now(), nextPort: firstNodePort,
 		command: "go run ./test/bench " + strings.Join(os.Args[1:], " "), results: &results{}}
 	b.command = strings.TrimSpace(b.command)
 	b.work = cfg.workDir
@@ -218,7 +231,7 @@ func run(cfg *config) (code int) {
 	progress("work directory %s", b.work)
 	b.cluster = &cluster{repo: repo, dir: filepath.Join(b.work, "cluster"), portBase: cfg.portBase,
 		nodes: filepath.Join(b.work, "nodes.yaml")}
-	b.current = b.newBuild("current", "manager", "operator.log")
+	b.current = b.newBuild("working tree", "manager", "operator.log")
 	b.results.operatorResults = b.current.results
 	if cfg.baseline != "" {
 		b.baseline = b.newBuild("baseline", "manager-baseline", "operator-baseline.log")

@@ -431,6 +431,12 @@ type cpuUse struct {
 	ours        float64        // the sum of components
 }
 
+// othersShare is the percentage of the machine's busy CPU time that processes other than the
+// benchmark's took.
+func (u cpuUse) othersShare() float64 {
+	return 100 * math.Max(0, u.machineBusy-u.ours) / math.Max(1, u.machineBusy)
+}
+
 // measureCPU starts a CPU measurement; the function it returns ends it.
 func (b *bench) measureCPU() func() cpuUse {
 	before, busyBefore := b.clusterCPU(), systemBusySeconds()

@@ -334,8 +334,7 @@ func (b *bench) document(table, work, notes string) string {
 	if uses := r.phase3CPU(); len(uses) > 0 {
 		lo, hi := 100.0, 0.0
 		for _, u := range uses {
-			share := 100 * math.Max(0, u.machineBusy-u.ours) / math.Max(1, u.machineBusy)
-			lo, hi = math.Min(lo, share), math.Max(hi, share)
+			lo, hi = math.Min(lo, u.othersShare()), math.Max(hi, u.othersShare())
 		}
 		shared += fmt.Sprintf("; other processes took %.0f-%.0f%% of the busy CPU time during the scale phases and their floors (section 3)", lo, hi)
 	}
@@ -516,8 +515,7 @@ func (b *bench) cpuRows(row func(string, func(int) string), uses []cpuUse, wall 
 	}
 	row("Machine CPU busy / of it other processes (not this benchmark)", func(i int) string {
 		u := uses[i]
-		other := math.Max(0, u.machineBusy-u.ours)
-		return fmt.Sprintf("%.0f s of %.0f s available / %.0f s (%.0f%%)", u.machineBusy, wall[i].Seconds()*float64(b.machine.NProc), other, 100*other/math.Max(1, u.machineBusy))
+		return fmt.Sprintf("%.0f s of %.0f s available / %.0f s (%.0f%%)", u.machineBusy, wall[i].Seconds()*float64(b.machine.NProc), math.Max(0, u.machineBusy-u.ours), u.othersShare())
 	})
 	row("Load average before / after", func(i int) string { return loads[i][0] + " / " + loads[i][1] })
 }

@@ -58,11 +58,19 @@ func vsFloor(d, floor time.Duration) string {
 	return fmt.Sprintf("%s (floor %s, %+.1f %%)", secs(d), secs(floor), overFloor(d, floor))
 }
 
-func (r *results) floorOf(n int) time.Duration {
-	for _, f := range r.floor {
-		if f.n == n {
-			return f.allDeployments
+func (r *results) floorResult(n int) *floorResult {
+	for i := range r.floor {
+		if r.floor[i].n == n {
+			return &r.floor[i]
 		}
+	}
+	return nil
+}
+
+// floorOf is the floor of n platforms, zero if it was not measured.
+func (r *results) floorOf(n int) time.Duration {
+	if f := r.floorResult(n); f != nil {
+		return f.allDeployments
 	}
 	return 0
 }
@@ -159,6 +167,12 @@ func (b *bench) workTable() string {
 			scale(func(s *scaleResult) string { return fmt.Sprintf("%.1f", s.reconcilesPerPlatform()) }), nil)
 		row(fmt.Sprintf("%d: operator peak RSS", n), rssTarget,
 			scale(func(s *scaleResult) string { return fmt.Sprintf("%.1f MiB", mib(s.peakRSS())) }), rssOK)
+		floorShare := ""
+		if f := r.floorResult(n); f != nil {
+			floorShare = fmt.Sprintf(" (floor %.0f %%)", f.othersShare())
+		}
+		row(fmt.Sprintf("%d: CPU time other processes took (shared machine)", n), "",
+			scale(func(s *scaleResult) string { return fmt.Sprintf("%.0f %%%s", s.othersShare(), floorShare) }), nil)
 	}
 	if len(r.measured()) > 0 {
 		single := func(f func(runs []singleRun) string) func(o *operatorResults) (string, bool) {
@@ -197,12 +211,11 @@ func (b *bench) sectionWork(d *strings.Builder, table string) {
 	p := func(format string, args ...any) { fmt.Fprintf(d, format, args...) }
 	p("\n## Work per platform (issue 10 targets)\n\n")
 	if b.results.baseline != nil {
-		p("Before and after on one cluster: the operator of the baseline revision (`-baseline %s`: %s) and that of the working tree (%s), ",
-			b.cfg.baseline, b.results.baseline.commit, b.results.commit)
+		p("Before and after on one cluster: the operator of the baseline revision (`-baseline %s`) and that of the working tree, ", b.cfg.baseline)
 		p("each built from `./cmd` of its revision and run in turn, the baseline's first: phase 1, then for each platform count of phase 3 ")
 		p("the floor, the baseline and the working tree, one after the other, the platforms of each deleted before the next.\n\n")
 	} else {
-		p("The operator of the working tree (%s); run with `-baseline <rev>` (as `make bench` does) for a before/after comparison.\n\n", b.results.commit)
+		p("The operator of the working tree only; run with `-baseline <rev>` (as `make bench` does) for a before/after comparison.\n\n")
 	}
 	p("%s\n", table)
 	p("- **Floor**: the platforms' Deployments, as `render.Objects` renders them for the same specs, created by the benchmark with the same number of workers ")
@@ -214,5 +227,7 @@ func (b *bench) sectionWork(d *strings.Builder, table string) {
 	p("watches every 5-10 min, a few per phase; below %g per platform, no GET is made per platform, which is how the target \"no GET that the cache ", targetGETsPerPlatform)
 	p("could answer\" is judged.\n")
 	p("- **Peak RSS**: the larger of VmHWM (reset at the start of the phase) and VmRSS sampled every 200 ms.\n")
+	p("- **Shared machine**: the share of the machine's busy CPU time that processes other than this benchmark's took during the phase ")
+	p("and during its floor; times measured while others took much are slower than they would be alone.\n")
 	p("- The targets apply to platforms created at once; one platform alone, whose pods start one by one and trigger a reconcile each, is shown for comparison.\n")
 }

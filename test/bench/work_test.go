@@ -93,6 +93,24 @@ func TestScaleResultPerPlatform(t *testing.T) {
 	}
 }
 
+func TestOthersShare(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		use  cpuUse
+		want float64
+	}{
+		{"what the machine was busy beyond our processes", cpuUse{machineBusy: 200, ours: 150}, 25},
+		{"never negative when our processes' counts run ahead", cpuUse{machineBusy: 100, ours: 101}, 0},
+		{"an idle machine is not divided by zero", cpuUse{}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.use.othersShare(); got != tc.want {
+				t.Errorf("othersShare = %g, want %g", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestOperatorLabel(t *testing.T) {
 	for commit, want := range map[string]string{
 		"8178e44 controllers: one helper (2026-11-23 00:10)":                                         "8178e44",
@@ -134,7 +152,8 @@ func TestWorkTable(t *testing.T) {
 			scale: []scaleResult{scale(50, 30*time.Second, 4, 900, 0), scale(200, 105*time.Second, 18, 3600, 3)}},
 		baseline: &operatorResults{commit: "8178e44 before (date)",
 			scale: []scaleResult{scale(50, 40*time.Second, 6, 1100, 300), scale(200, 130*time.Second, 24, 4400, 1200)}},
-		floor: []floorResult{{n: 50, allDeployments: 25 * time.Second}, {n: 200, allDeployments: 100 * time.Second}},
+		floor: []floorResult{{n: 50, allDeployments: 25 * time.Second},
+			{n: 200, allDeployments: 100 * time.Second, cpuUse: cpuUse{machineBusy: 200, ours: 100}}},
 	}}
 	table := b.workTable()
 	for _, want := range []string{
@@ -146,6 +165,7 @@ func TestWorkTable(t *testing.T) {
 		"| 200: API GETs per platform | 0 (< 0.1) | 6.00 | 0.01 | **met** |",
 		"| 200: reconciles per platform |  | 2.0 | 2.0 |  |",
 		"| 200: operator peak RSS | ≤ 150 MiB | 150.0 MiB | 150.0 MiB | **met** |",
+		"| 200: CPU time other processes took (shared machine) |  | 0 % (floor 50 %) | 0 % (floor 50 %) |  |",
 	} {
 		if !strings.Contains(table, want+"\n") {
 			t.Errorf("the table lacks the row\n%s\nin\n%s", want, table)
