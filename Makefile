@@ -19,6 +19,9 @@ KUBECONFIG_LOCAL := $(CLUSTER_DIR)/kubeconfig
 GO_TEST_FLAGS ?=
 # Extra flags of `make bench`, e.g. BENCH_FLAGS="-runs 3 -scale 20 -steady 30s" for a short run.
 BENCH_FLAGS ?=
+# The operator revision `make bench` measures side by side with the working tree (the "before"
+# column of docs/benchmarks.md); empty: the working tree only.
+BENCH_BASELINE ?= 8178e44
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -77,8 +80,8 @@ test: vet verify controlplane helm ## Run every test: unit, envtest (real kube-a
 ##@ Benchmark
 
 .PHONY: bench
-bench: controlplane ## Benchmark the operator on a cluster of its own (~17 min on 2 cores): prints a table, writes docs/benchmarks.md.
-	go run ./hack/bench -out docs/benchmarks.md $(BENCH_FLAGS)
+bench: controlplane ## Benchmark the operator against BENCH_BASELINE on a cluster of its own (~30 min on 2 cores): writes docs/benchmarks.md.
+	go run ./test/bench -out docs/benchmarks.md $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) $(BENCH_FLAGS)
 
 ##@ Build and run
 

@@ -20,6 +20,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -83,6 +84,7 @@ type singleRun struct {
 	children, scheduled, podsReady, deployments, ready time.Duration
 	reconciles                                         int
 	requests                                           requestCounts
+	cpu                                                float64 // operator CPU seconds, create -> Ready and quiet
 }
 
 func (b *bench) singlePlatform(ctx context.Context) error {
@@ -93,7 +95,7 @@ func (b *bench) singlePlatform(ctx context.Context) error {
 		return err
 	}
 	for i := range total {
-		ns := fmt.Sprintf("bench-single-%02d", i+1)
+		ns := fmt.Sprintf("%ssingle-%02d", b.namespacePrefix(), i+1)
 		if err := b.createNamespace(ctx, ns, "single"); err != nil {
 			return err
 		}
@@ -112,6 +114,7 @@ func (b *bench) singlePlatform(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		cpuBefore, _ := cpuSeconds(b.op.pid())
 		key := client.ObjectKeyFromObject(mp)
 		if err := b.createPlatform(ctx, mp); err != nil {
 			return err
@@ -127,6 +130,7 @@ func (b *bench) singlePlatform(ctx context.Context) error {
 		// Let the reconciles the last status events trigger finish before counting.
 		_ = b.waitQuiet(ctx, 500*time.Millisecond, 30*time.Second)
 		after, _ := scrapeMetrics(ctx, b.op.metricsURL())
+		cpuAfter, _ := cpuSeconds(b.op.pid())
 		r := singleRun{
 			warmup:      i < b.cfg.warmup,
 			deployExist: pt.deployExist.Sub(pt.created),
@@ -137,8 +141,9 @@ func (b *bench) singlePlatform(ctx context.Context) error {
 			ready:       pt.ready.Sub(pt.created),
 			reconciles:  int(after.sum("controller_runtime_reconcile_total", reconcileFilter) - before.sum("controller_runtime_reconcile_total", reconcileFilter)),
 			requests:    requestsBetween(before, after),
+			cpu:         cpuAfter - cpuBefore,
 		}
-		b.results.single = append(b.results.single, r)
+		b.res.single = append(b.res.single, r)
 		label := fmt.Sprintf("run %d/%d", i+1-b.cfg.warmup, b.cfg.runs)
 		if r.warmup {
 			label = fmt.Sprintf("warm-up %d/%d", i+1, b.cfg.warmup)
@@ -152,7 +157,7 @@ func (b *bench) singlePlatform(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.results.singleReconcile = histogramBetween(phaseBefore, phaseAfter, "controller_runtime_reconcile_time_seconds", reconcileFilter)
+	b.res.singleReconcile = histogramBetween(phaseBefore, phaseAfter, "controller_runtime_reconcile_time_seconds", reconcileFilter)
 	return nil
 }
 
@@ -412,11 +417,164 @@ func (b *bench) eventReasons(ctx context.Context, ns string) map[string]int {
 	return out
 }
 
-// --- 3. many platforms at once ------------------------------------------------------------------
+// --- 3. many platforms at once, and their floor -----------------------------------------------------
 
 type componentCPU struct {
 	name    string
 	seconds float64
+}
+
+// cpuUse is the CPU time the benchmark's processes and the whole machine used during a phase.
+type cpuUse struct {
+	components  []componentCPU // the cluster's processes, the operator (if it ran) and this program
+	machineBusy float64        // every process of the machine, this benchmark's and others'
+	ours        float64        // the sum of components
+}
+
+// othersShare is the percentage of the machine's busy CPU time that processes other than the
+// benchmark's took.
+func (u cpuUse) othersShare() float64 {
+	return 100 * math.Max(0, u.machineBusy-u.ours) / math.Max(1, u.machineBusy)
+}
+
+// measureCPU starts a CPU measurement; the function it returns ends it.
+func (b *bench) measureCPU() func() cpuUse {
+	before, busyBefore := b.clusterCPU(), systemBusySeconds()
+	return func() cpuUse {
+		u := cpuUse{machineBusy: systemBusySeconds() - busyBefore}
+		for _, c := range b.clusterCPU() {
+			for _, p := range before {
+				if p.name == c.name {
+					u.components = append(u.components, componentCPU{c.name, c.seconds - p.seconds})
+					u.ours += c.seconds - p.seconds
+				}
+			}
+		}
+		return u
+	}
+}
+
+// scaleSet is the platforms of one measurement of phase 3, -per-namespace to a namespace.
+type scaleSet struct {
+	namespaces []string
+	platforms  []*v1alpha1.MeetingPlatform // not created yet
+	keys       []types.NamespacedName
+}
+
+// newScaleSet creates the namespaces <prefix>-01, <prefix>-02, ... for n platforms and returns the
+// platforms: the sample, named meet-001, meet-002, ..., each with a media port of its own.
+func (b *bench) newScaleSet(ctx context.Context, prefix string, n int) (*scaleSet, error) {
+	set := &scaleSet{}
+	for j := range (n + b.cfg.perNamespace - 1) / b.cfg.perNamespace {
+		set.namespaces = append(set.namespaces, fmt.Sprintf("%s-%02d", prefix, j+1))
+	}
+	phase := strings.TrimPrefix(prefix, "bench-")
+	if err := parallel(ctx, len(set.namespaces), b.cfg.workers, func(ctx context.Context, j int) error {
+		return b.createNamespace(ctx, set.namespaces[j], phase)
+	}); err != nil {
+		return nil, err
+	}
+	for i := range n {
+		port, err := b.mediaPort()
+		if err != nil {
+			return nil, err
+		}
+		mp := newPlatform(set.namespaces[i/b.cfg.perNamespace], fmt.Sprintf("meet-%03d", i+1), port)
+		set.platforms = append(set.platforms, mp)
+		set.keys = append(set.keys, client.ObjectKeyFromObject(mp))
+	}
+	return set, nil
+}
+
+// awaitAll waits until done holds for the stages the platforms of keys reached, logging them
+// every 5 s.
+func (b *bench) awaitAll(ctx context.Context, start time.Time, keys []types.NamespacedName, done func(stageCounts) bool) error {
+	lastReport := time.Now()
+	return poll(ctx, b.cfg.readyTimeout, 100*time.Millisecond, func() (bool, error) {
+		c := b.tracker.counts(keys)
+		if time.Since(lastReport) >= 5*time.Second {
+			lastReport = time.Now()
+			progress("  +%s: %s", time.Since(start).Round(time.Second), c)
+		}
+		return done(c), nil
+	})
+}
+
+// floorResult is what the control plane alone needs for the platforms of a scale phase: their
+// Deployments, as the operator renders them, created by the benchmark with no operator running.
+type floorResult struct {
+	n, namespaces  int
+	lastCreate     time.Duration // phase start -> last create call returned
+	allScheduled   time.Duration // phase start -> every platform reached the stage
+	allPodsReady   time.Duration
+	allDeployments time.Duration // the floor
+	cpuUse
+	loadBefore, loadAfter string
+}
+
+// floorPhase measures the floor of n platforms: the same namespaces (Pod Security "restricted")
+// and specs as scalePhase, of which only the Deployments of render.Objects are created, by the
+// same number of workers; timed from the first create until every Deployment is available. Pods
+// need nothing else under kwok, which starts no container: no ConfigMap, Secret or Service.
+func (b *bench) floorPhase(ctx context.Context, n int) error {
+	if b.op.running() {
+		return errors.New("the floor is measured without an operator, but one runs")
+	}
+	set, err := b.newScaleSet(ctx, fmt.Sprintf("bench-floor%d", n), n)
+	if err != nil {
+		return err
+	}
+	progress("== 3. floor of %d platforms: their Deployments, created by %d workers with no operator running (%d namespaces)", n, b.cfg.workers, len(set.namespaces))
+	deployments := make([][]*appsv1.Deployment, n)
+	for i, mp := range set.platforms {
+		if deployments[i], err = renderedDeployments(mp); err != nil {
+			return err
+		}
+		b.tracker.register(set.keys[i])
+	}
+	r := floorResult{n: n, namespaces: len(set.namespaces), loadBefore: loadAvg()}
+	cpu := b.measureCPU()
+	start := time.Now()
+	lastCreate, err := b.createAll(ctx, n, func(ctx context.Context, i int) error {
+		for _, d := range deployments[i] {
+			if err := b.k8s.Create(ctx, d); err != nil {
+				return fmt.Errorf("creating Deployment %s/%s: %w", d.Namespace, d.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.lastCreate = lastCreate.Sub(start)
+	if err := b.awaitAll(ctx, start, set.keys, func(c stageCounts) bool { return c.deployments == n }); err != nil {
+		return fmt.Errorf("only %d of %d platforms' Deployments available: %w", b.tracker.counts(set.keys).deployments, n, err)
+	}
+	r.cpuUse = cpu()
+	r.loadAfter = loadAvg()
+	last := b.tracker.last(set.keys)
+	r.allScheduled, r.allPodsReady, r.allDeployments = last.scheduled.Sub(start), last.podsReady.Sub(start), last.deployments.Sub(start)
+	b.results.floor = append(b.results.floor, r)
+	progress("floor of %d platforms: all Deployments available %s after the first create (pods scheduled %s, pods Ready %s)",
+		n, ms(r.allDeployments), ms(r.allScheduled), ms(r.allPodsReady))
+	b.deleteNamespaces(ctx, set.namespaces, 10*time.Minute)
+	b.tracker.forget(set.keys...)
+	return nil
+}
+
+// renderedDeployments are the Deployments the operator renders for mp.
+func renderedDeployments(mp *v1alpha1.MeetingPlatform) ([]*appsv1.Deployment, error) {
+	objs, err := render.Objects(mp)
+	if err != nil {
+		return nil, fmt.Errorf("rendering %s/%s: %w", mp.Namespace, mp.Name, err)
+	}
+	var out []*appsv1.Deployment
+	for _, o := range objs {
+		if d, ok := o.(*appsv1.Deployment); ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 type scaleResult struct {
@@ -430,41 +588,29 @@ type scaleResult struct {
 	peakRSSSampled, hwm          int64 // KiB
 	rssSamples                   int
 	cpu                          float64 // operator CPU seconds during the phase
-	components                   []componentCPU
-	machineBusy, ours            float64
-	reconciles                   int
-	reconcile                    histogram
-	queueWait                    histogram
-	requests                     requestCounts
-	maxDepth                     float64
-	workers                      int // the controller's max concurrent reconciles
-	heapInuse                    float64
-	loadBefore, loadAfter        string
+	cpuUse
+	reconciles            int
+	reconcile             histogram
+	queueWait             histogram
+	requests              requestCounts
+	maxDepth              float64
+	workers               int // the controller's max concurrent reconciles
+	heapInuse             float64
+	loadBefore, loadAfter string
 }
 
+// peakRSS is the larger of the phase's VmHWM and sampled VmRSS, in KiB.
+func (s *scaleResult) peakRSS() int64 { return max(s.hwm, s.peakRSSSampled) }
+
 func (b *bench) scalePhase(ctx context.Context, n int, cleanUp bool) error {
-	nsCount := (n + b.cfg.perNamespace - 1) / b.cfg.perNamespace
-	progress("== 3. %d platforms created at once by %d workers (%d namespaces of up to %d platforms)", n, b.cfg.workers, nsCount, b.cfg.perNamespace)
-	var namespaces []string
-	for j := range nsCount {
-		namespaces = append(namespaces, fmt.Sprintf("bench-scale%d-%02d", n, j+1))
-	}
-	if err := parallel(ctx, nsCount, b.cfg.workers, func(ctx context.Context, j int) error {
-		return b.createNamespace(ctx, namespaces[j], fmt.Sprintf("scale%d", n))
-	}); err != nil {
+	set, err := b.newScaleSet(ctx, fmt.Sprintf("%sscale%d", b.namespacePrefix(), n), n)
+	if err != nil {
 		return err
 	}
-	platforms := make([]*v1alpha1.MeetingPlatform, n)
-	for i := range n {
-		port, err := b.mediaPort()
-		if err != nil {
-			return err
-		}
-		platforms[i] = newPlatform(namespaces[i/b.cfg.perNamespace], fmt.Sprintf("meet-%03d", i+1), port)
-	}
+	progress("== 3. %d platforms created at once by %d workers (%d namespaces of up to %d platforms)", n, b.cfg.workers, len(set.namespaces), b.cfg.perNamespace)
 	progress("creating %d TLS and %d JWT Secrets", n, n)
 	if err := parallel(ctx, n, b.cfg.workers, func(ctx context.Context, i int) error {
-		return b.createInputs(ctx, platforms[i])
+		return b.createInputs(ctx, set.platforms[i])
 	}); err != nil {
 		return err
 	}
@@ -472,19 +618,14 @@ func (b *bench) scalePhase(ctx context.Context, n int, cleanUp bool) error {
 		return fmt.Errorf("operator not idle before the phase: %w", err)
 	}
 
-	keys := make([]types.NamespacedName, n)
-	for i, mp := range platforms {
-		keys[i] = client.ObjectKeyFromObject(mp)
-	}
-	r := scaleResult{n: n, namespaces: nsCount, loadBefore: loadAvg()}
+	r := scaleResult{n: n, namespaces: len(set.namespaces), loadBefore: loadAvg()}
 	pid := b.op.pid()
 	before, err := scrapeMetrics(ctx, b.op.metricsURL())
 	if err != nil {
 		return err
 	}
 	cpuBefore, _ := cpuSeconds(pid)
-	compBefore := b.clusterCPU()
-	busyBefore := systemBusySeconds()
+	cpu := b.measureCPU()
 	if err := resetHWM(pid); err != nil {
 		progress("WARNING: cannot reset VmHWM of the operator (%v); VmHWM is then the peak since its start", err)
 	}
@@ -507,20 +648,8 @@ func (b *bench) scalePhase(ctx context.Context, n int, cleanUp bool) error {
 	}()
 
 	start := time.Now()
-	var lastCreate time.Time
-	var createMu = make(chan struct{}, 1)
-	createMu <- struct{}{}
-	err = parallel(ctx, n, b.cfg.workers, func(ctx context.Context, i int) error {
-		if err := b.createPlatform(ctx, platforms[i]); err != nil {
-			return err
-		}
-		now := time.Now()
-		<-createMu
-		if now.After(lastCreate) {
-			lastCreate = now
-		}
-		createMu <- struct{}{}
-		return nil
+	lastCreate, err := b.createAll(ctx, n, func(ctx context.Context, i int) error {
+		return b.createPlatform(ctx, set.platforms[i])
 	})
 	if err != nil {
 		close(depthStop)
@@ -530,38 +659,17 @@ func (b *bench) scalePhase(ctx context.Context, n int, cleanUp bool) error {
 	r.lastCreate = lastCreate.Sub(start)
 	progress("all %d create calls returned after %s; waiting for Ready", n, ms(r.lastCreate))
 
-	lastReport := time.Now()
-	err = poll(ctx, b.cfg.readyTimeout, 100*time.Millisecond, func() (bool, error) {
-		children, scheduled, podsReady, deployments, ready := b.tracker.counts(keys)
-		if time.Since(lastReport) >= 5*time.Second {
-			lastReport = time.Now()
-			progress("  +%s: children %d/%d, pods scheduled %d/%d, pods Ready %d/%d, Deployments available %d/%d, Ready %d/%d",
-				time.Since(start).Round(time.Second), children, n, scheduled, n, podsReady, n, deployments, n, ready, n)
-		}
-		return ready == n, nil
-	})
+	err = b.awaitAll(ctx, start, set.keys, func(c stageCounts) bool { return c.ready == n })
 	close(depthStop)
 	<-depthDone
 	r.peakRSSSampled, r.rssSamples = sampler.Stop()
 	if err != nil {
-		_, _, _, _, ready := b.tracker.counts(keys)
-		return fmt.Errorf("only %d of %d platforms Ready: %w", ready, n, err)
+		return fmt.Errorf("only %d of %d platforms Ready: %w", b.tracker.counts(set.keys).ready, n, err)
 	}
 	_, r.hwm, _ = procStatusKiB(pid)
 	cpuAfter, _ := cpuSeconds(pid)
 	r.cpu = cpuAfter - cpuBefore
-	compAfter := b.clusterCPU()
-	for _, c := range compAfter {
-		for _, p := range compBefore {
-			if p.name == c.name {
-				r.components = append(r.components, componentCPU{c.name, c.seconds - p.seconds})
-			}
-		}
-	}
-	r.machineBusy = systemBusySeconds() - busyBefore
-	for _, c := range r.components {
-		r.ours += c.seconds
-	}
+	r.cpuUse = cpu()
 	after, err := scrapeMetrics(ctx, b.op.metricsURL())
 	if err != nil {
 		return err
@@ -574,48 +682,47 @@ func (b *bench) scalePhase(ctx context.Context, n int, cleanUp bool) error {
 	r.heapInuse = after.sum("go_memstats_heap_inuse_bytes", nil)
 	r.workers = int(after.sum("controller_runtime_max_concurrent_reconciles", reconcileFilter))
 
-	var last struct{ children, scheduled, podsReady, deployments, ready time.Time }
-	for _, k := range keys {
+	last := b.tracker.last(set.keys)
+	first := last.ready
+	for _, k := range set.keys {
 		pt, _ := b.tracker.get(k)
-		for _, s := range []struct{ at, dst *time.Time }{
-			{&pt.children, &last.children}, {&pt.scheduled, &last.scheduled}, {&pt.podsReady, &last.podsReady},
-			{&pt.deployments, &last.deployments}, {&pt.ready, &last.ready},
-		} {
-			if s.at.After(*s.dst) {
-				*s.dst = *s.at
-			}
-		}
 		r.perPlatformReady = append(r.perPlatformReady, pt.ready.Sub(pt.created))
 		if !pt.children.IsZero() {
 			r.perPlatformChildren = append(r.perPlatformChildren, pt.children.Sub(pt.created))
 		}
-	}
-	first := last.ready
-	for _, k := range keys {
-		if pt, _ := b.tracker.get(k); pt.ready.Before(first) {
+		if pt.ready.Before(first) {
 			first = pt.ready
 		}
 	}
 	r.firstReady = first.Sub(start)
 	r.allChildren, r.allScheduled = last.children.Sub(start), last.scheduled.Sub(start)
 	r.allPodsReady, r.allDeployments, r.allReady = last.podsReady.Sub(start), last.deployments.Sub(start), last.ready.Sub(start)
-	b.results.scale = append(b.results.scale, r)
-	progress("%d platforms: all Ready %s after the first create (children %s, pods Ready %s); operator peak RSS %.1f MiB (VmHWM %.1f MiB), CPU %.1f s, %d reconciles, %d writes",
-		n, ms(r.allReady), ms(r.allChildren), ms(r.allPodsReady), mib(r.peakRSSSampled), mib(r.hwm), r.cpu, r.reconciles, r.requests.writes())
+	b.res.scale = append(b.res.scale, r)
+	progress("%d platforms: all Ready %s after the first create (children %s, pods Ready %s); operator peak RSS %.1f MiB (VmHWM %.1f MiB), CPU %.1f s, %d reconciles, %d writes, %d GETs",
+		n, ms(r.allReady), ms(r.allChildren), ms(r.allPodsReady), mib(r.peakRSSSampled), mib(r.hwm), r.cpu, r.reconciles, r.requests.writes(), r.requests.method("GET"))
 
 	if cleanUp {
 		progress("deleting the %d platforms of this phase", n)
-		b.deleteNamespaces(ctx, namespaces, 10*time.Minute)
-		b.tracker.forget(keys...)
+		b.deleteNamespaces(ctx, set.namespaces, 10*time.Minute)
+		b.tracker.forget(set.keys...)
 	} else {
-		b.scaleNamespaces = namespaces
-		b.scaleKeys = keys
+		b.scaleNamespaces = set.namespaces
+		b.scaleKeys = set.keys
 	}
 	return nil
 }
 
+// namespacePrefix starts the names of the namespaces of phases 1 and 3, "bench-" for the working
+// tree's operator and "bench-baseline-" for the baseline's, so that no name is reused between them.
+func (b *bench) namespacePrefix() string {
+	if b.baseline != nil && b.op == b.baseline.op {
+		return "bench-baseline-"
+	}
+	return "bench-"
+}
+
 // clusterCPU is the CPU time so far of every process of the benchmark's cluster, the
-// operator, and this program.
+// operator (when one runs), and this program.
 func (b *bench) clusterCPU() []componentCPU {
 	var out []componentCPU
 	pids := b.cluster.componentPIDs()
@@ -626,8 +733,10 @@ func (b *bench) clusterCPU() []componentCPU {
 			}
 		}
 	}
-	if s, err := cpuSeconds(b.op.pid()); err == nil {
-		out = append(out, componentCPU{"operator", s})
+	if b.op.running() {
+		if s, err := cpuSeconds(b.op.pid()); err == nil {
+			out = append(out, componentCPU{"operator", s})
+		}
 	}
 	if s, err := cpuSeconds(osPid); err == nil {
 		out = append(out, componentCPU{"bench (this program)", s})

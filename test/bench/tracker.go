@@ -201,10 +201,22 @@ func (t *tracker) get(key types.NamespacedName) (platformTimes, bool) {
 	return *p, true
 }
 
+// stageCounts is how many of a set of platforms reached each stage.
+type stageCounts struct {
+	platforms                                          int
+	children, scheduled, podsReady, deployments, ready int
+}
+
+func (c stageCounts) String() string {
+	return fmt.Sprintf("children %[2]d/%[1]d, pods scheduled %[3]d/%[1]d, pods Ready %[4]d/%[1]d, Deployments available %[5]d/%[1]d, Ready %[6]d/%[1]d",
+		c.platforms, c.children, c.scheduled, c.podsReady, c.deployments, c.ready)
+}
+
 // counts reports how many of keys reached each stage.
-func (t *tracker) counts(keys []types.NamespacedName) (children, scheduled, podsReady, deployments, ready int) {
+func (t *tracker) counts(keys []types.NamespacedName) stageCounts {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	c := stageCounts{platforms: len(keys)}
 	for _, k := range keys {
 		p := t.platforms[k]
 		if p == nil {
@@ -213,13 +225,34 @@ func (t *tracker) counts(keys []types.NamespacedName) (children, scheduled, pods
 		for _, s := range []struct {
 			at time.Time
 			n  *int
-		}{{p.children, &children}, {p.scheduled, &scheduled}, {p.podsReady, &podsReady}, {p.deployments, &deployments}, {p.ready, &ready}} {
+		}{{p.children, &c.children}, {p.scheduled, &c.scheduled}, {p.podsReady, &c.podsReady}, {p.deployments, &c.deployments}, {p.ready, &c.ready}} {
 			if !s.at.IsZero() {
 				*s.n++
 			}
 		}
 	}
-	return
+	return c
+}
+
+// last is, for each stage, when the last of keys that reached it did (zero when none did).
+func (t *tracker) last(keys []types.NamespacedName) (last platformTimes) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, k := range keys {
+		p := t.platforms[k]
+		if p == nil {
+			return platformTimes{}
+		}
+		for _, s := range []struct{ at, dst *time.Time }{
+			{&p.children, &last.children}, {&p.scheduled, &last.scheduled}, {&p.podsReady, &last.podsReady},
+			{&p.deployments, &last.deployments}, {&p.ready, &last.ready},
+		} {
+			if s.at.After(*s.dst) {
+				*s.dst = *s.at
+			}
+		}
+	}
+	return last
 }
 
 // await registers fn for events of one object; the channel receives the time of the event for

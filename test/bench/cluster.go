@@ -235,7 +235,7 @@ func (o *operator) logSize() int64 {
 }
 
 var (
-	namespaceNames = regexp.MustCompile(`bench-[a-z0-9]+(-[0-9]+)?`)
+	namespaceNames = regexp.MustCompile(`bench-[a-z0-9]+(-[a-z0-9]+)*`)
 	platformNames  = regexp.MustCompile(`meet-[0-9]{3}`)
 	reconcileIDs   = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 )

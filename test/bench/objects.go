@@ -100,12 +100,19 @@ func (b *bench) deleteNamespaces(ctx context.Context, names []string, timeout ti
 	progress("deleted %d namespace(s) in %s", len(names), time.Since(t0).Round(100*time.Millisecond))
 }
 
+// The NodePort range of the cluster (kube-apiserver's default --service-node-port-range).
+const (
+	firstNodePort = 30000
+	lastNodePort  = 32767
+	nodePortCount = lastNodePort - firstNodePort + 1
+)
+
 // mediaPort hands out media NodePorts: they are unique cluster-wide and stay taken until the
-// Service is gone, so ports are never reused within a run (30000-32767 holds 2768).
+// Service is gone, so ports are never reused within a run.
 func (b *bench) mediaPort() (int32, error) {
 	b.portMu.Lock()
 	defer b.portMu.Unlock()
-	if b.nextPort > 32767 {
+	if b.nextPort > lastNodePort {
 		return 0, fmt.Errorf("out of NodePorts")
 	}
 	p := b.nextPort
@@ -237,6 +244,26 @@ feed:
 		return ctx.Err()
 	}
 	return first
+}
+
+// createAll runs create(i) for i in [0, n) on -workers goroutines, like parallel, and returns
+// when the last call returned.
+func (b *bench) createAll(ctx context.Context, n int, create func(ctx context.Context, i int) error) (time.Time, error) {
+	var mu sync.Mutex
+	var last time.Time
+	err := parallel(ctx, n, b.cfg.workers, func(ctx context.Context, i int) error {
+		if err := create(ctx, i); err != nil {
+			return err
+		}
+		now := time.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		if now.After(last) {
+			last = now
+		}
+		return nil
+	})
+	return last, err
 }
 
 // poll calls check every interval until it returns true, an error, or timeout passes.

@@ -22,14 +22,19 @@ limitations under the License.
 //     operator work (all children exist), scheduling, kwok's simulated container start,
 //     Deployment availability and the operator's status update;
 //  2. drift-revert latency: tampering write returned -> a watch sees the object reverted;
-//  3. N platforms created at once: time until all are Ready, operator peak RSS and CPU;
+//  3. N platforms created at once: time until all are Ready against the floor (the same
+//     Deployments applied by the benchmark itself, no operator running), and per platform the
+//     operator's CPU, API writes, GETs and reconciles; its peak RSS;
 //  4. the operator's API writes during a steady-state window (must be 0);
 //  5. operator RSS with and without many unrelated ConfigMaps and Secrets in the cluster.
 //
-// It prints a Markdown table and writes a report (docs/benchmarks.md). Progress goes to
+// With -baseline <rev> it also builds the operator of that git revision and runs phases 1 and 3
+// with it, before the working tree's, so that the report shows both side by side.
+//
+// It prints Markdown tables and writes a report (docs/benchmarks.md). Progress goes to
 // stderr. The cluster is purged and the operator stopped on every exit, including Ctrl-C.
 //
-// Usage: go run ./hack/bench [flags]   (make bench; make bench BENCH_FLAGS="-runs 3 ...")
+// Usage: go run ./test/bench [flags]   (make bench; make bench BENCH_FLAGS="-runs 3 ...")
 package main
 
 import (
@@ -83,6 +88,7 @@ type config struct {
 	out          string
 	keep         bool
 	workDir      string
+	baseline     string
 }
 
 func parseFlags(args []string) (*config, error) {
@@ -91,7 +97,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.runs, "runs", 10, "sequential single-platform runs (create -> Ready); 0 skips the measurement")
 	fs.IntVar(&c.warmup, "warmup", 1, "single-platform runs before the measured ones, reported but not counted")
 	fs.IntVar(&c.tamperings, "tamperings", 51, "drift tamperings, alternating the three kinds; 0 skips the measurement")
-	scale := fs.String("scale", "100,200", "platform counts created at once, one phase each, in order; the last stays for -steady and -unrelated; empty skips")
+	scale := fs.String("scale", "100,200", "platform counts created at once, one phase each (after its floor), in order; the last stays for -steady and -unrelated; empty skips")
 	fs.IntVar(&c.workers, "workers", 16, "concurrent creators in the scale phases")
 	fs.IntVar(&c.perNamespace, "per-namespace", 10, "platforms per namespace in the scale phases")
 	fs.DurationVar(&c.steady, "steady", 120*time.Second, "steady-state window in which the operator's API writes are counted; 0 skips")
@@ -108,6 +114,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.out, "out", "docs/benchmarks.md", "report file to write (relative to the repository); empty: print only")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (logs) also when the run succeeds")
 	fs.StringVar(&c.workDir, "work-dir", "", "work directory (default: a new temporary directory)")
+	fs.StringVar(&c.baseline, "baseline", "", "git revision whose operator (only its ./cmd) phases 1 and 3 also measure, before the working tree's, side by side in the report (make bench: BENCH_BASELINE)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -135,6 +142,19 @@ func parseFlags(args []string) (*config, error) {
 		return nil, fmt.Errorf("%d platforms need %d pods, but -nodes %d x -pods-per-node %d hold only %d",
 			maxPlatforms, need, c.nodes, c.podsPerNode, c.nodes*c.podsPerNode)
 	}
+	// Every platform gets a media NodePort of its own (mediaPort): phase 1 and each platform count
+	// of phase 3 once per operator build, the floor once more, and the drift platform.
+	builds := 1
+	if c.baseline != "" {
+		builds = 2
+	}
+	ports := 1 + builds*(c.warmup+c.runs)
+	for _, n := range c.scale {
+		ports += (builds + 1) * n
+	}
+	if ports > nodePortCount {
+		return nil, fmt.Errorf("the phases need %d media NodePorts, more than the %d of the range %d-%d: fewer -scale or -runs", ports, nodePortCount, firstNodePort, lastNodePort)
+	}
 	return c, nil
 }
 
@@ -156,11 +176,16 @@ func main() {
 
 // bench is the state of one benchmark run.
 type bench struct {
-	cfg      *config
-	repo     string
-	work     string
-	cluster  *cluster
+	cfg     *config
+	repo    string
+	work    string
+	cluster *cluster
+	// current is the working tree's operator, baseline the -baseline revision's (nil without it).
+	current, baseline *build
+	// op is the operator the phases measure, res where phases 1 and 3 record their results; use
+	// switches both to one build.
 	op       *operator
+	res      *operatorResults
 	rest     *rest.Config
 	k8s      client.Client
 	tracker  *tracker
@@ -189,8 +214,8 @@ func run(cfg *config) (code int) {
 		progress("ERROR: %v", err)
 		return 1
 	}
-	b := &bench{cfg: cfg, repo: repo, started: time.Now(), nextPort: 30000,
-		command: "go run ./hack/bench " + strings.Join(os.Args[1:], " "), results: &results{}}
+	b := &bench{cfg: cfg, repo: repo, started: time.Now(), nextPort: firstNodePort,
+		command: "go run ./test/bench " + strings.Join(os.Args[1:], " "), results: &results{}}
 	b.command = strings.TrimSpace(b.command)
 	b.work = cfg.workDir
 	if b.work == "" {
@@ -206,8 +231,13 @@ func run(cfg *config) (code int) {
 	progress("work directory %s", b.work)
 	b.cluster = &cluster{repo: repo, dir: filepath.Join(b.work, "cluster"), portBase: cfg.portBase,
 		nodes: filepath.Join(b.work, "nodes.yaml")}
-	b.op = &operator{bin: filepath.Join(b.work, "manager"), kubeconfig: b.cluster.kubeconfig(),
-		logPath: filepath.Join(b.work, "operator.log"), metricsAddr: cfg.metricsAddr, probeAddr: cfg.probeAddr}
+	b.current = b.newBuild("working tree", "manager", "operator.log")
+	b.results.operatorResults = b.current.results
+	if cfg.baseline != "" {
+		b.baseline = b.newBuild("baseline", "manager-baseline", "operator-baseline.log")
+		b.results.baseline = b.baseline.results
+	}
+	b.op, b.res = b.current.op, b.current.results
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -216,7 +246,9 @@ func run(cfg *config) (code int) {
 	teardown := func(reason string) {
 		teardownOnce.Do(func() {
 			progress("tearing down (%s): stopping the operator, hack/cluster.sh down --purge", reason)
-			b.op.stop()
+			for _, u := range b.builds() {
+				u.op.stop()
+			}
 			keepLogs(b.cluster.dir, filepath.Join(b.work, "cluster-logs"))
 			if err := b.cluster.down(); err != nil {
 				progress("ERROR: %v", err)
@@ -282,7 +314,7 @@ func repoRoot() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("run from inside the meetwarden repository (go run ./hack/bench)")
+			return "", errors.New("run from inside the meetwarden repository (go run ./test/bench)")
 		}
 		dir = parent
 	}
@@ -320,16 +352,19 @@ func (b *bench) setUp(ctx context.Context) error {
 	}
 	b.results.loadStart = loadAvg()
 	b.results.foreignAtStart = foreignControlPlanes(b.cluster.dir)
-	b.results.commit = gitDescribe(ctx, b.repo)
 	if err := os.WriteFile(b.cluster.nodes, []byte(nodesYAML(b.cfg.nodes, b.cfg.podsPerNode)), 0o644); err != nil {
 		return err
 	}
 
-	progress("building the manager: go build -o %s ./cmd", b.op.bin)
-	build := exec.CommandContext(ctx, "go", "build", "-o", b.op.bin, "./cmd")
-	build.Dir = b.repo
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd: %v\n%s", err, out)
+	b.current.results.commit = gitDescribe(ctx, b.repo, "HEAD")
+	progress("building the manager: go build -o %s ./cmd", b.current.op.bin)
+	if err := goBuild(ctx, b.repo, b.current.op.bin); err != nil {
+		return err
+	}
+	if b.baseline != nil {
+		if err := b.buildBaseline(ctx); err != nil {
+			return err
+		}
 	}
 
 	progress("starting the cluster: CLUSTER_DIR=%s CLUSTER_PORT_BASE=%d CLUSTER_NODES_FILE=%s hack/cluster.sh up",
@@ -365,13 +400,7 @@ func (b *bench) setUp(ctx context.Context) error {
 	if b.tracker, err = newTracker(ctx, b.rest, cache.Options{Scheme: scheme}, len(componentsOf)); err != nil {
 		return err
 	}
-
-	progress("starting the operator: %s --leader-elect=false --metrics-bind-address=%s --health-probe-bind-address=%s (log %s)",
-		b.op.bin, b.op.metricsAddr, b.op.probeAddr, b.op.logPath)
-	if err := b.op.start(ctx); err != nil {
-		return err
-	}
-	progress("operator running (pid %d)", b.op.pid())
+	// The first phase starts the operator it measures (use).
 	return nil
 }
 
@@ -398,14 +427,17 @@ func (b *bench) checkPorts() error {
 	return nil
 }
 
-// gitDescribe names the commit of the operator under test, and whether its sources (api/, cmd/,
-// controllers/, go.mod, go.sum) had uncommitted changes when the manager was built.
-func gitDescribe(ctx context.Context, repo string) string {
-	out, err := exec.CommandContext(ctx, "git", "-C", repo, "log", "-1", "--format=%h %s (%cd)", "--date=format:%Y-%m-%d %H:%M").Output()
+// gitDescribe names the commit rev of an operator under test and, for HEAD, whether its sources
+// (api/, cmd/, controllers/, go.mod, go.sum) had uncommitted changes when the manager was built.
+func gitDescribe(ctx context.Context, repo, rev string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", repo, "log", "-1", "--format=%h %s (%cd)", "--date=format:%Y-%m-%d %H:%M", rev, "--").Output()
 	if err != nil {
 		return "unknown (not a git checkout)"
 	}
 	desc := strings.TrimSpace(string(out))
+	if rev != "HEAD" {
+		return desc
+	}
 	dirty, err := exec.CommandContext(ctx, "git", "-C", repo, "status", "--porcelain", "--", "api", "cmd", "controllers", "go.mod", "go.sum").Output()
 	if err == nil && len(strings.TrimSpace(string(dirty))) > 0 {
 		n := len(strings.Split(strings.TrimSpace(string(dirty)), "\n"))
@@ -424,39 +456,63 @@ func (b *bench) kubectl(ctx context.Context, args ...string) error {
 }
 
 // measure runs the phases in order; a failing phase ends the run, keeping what was measured.
+// Phases 1 and 3 run once per build, the baseline's first; each platform count of phase 3 is
+// measured first without an operator (the floor), then with each build, on the same cluster.
 func (b *bench) measure(ctx context.Context) error {
-	phase := func(name string, fn func() error) error {
+	// phase runs fn with the operator of u (nil: with none) and keeps the errors it logged.
+	phase := func(name string, u *build, fn func() error) error {
+		if u == nil {
+			b.op.stop()
+		} else if err := b.use(ctx, u); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if u != nil && b.baseline != nil {
+			name += " (" + u.name + ")"
+		}
 		offset := b.op.logSize()
 		b.results.noteForeign(foreignControlPlanes(b.cluster.dir))
 		err := fn()
 		b.results.noteForeign(foreignControlPlanes(b.cluster.dir))
-		b.results.logErrors = append(b.results.logErrors, phaseErrors{phase: name, errors: b.op.logErrors(offset)})
-		return err
+		if u != nil {
+			b.results.logErrors = append(b.results.logErrors, phaseErrors{phase: name, errors: b.op.logErrors(offset)})
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
 	}
 	if b.cfg.runs > 0 {
-		if err := phase("1. one platform", func() error { return b.singlePlatform(ctx) }); err != nil {
-			return fmt.Errorf("single-platform runs: %w", err)
+		for _, u := range b.builds() {
+			if err := phase("1. one platform", u, func() error { return b.singlePlatform(ctx) }); err != nil {
+				return err
+			}
 		}
 	}
 	if b.cfg.tamperings > 0 {
-		if err := phase("2. drift", func() error { return b.drift(ctx) }); err != nil {
-			return fmt.Errorf("drift: %w", err)
+		if err := phase("2. drift", b.current, func() error { return b.drift(ctx) }); err != nil {
+			return err
 		}
 	}
 	for i, n := range b.cfg.scale {
-		last := i == len(b.cfg.scale)-1
-		if err := phase(fmt.Sprintf("3. %d platforms", n), func() error { return b.scalePhase(ctx, n, !last) }); err != nil {
-			return fmt.Errorf("scale %d: %w", n, err)
+		if err := phase(fmt.Sprintf("3. floor of %d platforms", n), nil, func() error { return b.floorPhase(ctx, n) }); err != nil {
+			return err
+		}
+		for _, u := range b.builds() {
+			// The working tree's platforms of the last count stay for phases 4 and 5.
+			keep := i == len(b.cfg.scale)-1 && u == b.current
+			if err := phase(fmt.Sprintf("3. %d platforms", n), u, func() error { return b.scalePhase(ctx, n, !keep) }); err != nil {
+				return err
+			}
 		}
 	}
 	if b.cfg.steady > 0 {
-		if err := phase("4. steady state", func() error { return b.steadyState(ctx) }); err != nil {
-			return fmt.Errorf("steady state: %w", err)
+		if err := phase("4. steady state", b.current, func() error { return b.steadyState(ctx) }); err != nil {
+			return err
 		}
 	}
 	if b.cfg.unrelated > 0 {
-		if err := phase("5. unrelated objects", func() error { return b.unrelatedObjects(ctx) }); err != nil {
-			return fmt.Errorf("unrelated objects: %w", err)
+		if err := phase("5. unrelated objects", b.current, func() error { return b.unrelatedObjects(ctx) }); err != nil {
+			return err
 		}
 	}
 	b.results.loadEnd = loadAvg()
