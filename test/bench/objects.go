@@ -18,15 +18,9 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"sync"
 	"time"
 
@@ -37,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 // benchLabel marks every namespace the benchmark creates.
@@ -122,30 +117,14 @@ func (b *bench) mediaPort() (int32, error) {
 
 // newPlatform is the sample platform (config/samples) with names and a media port of its own.
 func newPlatform(namespace, name string, port int32) *v1alpha1.MeetingPlatform {
-	return &v1alpha1.MeetingPlatform{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec: v1alpha1.MeetingPlatformSpec{
-			Domain:           fmt.Sprintf("%s.%s.bench.example.eu", name, namespace),
-			PrivacyPolicyURL: "https://example.eu/privacy",
-			TLS:              v1alpha1.TLSSpec{SecretName: name + "-tls"},
-			Media: v1alpha1.MediaSpec{
-				Type:               v1alpha1.MediaServiceNodePort,
-				Port:               port,
-				AdvertiseAddresses: []string{"203.0.113.10"},
-			},
-			Access: v1alpha1.AccessSpec{
-				Authentication: v1alpha1.AuthenticationJWT,
-				JWT: &v1alpha1.JWTSpec{AppID: "meet",
-					SecretRef: v1alpha1.SecretKeyReference{Name: name + "-jwt", Key: "secret"}},
-			},
-		},
-	}
+	return fixtures.Sample(namespace, name, fmt.Sprintf("%s.%s.bench.example.eu", name, namespace), port)
 }
 
 // createInputs creates the platform's TLS Secret (a self-signed ECDSA P-256 certificate for its
-// domain, valid 90 days) and JWT Secret.
+// domain, valid 90 days: cheap to generate for hundreds of platforms) and JWT Secret.
 func (b *bench) createInputs(ctx context.Context, mp *v1alpha1.MeetingPlatform) error {
-	certPEM, keyPEM, err := selfSigned(mp.Spec.Domain)
+	cert := fixtures.Certificate{Host: mp.Spec.Domain, NotBefore: time.Now().Add(-time.Hour), ValidFor: 90 * 24 * time.Hour}
+	certPEM, keyPEM, err := cert.PEM()
 	if err != nil {
 		return err
 	}
@@ -167,38 +146,6 @@ func (b *bench) createInputs(ctx context.Context, mp *v1alpha1.MeetingPlatform) 
 		return fmt.Errorf("creating JWT Secret: %w", err)
 	}
 	return nil
-}
-
-func selfSigned(host string) (certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		return nil, nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: host},
-		DNSNames:              []string{host},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(90 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
 }
 
 // createPlatform registers the platform with the tracker, creates it and records when the

@@ -41,6 +41,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -564,7 +565,7 @@ func (b *bench) floorPhase(ctx context.Context, n int) error {
 
 // renderedDeployments are the Deployments the operator renders for mp.
 func renderedDeployments(mp *v1alpha1.MeetingPlatform) ([]*appsv1.Deployment, error) {
-	objs, err := render.Objects(mp)
+	objs, err := render.Objects(settings.Defaulted(mp))
 	if err != nil {
 		return nil, fmt.Errorf("rendering %s/%s: %w", mp.Namespace, mp.Name, err)
 	}

@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 func TestPerPlatform(t *testing.T) {
@@ -133,7 +133,7 @@ func TestRenderedDeploymentsAreTheFourComponentsOfThePlatform(t *testing.T) {
 		t.Fatalf("%d Deployments, want %d", len(ds), len(componentsOf))
 	}
 	for i, d := range ds {
-		if d.Namespace != mp.Namespace || d.Labels[render.LabelInstance] != mp.Name || d.Labels[render.LabelName] != render.NameValue {
+		if d.Namespace != mp.Namespace || d.Labels[settings.LabelInstance] != mp.Name || d.Labels[settings.LabelName] != settings.NameValue {
 			t.Errorf("Deployment %d (%s/%s, labels %v) would not be tracked as the platform's", i, d.Namespace, d.Name, d.Labels)
 		}
 		if len(d.OwnerReferences) > 0 {
