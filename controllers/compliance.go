@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -63,12 +64,25 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 		if err != nil {
 			return ctrl.Result{}, err
 		}
-		// The record is part of what is evaluated (TRN-2): judge the platform with the record
-		// just written rather than report it missing until the next pass.
-		snap.ConfigMaps = replaceConfigMap(snap.ConfigMaps, published)
-		s.results = evaluate.Evaluate(snap)
+		// The record is part of what is evaluated (TRN-2): when this pass wrote a new text,
+		// judge the platform with it rather than report it stale until the next pass. An
+		// unchanged record (every pass of a converged platform) needs no second evaluation.
+		if live := findConfigMap(snap.ConfigMaps, published.Name); live == nil || !maps.Equal(live.Data, published.Data) {
+			snap.ConfigMaps = replaceConfigMap(snap.ConfigMaps, published)
+			s.results = evaluate.Evaluate(snap)
+		}
 	}
 	return ctrl.Result{RequeueAfter: certificateRecheck}, nil
+}
+
+// findConfigMap returns the ConfigMap of that name in list, or nil.
+func findConfigMap(list []corev1.ConfigMap, name string) *corev1.ConfigMap {
+	for i := range list {
+		if list[i].Name == name {
+			return &list[i]
+		}
+	}
+	return nil
 }
 
 // replaceConfigMap returns list with cm in place of the ConfigMap of the same name.

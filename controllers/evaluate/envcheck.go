@@ -18,7 +18,6 @@ package evaluate
 
 import (
 	"maps"
-	"path"
 	"slices"
 
 	"github.com/meetwarden/meetwarden/controllers/settings"
@@ -33,7 +32,7 @@ func (s *Snapshot) envFindings(control settings.ControlID, semantic ...string) f
 	var f findings
 	for _, c := range settings.Components {
 		var wanted []settings.Env
-		for _, e := range settings.EnvFor(s.Platform, c) {
+		for _, e := range s.envFor(c) {
 			if e.Control == control && !slices.Contains(semantic, e.Name) {
 				wanted = append(wanted, e)
 			}
@@ -66,31 +65,44 @@ func (s *Snapshot) envFindings(control settings.ControlID, semantic ...string) f
 // forbiddenFindings lists the forbidden variables of one control found on any container of any
 // platform workload. Their values are never shown: several are credentials.
 func (s *Snapshot) forbiddenFindings(control settings.ControlID) findings {
-	var f findings
-	var patterns []string
-	for _, r := range settings.ForbiddenEnv {
-		if r.Control == control {
-			patterns = append(patterns, r.Pattern)
-		}
+	if s.memo == nil {
+		return s.forbiddenByControl()[control]
 	}
-	if len(patterns) == 0 {
-		return f
+	if s.memo.forbidden == nil {
+		s.memo.forbidden = s.forbiddenByControl()
 	}
+	return s.memo.forbidden[control]
+}
+
+// forbiddenByControl walks every variable of every container once and files each forbidden
+// one under the control the table's first matching rule names.
+func (s *Snapshot) forbiddenByControl() map[settings.ControlID]findings {
+	out := map[settings.ControlID]findings{}
 	for _, d := range s.deploymentsSorted() {
 		for _, c := range allContainers(&d.Spec.Template.Spec) {
 			for _, name := range slices.Sorted(maps.Keys(s.effectiveEnv(c))) {
-				// Cheap pre-filter on this control's patterns; the table's first matching rule
-				// decides which control a name belongs to.
-				if !slices.ContainsFunc(patterns, func(p string) bool { ok, _ := path.Match(p, name); return ok }) {
-					continue
-				}
-				if r, ok := settings.Forbidden(name); ok && r.Control == control {
+				if r, ok := settings.Forbidden(name); ok {
+					f := out[r.Control]
 					f.add("%s sets %s, which is forbidden (%s)", workload(d, c), name, r.Why)
+					out[r.Control] = f
 				}
 			}
 		}
 	}
-	return f
+	return out
+}
+
+// envFor is settings.EnvFor of the snapshot's platform, expanded once per evaluation.
+func (s *Snapshot) envFor(c settings.Component) []settings.Env {
+	if s.memo == nil {
+		return settings.EnvFor(s.Platform, c)
+	}
+	env, ok := s.memo.env[c]
+	if !ok {
+		env = settings.EnvFor(s.Platform, c)
+		s.memo.env[c] = env
+	}
+	return env
 }
 
 // settingFindings checks everything the settings tables declare for one control: the

@@ -66,10 +66,28 @@ type Snapshot struct {
 	// operator's own mounts at override paths (OVR-1) and the lines of its files. Nil when the
 	// spec cannot be rendered; the controls that need it then fail.
 	Desired []client.Object
+
+	// memo holds what one evaluation derives from the snapshot more than once; see memo.
+	memo *memo
+}
+
+// memo holds what one evaluation derives from the snapshot more than once: the settings tables
+// expanded for the platform, the operator's files, and each container's effective environment.
+// Evaluate creates it and drops it afterwards, so a snapshot changed between two evaluations
+// (as the tests do) is never judged on stale derivations.
+type memo struct {
+	env       map[settings.Component][]settings.Env
+	files     []operatorFile
+	envs      map[*corev1.Container]map[string]envVar
+	forbidden map[settings.ControlID]findings
 }
 
 // Evaluate runs every control of the profile against the snapshot, in profile order.
 func Evaluate(s *Snapshot) []v1alpha1.ControlStatus {
+	if s != nil {
+		s.memo = &memo{env: map[settings.Component][]settings.Env{}, envs: map[*corev1.Container]map[string]envVar{}}
+		defer func() { s.memo = nil }()
+	}
 	out := make([]v1alpha1.ControlStatus, 0, len(Profile))
 	for _, c := range Profile {
 		result, message := run(c, s)

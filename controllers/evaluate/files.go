@@ -226,8 +226,19 @@ var (
 	sentryLogging  = attribution{settings.TEL1, regexp.MustCompile(`(?i)sentry`), "error reporting"}
 )
 
-// operatorFiles lists the files the operator writes, with what each pins.
+// operatorFiles lists the files the operator writes, with what each pins; once per evaluation.
 func operatorFiles(s *Snapshot) []operatorFile {
+	if s.memo == nil {
+		return renderedFiles(s)
+	}
+	if s.memo.files == nil {
+		s.memo.files = renderedFiles(s)
+	}
+	return s.memo.files
+}
+
+// renderedFiles derives the operator files from the desired objects and the settings tables.
+func renderedFiles(s *Snapshot) []operatorFile {
 	mp := s.Platform
 	var out []operatorFile
 	for _, f := range settings.Files {

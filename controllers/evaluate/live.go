@@ -156,10 +156,23 @@ func (v envVar) describe() string {
 // (ConfigMaps read from the snapshot), then env entries, the last definition of a name winning
 // as in the kubelet. Values behind a Secret or a ConfigMap outside the snapshot are unreadable.
 func (s *Snapshot) effectiveEnv(c *corev1.Container) map[string]envVar {
-	out := map[string]envVar{}
 	if c == nil {
-		return out
+		return map[string]envVar{}
 	}
+	if s.memo == nil {
+		return s.resolveEnv(c)
+	}
+	env, ok := s.memo.envs[c]
+	if !ok {
+		env = s.resolveEnv(c)
+		s.memo.envs[c] = env
+	}
+	return env
+}
+
+// resolveEnv computes effectiveEnv; callers only read the map it returns.
+func (s *Snapshot) resolveEnv(c *corev1.Container) map[string]envVar {
+	out := map[string]envVar{}
 	for _, ef := range c.EnvFrom {
 		if ef.ConfigMapRef == nil {
 			continue // a Secret's keys are not visible here; OVR-1 judges the source itself
