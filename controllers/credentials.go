@@ -22,7 +22,10 @@ import (
 	"encoding/base64"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
@@ -35,10 +38,16 @@ const credentialBytes = 32
 // ones that do not exist yet. A password is never regenerated once written: components keep
 // working across operator restarts and upgrades.
 func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s *scope) (ctrl.Result, error) {
-	// Read past the cache: if someone stripped our labels from the Secret, the cache would not
-	// see it, and generating anew would overwrite passwords the running components use.
-	existing, err := r.readSecret(ctx, s.mp.Namespace, settings.CredentialsSecretName(s.mp))
-	if err != nil {
+	// The cache holds the Secret while it carries the platform's labels. When it does not,
+	// read past the cache: if someone stripped the labels, the cache would not see it, and
+	// generating anew would overwrite passwords the running components use.
+	key := client.ObjectKey{Namespace: s.mp.Namespace, Name: settings.CredentialsSecretName(s.mp)}
+	existing := &corev1.Secret{}
+	if err := r.Get(ctx, key, existing); apierrors.IsNotFound(err) {
+		if existing, err = r.readSecret(ctx, key.Namespace, key.Name); err != nil {
+			return ctrl.Result{}, err
+		}
+	} else if err != nil {
 		return ctrl.Result{}, err
 	}
 	values := map[string][]byte{}

@@ -24,6 +24,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -57,7 +58,7 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 			mp.Spec.TLS.IssuerRef.Kind, mp.Spec.TLS.IssuerRef.Name)
 	}
 
-	tls, err := r.readSecret(ctx, mp.Namespace, settings.TLSSecretName(mp))
+	tls, err := r.readInput(ctx, mp.Namespace, settings.TLSSecretName(mp))
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -70,7 +71,7 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 	s.inputs.tls = tls
 
 	for _, ref := range referencedKeys(mp) {
-		secret, err := r.readSecret(ctx, mp.Namespace, ref.secret)
+		secret, err := r.readInput(ctx, mp.Namespace, ref.secret)
 		if err != nil {
 			return ctrl.Result{}, err
 		}
@@ -90,7 +91,7 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 		return ctrl.Result{}, invalid
 	}
 	if claim := settings.AccountsClaimName(mp); claim != "" {
-		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: mp.Namespace, Name: claim}, &corev1.PersistentVolumeClaim{})
+		err := r.claimExists(ctx, client.ObjectKey{Namespace: mp.Namespace, Name: claim})
 		if apierrors.IsNotFound(err) {
 			return ctrl.Result{}, stall(v1alpha1.ReasonVolumeClaimMissing,
 				"waiting for PersistentVolumeClaim %q (spec.access.internal.accountsClaimName), which keeps prosody's accounts", claim)
@@ -148,6 +149,34 @@ func (r *MeetingPlatformReconciler) readSecret(ctx context.Context, namespace, n
 	return secret, nil
 }
 
+// readInput reads a user's Secret the platform references. The metadata-only watch of
+// userInputWatches knows every Secret's current resourceVersion; a Secret read before at that
+// version is served from memory, so a pass costs no request for an unchanged input. Anything
+// else (a new or changed Secret, one the watch has not seen yet) is read past the cache, as
+// readSecret does. Only Secrets a platform references are ever held.
+func (r *MeetingPlatformReconciler) readInput(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	key := client.ObjectKey{Namespace: namespace, Name: name}
+	if r.inputNames != nil {
+		current := &metav1.PartialObjectMetadata{}
+		current.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+		if err := r.inputNames.Get(ctx, key, current); err == nil {
+			if known, ok := r.inputSecrets.Load(key); ok && known.(*corev1.Secret).ResourceVersion == current.ResourceVersion {
+				return known.(*corev1.Secret).DeepCopy(), nil
+			}
+		}
+	}
+	secret, err := r.readSecret(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	if secret == nil {
+		r.inputSecrets.Delete(key)
+		return nil, nil
+	}
+	r.inputSecrets.Store(key, secret.DeepCopy())
+	return secret, nil
+}
+
 // joinHuman joins items as "a", "a and b", or "a, b and c".
 func joinHuman(items []string) string {
 	switch len(items) {
@@ -161,4 +190,17 @@ func joinHuman(items []string) string {
 		out += ", " + it
 	}
 	return out + " and " + items[len(items)-1]
+}
+
+// claimExists returns nil when the PersistentVolumeClaim exists: seen by the metadata-only
+// watch, or else read past the cache.
+func (r *MeetingPlatformReconciler) claimExists(ctx context.Context, key client.ObjectKey) error {
+	if r.inputNames != nil {
+		current := &metav1.PartialObjectMetadata{}
+		current.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaim"))
+		if err := r.inputNames.Get(ctx, key, current); err == nil {
+			return nil
+		}
+	}
+	return r.APIReader.Get(ctx, key, &corev1.PersistentVolumeClaim{})
 }

@@ -61,6 +61,11 @@ type MeetingPlatformReconciler struct {
 	written sync.Map
 	// certManager is true when cert-manager's Certificate kind is served (checked at start).
 	certManager bool
+	// inputNames is the metadata-only cache of the user's Secrets and claims
+	// (userInputWatches); nil until the watches are set up.
+	inputNames cache.Cache
+	// inputSecrets holds the user's Secrets last read, by key, with their resourceVersion (readInput).
+	inputSecrets sync.Map
 }
 
 // NewMeetingPlatformReconciler wires the reconciler to a manager.

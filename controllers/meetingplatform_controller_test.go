@@ -436,6 +436,27 @@ func TestConvergedPlatformMakesNoWrites(t *testing.T) {
 	}
 }
 
+func TestAPassOfAConvergedPlatformReadsOnlyFromTheCache(t *testing.T) {
+	m := startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	eventually(t, "Ready", func() error { return conditionIs(mp, v1alpha1.ConditionReady, metav1.ConditionTrue) })
+	time.Sleep(2 * time.Second)
+	start := len(m.gets())
+	// A deleted child brings a pass that recreates it, and the create event another one.
+	policy := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "meet-dns"}}
+	if err := k8s.Delete(context.Background(), policy); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the NetworkPolicy is recreated", func() error {
+		return k8s.Get(context.Background(), client.ObjectKeyFromObject(policy), policy)
+	})
+	eventually(t, "Ready again", func() error { return conditionIs(mp, v1alpha1.ConditionReady, metav1.ConditionTrue) })
+	time.Sleep(2 * time.Second)
+	if extra := m.gets()[start:]; len(extra) != 0 {
+		t.Fatalf("passes over unchanged inputs read %d objects past the cache: %v", len(extra), extra)
+	}
+}
+
 func TestForeignNetworkPoliciesAndIngressesCountAgainstCompliance(t *testing.T) {
 	startManager(t)
 	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)

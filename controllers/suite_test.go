@@ -135,6 +135,9 @@ func startManager(t *testing.T) *runningManager {
 	return rm
 }
 
+// gets are the operator's reads of single objects past its cache.
+func (m *runningManager) gets() []string { return m.writes.Gets() }
+
 func (m *runningManager) stop() {
 	m.cancel()
 	<-m.done

@@ -149,6 +149,7 @@ func (r *MeetingPlatformReconciler) userInputWatches(mgr ctrl.Manager) ([]source
 	if err := mgr.Add(names); err != nil {
 		return nil, err
 	}
+	r.inputNames = names
 	var sources []source.Source
 	for _, kind := range inputKinds {
 		obj := &metav1.PartialObjectMetadata{}

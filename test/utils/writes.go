@@ -23,10 +23,12 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// WriteCounter counts the write requests (POST, PUT, PATCH, DELETE) a REST client sends.
+// WriteCounter counts the write requests (POST, PUT, PATCH, DELETE) a REST client sends, and
+// its reads of single objects (a GET without a query: informers list and watch with one).
 type WriteCounter struct {
 	mu     sync.Mutex
 	writes []string
+	gets   []string
 }
 
 // Wrap makes every client built from cfg report its writes to the counter.
@@ -39,6 +41,12 @@ func (w *WriteCounter) Wrap(cfg *rest.Config) *rest.Config {
 				w.mu.Lock()
 				w.writes = append(w.writes, req.Method+" "+req.URL.Path)
 				w.mu.Unlock()
+			case http.MethodGet:
+				if req.URL.RawQuery == "" {
+					w.mu.Lock()
+					w.gets = append(w.gets, req.URL.Path)
+					w.mu.Unlock()
+				}
 			}
 			return rt.RoundTrip(req)
 		})
@@ -51,6 +59,13 @@ func (w *WriteCounter) Writes() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]string(nil), w.writes...)
+}
+
+// Gets returns the paths of the single-object reads counted so far.
+func (w *WriteCounter) Gets() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.gets...)
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
