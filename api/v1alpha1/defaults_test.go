@@ -88,7 +88,7 @@ func TestTLSSecretName(t *testing.T) {
 }
 
 // TestGoDefaultsMatchCRD keeps the Go constants the reconciler uses in step with the defaults
-// the API server applies (the +kubebuilder:default markers, as generated into the CRD).
+// the API server applies (the +default markers, as generated into the CRD).
 func TestGoDefaultsMatchCRD(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "crd", "bases", "meetwarden.io_meetingplatforms.yaml"))
 	if err != nil {
