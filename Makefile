@@ -7,6 +7,10 @@ CONTROLLER_TOOLS_VERSION ?= v0.21.0
 # passes as the default Kubernetes version of `helm template` and `helm lint`.
 HELM_VERSION ?= v3.22.0
 HELM_KUBE_MINOR ?= 37
+# golangci-lint and its module plugins (kube-api-linter, logcheck) are pinned in
+# hack/tools/golangci-lint/go.mod, a module of its own, so the operator's go.mod is untouched.
+GOLANGCI_LINT_MOD := hack/tools/golangci-lint
+GOLANGCI_LINT_VERSION := $(shell awk '$$1 == "github.com/golangci/golangci-lint/v2" {print $$2}' $(GOLANGCI_LINT_MOD)/go.mod)
 CONTAINER_TOOL ?= docker
 
 # Everything the tests need is built by this Makefile: tools into bin/, the control plane
@@ -14,6 +18,7 @@ CONTAINER_TOOL ?= docker
 LOCALBIN ?= $(CURDIR)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 HELM ?= $(LOCALBIN)/helm
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 KUBECONFIG_LOCAL := $(CLUSTER_DIR)/kubeconfig
 GO_TEST_FLAGS ?=
@@ -55,6 +60,12 @@ vet: ## go vet, and fail on files gofmt would change.
 	go vet ./...
 	@unformatted=$$(gofmt -l api cmd controllers hack test); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 
+.PHONY: lint
+lint: golangci-lint ## golangci-lint with kube-api-linter and logcheck (.golangci.yml says which linters and why).
+	$(GOLANGCI_LINT) run ./...
+	@linters=$$($(GOLANGCI_LINT) linters | awk '/^Enabled/ {on=1; next} /^$$/ {on=0} on {sub(/:.*/, ""); print}'); \
+	  echo "golangci-lint $(GOLANGCI_LINT_VERSION): $$(echo "$$linters" | wc -l) linters ($$(echo $$linters)), 0 issues"
+
 .PHONY: verify
 verify: controller-gen ## Fail when a generated file (CRD, RBAC, deepcopy) is out of date.
 	@hack/verify-generated.sh
@@ -74,7 +85,7 @@ controlplane: ## Build (or reuse) etcd, kube-apiserver, controller-manager, sche
 	@hack/build-controlplane.sh >/dev/null
 
 .PHONY: test
-test: vet verify controlplane helm ## Run every test: unit, envtest (real kube-apiserver) and e2e (local cluster).
+test: vet lint verify controlplane helm ## Run every test: unit, envtest (real kube-apiserver) and e2e (local cluster).
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)/bin" go test $(GO_TEST_FLAGS) ./... -count=1
 
 ##@ Benchmark
@@ -149,3 +160,14 @@ $(LOCALBIN)/helm-$(HELM_VERSION): | $(LOCALBIN)
 	rm -rf $(LOCALBIN)/.helm && mkdir -p $(LOCALBIN)/.helm
 	GOBIN=$(LOCALBIN)/.helm CGO_ENABLED=0 go install -trimpath -ldflags '$(HELM_LDFLAGS)' $(HELM_PKG)/cmd/helm@$(HELM_VERSION)
 	mv $(LOCALBIN)/.helm/helm $@ && rmdir $(LOCALBIN)/.helm
+
+# bin/golangci-lint links to bin/golangci-lint-<version>, built from the wrapper module in
+# hack/tools/golangci-lint (golangci-lint plus the plugins, as `golangci-lint custom` would build
+# it, but from the module proxy: `custom` clones from GitHub). 1.5 to 2.5 minutes on 2 cores with
+# empty module and build caches. Editing the module's files (a plugin version, say) rebuilds it.
+.PHONY: golangci-lint
+golangci-lint: $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION) ## Build golangci-lint with its plugins into bin/ from the Go module proxy.
+	@ln -sf golangci-lint-$(GOLANGCI_LINT_VERSION) $(LOCALBIN)/golangci-lint
+$(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION): $(addprefix $(GOLANGCI_LINT_MOD)/,go.mod go.sum main.go) | $(LOCALBIN)
+	cd $(GOLANGCI_LINT_MOD) && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $@.tmp .
+	mv $@.tmp $@

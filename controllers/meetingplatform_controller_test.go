@@ -266,7 +266,7 @@ func TestAuditModeReportsButDoesNotRevert(t *testing.T) {
 	eventually(t, "a ControlFailed event names TEL-1", func() error { return eventFor(mp, "ControlFailed", "TEL-1") })
 	consistently(t, "Audit mode leaves the tampering in place", 3*time.Second, func() error {
 		if present, err := tc.present(mp); err != nil || !present {
-			return fmt.Errorf("the tampering was reverted in Audit mode (err %v)", err)
+			return fmt.Errorf("the tampering was reverted in Audit mode (err %w)", err)
 		}
 		return nil
 	})

@@ -20,17 +20,28 @@ limitations under the License.
 package v1alpha1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 var (
 	// GroupVersion is the group and version of every object in this package.
 	GroupVersion = schema.GroupVersion{Group: "meetwarden.io", Version: "v1alpha1"}
 
-	// SchemeBuilder registers the types of this package with a runtime.Scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	// SchemeBuilder registers the types of this package with a runtime.Scheme. It is
+	// apimachinery's builder, not controller-runtime's (deprecated for API packages), so
+	// importing the API does not pull in controller-runtime.
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme adds the types of this package to a runtime.Scheme.
 	AddToScheme = SchemeBuilder.AddToScheme
 )
+
+// addKnownTypes registers MeetingPlatform and its list, and the meta types (ListOptions, ...)
+// of the group version, as controller-runtime's scheme.Builder did.
+func addKnownTypes(scheme *runtime.Scheme) error {
+	scheme.AddKnownTypes(GroupVersion, &MeetingPlatform{}, &MeetingPlatformList{})
+	metav1.AddToGroupVersion(scheme, GroupVersion)
+	return nil
+}

@@ -32,7 +32,7 @@ type MeetingPlatformSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$')",message="must be a lower-case DNS name with at least two labels, e.g. meet.example.eu"
-	Domain string `json:"domain"`
+	Domain string `json:"domain,omitempty"`
 
 	// privacyPolicyURL is the https:// address of the privacy notice (GDPR Art. 13) that every
 	// meeting page links to instead of jitsi.org.
@@ -43,8 +43,8 @@ type MeetingPlatformSpec struct {
 
 	// compliance selects how the gdpr-eu profile is applied.
 	// +optional
-	// +kubebuilder:default={}
-	Compliance ComplianceSpec `json:"compliance,omitempty"`
+	// +default={}
+	Compliance ComplianceSpec `json:"compliance,omitzero"`
 
 	// tls names the certificate for spec.domain: exactly one of secretName or issuerRef.
 	// +required
@@ -52,39 +52,39 @@ type MeetingPlatformSpec struct {
 
 	// ingress configures the Ingress that publishes the web component.
 	// +optional
-	// +kubebuilder:default={}
-	Ingress IngressSpec `json:"ingress,omitempty"`
+	// +default={}
+	Ingress IngressSpec `json:"ingress,omitzero"`
 
 	// media configures how the videobridge's UDP media port is reached by clients.
 	// +optional
-	// +kubebuilder:default={type:"NodePort",port:30000}
-	Media MediaSpec `json:"media,omitempty"`
+	// +default={"type":"NodePort","port":30000}
+	Media MediaSpec `json:"media,omitzero"`
 
 	// placement restricts the nodes that may run the platform's pods to a jurisdiction.
 	// +optional
-	// +kubebuilder:default={}
-	Placement PlacementSpec `json:"placement,omitempty"`
+	// +default={}
+	Placement PlacementSpec `json:"placement,omitzero"`
 
 	// access configures who may open and join rooms. There is no anonymous mode.
 	// +optional
-	// +kubebuilder:default={}
-	Access AccessSpec `json:"access,omitempty"`
+	// +default={}
+	Access AccessSpec `json:"access,omitzero"`
 
 	// stun lists the platform's own STUN servers. Empty: STUN and peer-to-peer mode are off, so
 	// no client or videobridge contacts a third-party STUN server.
 	// +optional
-	// +kubebuilder:default={}
-	STUN STUNSpec `json:"stun,omitempty"`
+	// +default={}
+	STUN STUNSpec `json:"stun,omitzero"`
 
 	// components sets replicas and compute resources per component.
 	// +optional
-	// +kubebuilder:default={}
-	Components ComponentsSpec `json:"components,omitempty"`
+	// +default={}
+	Components ComponentsSpec `json:"components,omitzero"`
 
 	// image selects the Jitsi images. The tag is pinned, never a floating tag such as "stable".
 	// +optional
-	// +kubebuilder:default={}
-	Image ImageSpec `json:"image,omitempty"`
+	// +default={}
+	Image ImageSpec `json:"image,omitzero"`
 }
 
 // ComplianceMode says whether the operator reverts drift or only reports it.
@@ -103,7 +103,7 @@ type ComplianceSpec struct {
 	// mode is Enforce (default: drift on owned objects is reverted and pods on nodes outside the
 	// jurisdiction are evicted) or Audit (drift is only reported in status and Events).
 	// +optional
-	// +kubebuilder:default=Enforce
+	// +default="Enforce"
 	Mode ComplianceMode `json:"mode,omitempty"`
 }
 
@@ -130,17 +130,17 @@ type IssuerReference struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 
 	// kind is Issuer (in the platform's namespace) or ClusterIssuer.
 	// +optional
-	// +kubebuilder:default=Issuer
+	// +default="Issuer"
 	// +kubebuilder:validation:Enum=Issuer;ClusterIssuer
 	Kind string `json:"kind,omitempty"`
 
 	// group of the issuer resource.
 	// +optional
-	// +kubebuilder:default=cert-manager.io
+	// +default="cert-manager.io"
 	// +kubebuilder:validation:MaxLength=253
 	Group string `json:"group,omitempty"`
 }
@@ -156,7 +156,7 @@ type IngressSpec struct {
 	// controllerNamespace is the namespace of the ingress controller's pods. Only they may reach
 	// the web pods' HTTP port (NetworkPolicy), so no plaintext path bypasses TLS.
 	// +optional
-	// +kubebuilder:default=ingress-nginx
+	// +default="ingress-nginx"
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	ControllerNamespace string `json:"controllerNamespace,omitempty"`
@@ -178,13 +178,13 @@ const (
 type MediaSpec struct {
 	// type of the media Service: NodePort (default) or LoadBalancer.
 	// +optional
-	// +kubebuilder:default=NodePort
+	// +default="NodePort"
 	Type MediaServiceType `json:"type,omitempty"`
 
 	// port is the UDP port clients send media to (the node port for NodePort). At least 1024:
 	// the videobridge runs as non-root and binds the same port.
 	// +optional
-	// +kubebuilder:default=30000
+	// +default=30000
 	// +kubebuilder:validation:Minimum=1024
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
@@ -219,7 +219,7 @@ const DefaultRegionLabel = "topology.kubernetes.io/region"
 type PlacementSpec struct {
 	// jurisdiction is EU or EEA (default). Pods require nodes whose region lies in it.
 	// +optional
-	// +kubebuilder:default=EEA
+	// +default="EEA"
 	Jurisdiction Jurisdiction `json:"jurisdiction,omitempty"`
 
 	// allowedRegions replaces the built-in region catalog with an explicit list of region label
@@ -235,17 +235,17 @@ type PlacementSpec struct {
 
 	// regionLabel is the node label that holds the region (default topology.kubernetes.io/region).
 	// +optional
-	// +kubebuilder:default="topology.kubernetes.io/region"
+	// +default="topology.kubernetes.io/region"
 	// +kubebuilder:validation:MaxLength=316
 	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
 	RegionLabel string `json:"regionLabel,omitempty"`
 
-	// sovereignProviders, when true, additionally requires every node to belong to a provider
+	// sovereignProviders additionally requires, when true, every node to belong to a provider
 	// headquartered in the EU/EEA, or to none (on-premises), judged by its spec.providerID.
 	// Reason: the US CLOUD Act reaches data that US companies hold in their EU regions.
 	// +optional
-	// +kubebuilder:default=false
-	SovereignProviders bool `json:"sovereignProviders"`
+	// +default=false
+	SovereignProviders bool `json:"sovereignProviders,omitempty"`
 }
 
 // AuthenticationType is how users prove who they are before opening a room.
@@ -275,7 +275,7 @@ type AccessSpec struct {
 	// authentication is JWT (default), Internal (prosody accounts) or LDAP. Opening a room always
 	// requires authentication; there is no anonymous mode.
 	// +optional
-	// +kubebuilder:default=JWT
+	// +default="JWT"
 	Authentication AuthenticationType `json:"authentication,omitempty"`
 
 	// jwt configures token authentication; required when authentication is JWT.
@@ -293,8 +293,8 @@ type AccessSpec struct {
 	// guests lets participants without credentials join a room after an authenticated host has
 	// opened it (they wait in the lobby). Default false.
 	// +optional
-	// +kubebuilder:default=false
-	Guests bool `json:"guests"`
+	// +default=false
+	Guests bool `json:"guests,omitempty"`
 }
 
 // JWTSpec configures token authentication.
@@ -304,12 +304,12 @@ type JWTSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][-A-Za-z0-9_.]*$`
-	AppID string `json:"appID"`
+	AppID string `json:"appID,omitempty"`
 
 	// secretRef names the key of a Secret in the platform's namespace that holds the shared
 	// token signing secret. The operator never copies it into a ConfigMap or status.
 	// +required
-	SecretRef SecretKeyReference `json:"secretRef"`
+	SecretRef SecretKeyReference `json:"secretRef,omitzero"`
 }
 
 // InternalAuthSpec configures Internal authentication: accounts you register in prosody
@@ -338,18 +338,18 @@ type LDAPSpec struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
-	BaseDN string `json:"baseDN"`
+	BaseDN string `json:"baseDN,omitempty"`
 
 	// filter selects the user entry; %u is replaced by the user name. Default (uid=%u).
 	// +optional
-	// +kubebuilder:default="(uid=%u)"
+	// +default="(uid=%u)"
 	// +kubebuilder:validation:MaxLength=1024
 	Filter string `json:"filter,omitempty"`
 
 	// bindSecretRef names a Secret in the platform's namespace with the keys bindDN and
 	// password of the account that searches the directory.
 	// +required
-	BindSecretRef LocalObjectReference `json:"bindSecretRef"`
+	BindSecretRef LocalObjectReference `json:"bindSecretRef,omitzero"`
 }
 
 // SecretKeyReference names one key of a Secret in the platform's namespace.
@@ -359,11 +359,11 @@ type SecretKeyReference struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 
 	// key within the Secret's data. Default "secret".
 	// +optional
-	// +kubebuilder:default=secret
+	// +default="secret"
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
 	Key string `json:"key,omitempty"`
@@ -376,7 +376,7 @@ type LocalObjectReference struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 }
 
 // STUNSpec lists the platform's own STUN servers.
@@ -395,8 +395,8 @@ type STUNSpec struct {
 type ComponentsSpec struct {
 	// web serves the browser client (nginx); it scales horizontally.
 	// +optional
-	// +kubebuilder:default={}
-	Web ScalableComponentSpec `json:"web,omitempty"`
+	// +default={}
+	Web ScalableComponentSpec `json:"web,omitzero"`
 
 	// prosody is the XMPP server (signalling). It runs as exactly one replica.
 	// +optional
@@ -423,7 +423,7 @@ type ComponentSpec struct {
 type ScalableComponentSpec struct {
 	// replicas of the component (default 1).
 	// +optional
-	// +kubebuilder:default=1
+	// +default=1
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=20
 	Replicas int32 `json:"replicas,omitempty"`
@@ -439,7 +439,7 @@ const (
 	DefaultImageTag      = "stable-11146-2"
 )
 
-// Further defaults of the schema, as Go constants. The +kubebuilder:default markers cannot
+// Further defaults of the schema, as Go constants. The +default markers cannot
 // name a constant, so a test in controllers/settings compares every default of the generated
 // CRD with what settings.Defaulted writes.
 const (
@@ -458,7 +458,7 @@ type ImageSpec struct {
 	// registry prefix of the images web, prosody, jicofo and jvb (default ghcr.io/jitsi).
 	// Use a mirror inside the EU to avoid pulling from outside it at runtime.
 	// +optional
-	// +kubebuilder:default="ghcr.io/jitsi"
+	// +default="ghcr.io/jitsi"
 	// +kubebuilder:validation:MaxLength=255
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$`
 	Registry string `json:"registry,omitempty"`
@@ -466,7 +466,7 @@ type ImageSpec struct {
 	// tag of the images (default stable-11146-2). Floating tags (latest, stable, unstable) are
 	// refused: a pinned tag is what the compliance profile was verified against.
 	// +optional
-	// +kubebuilder:default="stable-11146-2"
+	// +default="stable-11146-2"
 	// +kubebuilder:validation:MaxLength=128
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`
 	// +kubebuilder:validation:XValidation:rule="!(self in ['latest', 'stable', 'unstable', 'nightly'])",message="must be a pinned version tag such as stable-11146-2, not a floating tag"
@@ -474,7 +474,7 @@ type ImageSpec struct {
 
 	// pullPolicy of the images (default IfNotPresent).
 	// +optional
-	// +kubebuilder:default=IfNotPresent
+	// +default="IfNotPresent"
 	// +kubebuilder:validation:Enum=Always;IfNotPresent;Never
 	PullPolicy corev1.PullPolicy `json:"pullPolicy,omitempty"`
 }
@@ -511,10 +511,10 @@ type ControlStatus struct {
 	ID string `json:"id"`
 	// result is Pass, Fail or Warn.
 	// +required
-	Result ControlResultValue `json:"result"`
+	Result ControlResultValue `json:"result,omitempty"`
 	// severity of the control when it fails.
 	// +required
-	Severity Severity `json:"severity"`
+	Severity Severity `json:"severity,omitempty"`
 	// message says, in one deterministic line, what was found on which object.
 	// +required
 	Message string `json:"message"`
@@ -526,10 +526,13 @@ type ControlStatus struct {
 // ComplianceSummary counts control results.
 type ComplianceSummary struct {
 	// pass is the number of passing controls.
+	// +required
 	Pass int32 `json:"pass"`
 	// fail is the number of failing controls.
+	// +required
 	Fail int32 `json:"fail"`
 	// warn is the number of controls with a warning.
+	// +required
 	Warn int32 `json:"warn"`
 }
 
@@ -557,13 +560,23 @@ type ComponentStatus struct {
 	// +required
 	Name string `json:"name"`
 	// desiredReplicas the operator asks for.
+	// +required
 	DesiredReplicas int32 `json:"desiredReplicas"`
 	// readyReplicas that are available.
+	// +required
 	ReadyReplicas int32 `json:"readyReplicas"`
 }
 
 // MeetingPlatformStatus is the observed state of the platform and its compliance.
 type MeetingPlatformStatus struct {
+	// conditions are Ready, Reconciling, Stalled, Compliant and one per control family
+	// (TransportEncrypted, RecordingDisabled, TelemetryDisabled, DataResidency,
+	// AccessRestricted, DataMinimised, Transparent).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
 	// observedGeneration is the generation of the spec that the last full reconcile handled.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
@@ -571,14 +584,6 @@ type MeetingPlatformStatus struct {
 	// url where users reach the platform.
 	// +optional
 	URL string `json:"url,omitempty"`
-
-	// conditions: Ready, Reconciling, Stalled, Compliant and one per control family
-	// (TransportEncrypted, RecordingDisabled, TelemetryDisabled, DataResidency,
-	// AccessRestricted, DataMinimised, Transparent).
-	// +optional
-	// +listType=map
-	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
 	// compliance is the latest evaluation against the gdpr-eu profile.
 	// +optional
@@ -603,12 +608,14 @@ type MeetingPlatformStatus struct {
 // +kubebuilder:printcolumn:name="Failing",type=integer,JSONPath=`.status.compliance.summary.fail`,description="Number of failing controls"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type MeetingPlatform struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec is the desired platform.
 	// +required
-	Spec MeetingPlatformSpec `json:"spec"`
+	Spec MeetingPlatformSpec `json:"spec,omitzero"`
 
 	// status is the observed platform and its compliance.
 	// +optional
@@ -621,8 +628,4 @@ type MeetingPlatformList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []MeetingPlatform `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&MeetingPlatform{}, &MeetingPlatformList{})
 }

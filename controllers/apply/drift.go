@@ -51,7 +51,7 @@ func foreignChanges(obj client.Object) []string {
 			continue
 		}
 		var tree map[string]any
-		if err := json.Unmarshal(mf.FieldsV1.Raw, &tree); err != nil {
+		if err := json.Unmarshal(mf.FieldsV1.GetRawBytes(), &tree); err != nil {
 			out = append(out, mf.Manager+": unreadable managedFields")
 			continue
 		}

@@ -28,7 +28,7 @@ import (
 func TestForeignChangesNamesWhatOtherManagersSet(t *testing.T) {
 	managed := func(manager, subresource, fields string) metav1.ManagedFieldsEntry {
 		return metav1.ManagedFieldsEntry{Manager: manager, Subresource: subresource,
-			FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+			FieldsV1: metav1.NewFieldsV1(fields)}
 	}
 	tests := []struct {
 		name    string

@@ -133,13 +133,6 @@ func (s *Snapshot) nodeFindings(what string, judge func(*corev1.Node) (bool, str
 	return f
 }
 
-// judgeNode asks the region catalog about one node, exactly as the placement enforcement does.
-func judgeNode(mp *v1alpha1.MeetingPlatform, node *corev1.Node) regions.Verdict {
-	p := mp.Spec.Placement
-	return regions.Judge(regions.Jurisdiction(p.Jurisdiction), p.AllowedRegions, node.Spec.ProviderID,
-		node.Labels[p.RegionLabel], node.Labels[corev1.LabelTopologyZone])
-}
-
 // EU-3: the videobridge advertises only public addresses, and no private candidates.
 func checkAdvertisedAddresses(s *Snapshot) (v1alpha1.ControlResultValue, string) {
 	var f findings

@@ -65,15 +65,6 @@ func replaceLine(old, new string) func(string) string {
 	}
 }
 
-// all applies several mutations.
-func all(ms ...func(*Snapshot)) func(*Snapshot) {
-	return func(s *Snapshot) {
-		for _, m := range ms {
-			m(s)
-		}
-	}
-}
-
 func editPolicy(name string, edit func(*networkingv1.NetworkPolicy)) func(*Snapshot) {
 	return func(s *Snapshot) {
 		for i := range s.NetworkPolicies {

@@ -82,7 +82,8 @@ func configMap(mp *v1alpha1.MeetingPlatform, c settings.Component) *corev1.Confi
 func dataHash(data map[string]string) string {
 	h := sha256.New()
 	for _, k := range slices.Sorted(maps.Keys(data)) {
-		fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
+		// A hash.Hash never returns an error from Write.
+		_, _ = fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

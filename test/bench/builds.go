@@ -69,7 +69,7 @@ func goBuild(ctx context.Context, dir, bin string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd in %s: %v\n%s", dir, err, out)
+		return fmt.Errorf("go build ./cmd in %s: %w\n%s", dir, err, out)
 	}
 	return nil
 }
@@ -87,7 +87,7 @@ func (b *bench) buildBaseline(ctx context.Context) error {
 	src := filepath.Join(b.work, "baseline-src")
 	progress("building the baseline manager: git worktree add %s %s; go build -o %s ./cmd", src, b.cfg.baseline, b.baseline.op.bin)
 	if out, err := exec.CommandContext(ctx, "git", "-C", b.repo, "worktree", "add", "--detach", src, rev).CombinedOutput(); err != nil {
-		return fmt.Errorf("git worktree add %s %s: %v\n%s", src, rev, err, out)
+		return fmt.Errorf("git worktree add %s %s: %w\n%s", src, rev, err, out)
 	}
 	// Not ctx: the worktree must go also when the run was cancelled.
 	defer func() {

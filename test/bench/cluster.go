@@ -62,7 +62,7 @@ func (c *cluster) script(ctx context.Context, logFile string, args ...string) er
 		_ = os.WriteFile(logFile, out, 0o644)
 	}
 	if err != nil {
-		return fmt.Errorf("hack/cluster.sh %s: %v\n%s", strings.Join(args, " "), err, utils.Tail(string(out), 30))
+		return fmt.Errorf("hack/cluster.sh %s: %w\n%s", strings.Join(args, " "), err, utils.Tail(string(out), 30))
 	}
 	return nil
 }
@@ -168,7 +168,7 @@ func (o *operator) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(logFile, "\n==== bench: operator start %s ====\n", time.Now().Format(time.RFC3339Nano))
+	_, _ = fmt.Fprintf(logFile, "\n==== bench: operator start %s ====\n", time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(o.bin, "--leader-elect=false",
 		"--metrics-bind-address="+o.metricsAddr, "--health-probe-bind-address="+o.probeAddr)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+o.kubeconfig)
@@ -191,7 +191,7 @@ func (o *operator) start(ctx context.Context) error {
 	for {
 		select {
 		case <-done:
-			return fmt.Errorf("operator exited during startup (%v); last lines of %s:\n%s", o.err, o.logPath, utils.TailFile(o.logPath, 30))
+			return fmt.Errorf("operator exited during startup (%w); last lines of %s:\n%s", o.err, o.logPath, utils.TailFile(o.logPath, 30))
 		case <-ctx.Done():
 			return ctx.Err()
 		default:
@@ -248,7 +248,7 @@ func (o *operator) logErrors(offset int64) map[string]int {
 	if err != nil {
 		return out
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: closing cannot lose data
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		return out
 	}
@@ -281,7 +281,7 @@ func (o *operator) logLines(offset int64) []string {
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: closing cannot lose data
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		return nil
 	}

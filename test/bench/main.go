@@ -65,6 +65,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/go-logr/logr"
+
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 )
 
@@ -205,9 +207,8 @@ var osPid = os.Getpid()
 
 func run(cfg *config) (code int) {
 	// klog (client-go) and controller-runtime's logger stay quiet; progress is our own.
-	klog.SetOutput(devNull())
-	klog.LogToStderr(false)
-	ctrllog.SetLogger(klog.NewKlogr())
+	klog.SetLogger(logr.Discard())
+	ctrllog.SetLogger(logr.Discard())
 
 	repo, err := repoRoot()
 	if err != nil {
@@ -292,14 +293,6 @@ func run(cfg *config) (code int) {
 	}
 	b.report()
 	return 0
-}
-
-func devNull() *os.File {
-	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		return os.Stderr
-	}
-	return f
 }
 
 func repoRoot() (string, error) {
@@ -450,7 +443,7 @@ func (b *bench) kubectl(ctx context.Context, args ...string) error {
 	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig=" + b.cluster.kubeconfig()}, args...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+		return fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	return nil
 }

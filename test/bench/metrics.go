@@ -54,7 +54,7 @@ func scrapeMetrics(ctx context.Context, url string) (*scrape, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // fully read below; nothing to lose
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, err

@@ -45,7 +45,7 @@ func procStatusKiB(pid int) (rss, hwm int64, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: closing cannot lose data
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()

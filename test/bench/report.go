@@ -356,13 +356,6 @@ func (b *bench) document(table, work, notes string) string {
 	return d.String()
 }
 
-func listOrNone(l []string) string {
-	if len(l) == 0 {
-		return "none"
-	}
-	return strings.Join(l, ", ")
-}
-
 func (b *bench) sectionSingle(d *strings.Builder) {
 	r := b.results
 	if len(r.single) == 0 {

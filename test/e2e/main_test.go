@@ -226,7 +226,7 @@ func setUp() error {
 	out, err := clusterScript("up")
 	_ = os.WriteFile(filepath.Join(workDir, "cluster-up.log"), out, 0o644)
 	if err != nil {
-		return fmt.Errorf("hack/cluster.sh up failed (%v); its output is in %s:\n%s", err,
+		return fmt.Errorf("hack/cluster.sh up failed (%w); its output is in %s:\n%s", err,
 			filepath.Join(workDir, "cluster-up.log"), utils.Tail(string(out), 40))
 	}
 	progress("cluster up in %s", time.Since(t0).Round(100*time.Millisecond))
@@ -241,7 +241,7 @@ func setUp() error {
 
 	progress("installing the CRD from config/crd/bases")
 	if out, err := kubectl(context.Background(), "apply", "--server-side", "--force-conflicts", "-f", filepath.Join(repoRoot, "config", "crd", "bases")); err != nil {
-		return fmt.Errorf("installing the CRD: %v\n%s", err, out)
+		return fmt.Errorf("installing the CRD: %w\n%s", err, out)
 	}
 	// Served once Established; a List succeeds from then on.
 	if _, err := poll(60*time.Second, func() error {
@@ -259,7 +259,7 @@ func setUp() error {
 	build := exec.Command("go", "build", "-o", managerBin, "./cmd")
 	build.Dir = repoRoot
 	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd failed: %v\n%s", err, out)
+		return fmt.Errorf("go build ./cmd failed: %w\n%s", err, out)
 	}
 	progress("manager built in %s", time.Since(t0).Round(100*time.Millisecond))
 
@@ -470,8 +470,12 @@ func startOperator(name string, probePort int, args ...string) (*operatorProcess
 	for {
 		select {
 		case <-op.done:
-			return nil, fmt.Errorf("operator %s exited during startup (%v); last lines of %s:\n%s",
-				name, op.exitErr, logPath, utils.TailFile(logPath, 30))
+			exitErr := op.exitErr
+			if exitErr == nil {
+				exitErr = errors.New("exit status 0")
+			}
+			return nil, fmt.Errorf("operator %s exited during startup (%w); last lines of %s:\n%s",
+				name, exitErr, logPath, utils.TailFile(logPath, 30))
 		default:
 		}
 		if op.ready() {

@@ -83,7 +83,7 @@ func watchObject(ctx context.Context, list client.ObjectList, ns, name, rv strin
 			}
 			for ev := range wi.ResultChan() {
 				if ev.Type == watch.Error {
-					w.fail(fmt.Errorf("watch of %s/%s: %v", ns, name, apierrors.FromObject(ev.Object)))
+					w.fail(fmt.Errorf("watch of %s/%s: %w", ns, name, apierrors.FromObject(ev.Object)))
 					wi.Stop()
 					return
 				}
