@@ -41,6 +41,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/apply"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -83,6 +84,9 @@ func NewMeetingPlatformReconciler(mgr ctrl.Manager) *MeetingPlatformReconciler {
 func CacheOptions() cache.Options {
 	return cache.Options{
 		DefaultLabelSelector: platformObjects,
+		// The operator's apply entries in managedFields are as large as its objects and never
+		// read from the cache.
+		DefaultTransform: apply.TrimManagedFields,
 		ByObject: map[client.Object]cache.ByObject{
 			&v1alpha1.MeetingPlatform{}: {Label: labels.Everything()},
 			// Pods and Nodes are read for placement only; their managedFields (and a node's

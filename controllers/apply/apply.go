@@ -174,8 +174,14 @@ func (a *Applier) Sync(ctx context.Context, desired client.Object, opts Options)
 	}
 	if !desiredChanged && differs == "" && len(foreign) == 0 {
 		if ownedByUpdate(live) {
-			// An earlier pass replaced the object but could not finish ownByApply.
-			return Result{}, a.ownByApply(ctx, live)
+			// An earlier pass replaced the object but could not finish ownByApply. The cached
+			// copy lacks the operator's apply entry (TrimManagedFields), which the conversion
+			// must see: read the whole object.
+			whole := live.DeepCopyObject().(client.Object)
+			if err := a.APIReader.Get(ctx, client.ObjectKeyFromObject(live), whole); err != nil {
+				return Result{}, err
+			}
+			return Result{}, a.ownByApply(ctx, whole)
 		}
 		return Result{}, nil // converged: no write
 	}

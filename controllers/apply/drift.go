@@ -20,9 +20,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -241,4 +243,24 @@ func toMap(obj runtime.Object) (map[string]any, error) {
 		return u.Object, nil
 	}
 	return runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+}
+
+// TrimManagedFields is a cache transform for the operator's children: it keeps only the
+// managedFields entries drift detection reads, those of other managers (foreign changes) and
+// the operator's own Update entries (an unfinished ownByApply), and drops the operator's apply
+// entry and every status entry. The apply entry alone is about as large as the object, and
+// nothing reads it from the cache: the rare path that needs it reads the object past the cache.
+func TrimManagedFields(obj any) (any, error) {
+	o, ok := obj.(client.Object)
+	if !ok {
+		return obj, nil
+	}
+	entries := o.GetManagedFields()
+	kept := slices.DeleteFunc(slices.Clone(entries), func(mf metav1.ManagedFieldsEntry) bool {
+		return mf.Subresource == "status" || (mf.Manager == FieldOwner && mf.Operation == metav1.ManagedFieldsOperationApply)
+	})
+	if len(kept) != len(entries) {
+		o.SetManagedFields(kept)
+	}
+	return obj, nil
 }

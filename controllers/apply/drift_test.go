@@ -17,7 +17,10 @@ limitations under the License.
 package apply
 
 import (
+	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -116,5 +119,32 @@ func TestSubsetPathTreatsAddedListElementsAsADifference(t *testing.T) {
 	}
 	if p := subsetPath(map[string]any{"n": 2048}, map[string]any{"n": int64(2048)}, ""); p != "" {
 		t.Errorf("numbers of different Go types: got %q", p)
+	}
+}
+
+func TestTrimManagedFieldsKeepsWhatDriftDetectionReads(t *testing.T) {
+	entry := func(manager string, op metav1.ManagedFieldsOperationType, subresource string) metav1.ManagedFieldsEntry {
+		return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, Subresource: subresource, FieldsV1: metav1.NewFieldsV1(`{"f:spec":{}}`)}
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "meet-web-config", ManagedFields: []metav1.ManagedFieldsEntry{
+		entry(FieldOwner, metav1.ManagedFieldsOperationApply, ""),
+		entry(FieldOwner, metav1.ManagedFieldsOperationUpdate, ""),
+		entry("kubectl-edit", metav1.ManagedFieldsOperationUpdate, ""),
+		entry("kube-controller-manager", metav1.ManagedFieldsOperationUpdate, "status"),
+	}}}
+	out, err := TrimManagedFields(cm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, mf := range out.(*corev1.ConfigMap).ManagedFields {
+		kept = append(kept, fmt.Sprintf("%s/%s/%s", mf.Manager, mf.Operation, mf.Subresource))
+	}
+	want := []string{FieldOwner + "/Update/", "kubectl-edit/Update/"}
+	if !slices.Equal(kept, want) {
+		t.Errorf("kept %v, want %v", kept, want)
+	}
+	if got := foreignChanges(out.(*corev1.ConfigMap)); len(got) != 1 || !strings.HasPrefix(got[0], "kubectl-edit: spec") {
+		t.Errorf("foreign changes after trimming = %v, want the kubectl-edit entry", got)
 	}
 }
