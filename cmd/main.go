@@ -42,6 +42,7 @@ func main() {
 		apiQPS               float64
 		apiBurst             int
 		concurrency          int
+		pprofAddr            string
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
@@ -50,6 +51,7 @@ func main() {
 	flag.Float64Var(&apiQPS, "kube-api-qps", 100, "Queries per second the operator may send to the API server (client-side limit).")
 	flag.IntVar(&apiBurst, "kube-api-burst", 200, "Burst of queries above kube-api-qps.")
 	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "How many platforms are reconciled in parallel.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "Address Go's pprof profiles are served on, for diagnosis; empty (the default) disables it. Bind it to loopback: the profiles are not authenticated.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -74,6 +76,7 @@ func main() {
 		// Release the lease on a clean shutdown so a standby replica takes over at once.
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         controllers.CacheOptions(),
+		PprofBindAddress:              pprofAddr,
 	})
 	if err != nil {
 		setupLog.Error(err, "unable to create the manager")

@@ -132,6 +132,8 @@ type operator struct {
 	logPath     string
 	metricsAddr string
 	probeAddr   string
+	// extraArgs are further flags of this operator binary (the baseline may not know them).
+	extraArgs []string
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -169,8 +171,9 @@ func (o *operator) start(ctx context.Context) error {
 		return err
 	}
 	_, _ = fmt.Fprintf(logFile, "\n==== bench: operator start %s ====\n", time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(o.bin, "--leader-elect=false",
-		"--metrics-bind-address="+o.metricsAddr, "--health-probe-bind-address="+o.probeAddr)
+	args := append([]string{"--leader-elect=false",
+		"--metrics-bind-address=" + o.metricsAddr, "--health-probe-bind-address=" + o.probeAddr}, o.extraArgs...)
+	cmd := exec.Command(o.bin, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+o.kubeconfig)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// The operator dies with this program, even when it is killed with SIGKILL.

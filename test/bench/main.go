@@ -87,6 +87,7 @@ type config struct {
 	portBase     int
 	metricsAddr  string
 	probeAddr    string
+	pprofAddr    string
 	out          string
 	keep         bool
 	workDir      string
@@ -113,6 +114,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.portBase, "port-base", 17700, "CLUSTER_PORT_BASE of the benchmark's cluster (apiserver base+43, etcd base+79/80)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "127.0.0.1:17790", "the operator's --metrics-bind-address")
 	fs.StringVar(&c.probeAddr, "probe-addr", "127.0.0.1:17791", "the operator's --health-probe-bind-address")
+	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "the working tree's operator serves pprof profiles here (--pprof-bind-address), for diagnosis; empty: off")
 	fs.StringVar(&c.out, "out", "docs/benchmarks.md", "report file to write (relative to the repository); empty: print only")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (logs) also when the run succeeds")
 	fs.StringVar(&c.workDir, "work-dir", "", "work directory (default: a new temporary directory)")
@@ -233,6 +235,9 @@ func run(cfg *config) (code int) {
 	b.cluster = &cluster{repo: repo, dir: filepath.Join(b.work, "cluster"), portBase: cfg.portBase,
 		nodes: filepath.Join(b.work, "nodes.yaml")}
 	b.current = b.newBuild("working tree", "manager", "operator.log")
+	if cfg.pprofAddr != "" {
+		b.current.op.extraArgs = []string{"--pprof-bind-address=" + cfg.pprofAddr}
+	}
 	b.results.operatorResults = b.current.results
 	if cfg.baseline != "" {
 		b.baseline = b.newBuild("baseline", "manager-baseline", "operator-baseline.log")
