@@ -91,7 +91,7 @@ func CacheOptions() cache.Options {
 			&v1alpha1.MeetingPlatform{}: {Label: labels.Everything()},
 			// Pods and Nodes are read for placement only; their managedFields (and a node's
 			// list of images) are the largest part of them and never used.
-			&corev1.Pod{}:  {Transform: cache.TransformStripManagedFields()},
+			&corev1.Pod{}:  {Transform: slimPod},
 			&corev1.Node{}: {Label: labels.Everything(), Transform: slimNode},
 			// A NetworkPolicy or Ingress anyone adds to a platform's namespace can open what
 			// the operator's own objects close (policies add up; a second Ingress for the
@@ -101,6 +101,18 @@ func CacheOptions() cache.Options {
 			&networkingv1.Ingress{}:       {Label: labels.Everything()},
 		},
 	}
+}
+
+// slimPod keeps what placement and the evaluation read of a cached Pod: its metadata (labels,
+// owner, deletion), the node it runs on and its phase. The rest repeats the Deployment's
+// template, which the evaluation judges instead, and would be most of the cache.
+func slimPod(obj any) (any, error) {
+	if pod, ok := obj.(*corev1.Pod); ok {
+		pod.ManagedFields = nil
+		pod.Spec = corev1.PodSpec{NodeName: pod.Spec.NodeName}
+		pod.Status = corev1.PodStatus{Phase: pod.Status.Phase}
+	}
+	return obj, nil
 }
 
 // slimNode drops what placement never reads from a cached Node.
