@@ -20,9 +20,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -46,31 +49,32 @@ func (r *MeetingPlatformReconciler) reconcileDesired(_ context.Context, s *scope
 // reconcileChildren makes the live objects match the desired ones. It does not run on a
 // stalled pass: without the referenced Secrets the components cannot start, so they are
 // deployed once the inputs exist.
+//
+// Isolation goes first (the NetworkPolicies, then the credentials Secret the components need),
+// and one refused child does not stop the others: a taken node port or a refused Ingress must
+// not leave the web pods reachable from the whole cluster because the default-deny policy was
+// never written. Every failure of the pass is reported together.
 func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *scope) (ctrl.Result, error) {
-	// Once a generation has been fully applied, a missing child was deleted by someone: drift.
-	appliedBefore := s.mp.Status.ObservedGeneration == s.mp.Generation
-	for _, obj := range s.desired {
+	var refusals []refusal
+	var failures []error
+	for _, obj := range isolationFirst(s.desired) {
 		if err := apply.Prepare(s.mp, obj, r.Scheme()); err != nil {
 			return ctrl.Result{}, err
 		}
-		res, err := r.syncChild(ctx, s, obj, appliedBefore)
+		res, err := r.syncChild(ctx, s, obj)
 		if res.Outcome == apply.Created || res.Outcome == apply.Changed {
 			s.applied++
 		}
-		if apierrors.IsInvalid(err) {
-			// The API server refuses the object for a reason in the spec or the cluster (e.g. the
-			// node port is taken by another Service): retrying without a change cannot help.
-			msg := apiMessage(err)
-			if strings.Contains(msg, "provided port is already allocated") {
-				// Only the media Service names its node port.
-				msg += fmt.Sprintf(" (another Service in the cluster uses node port %d: choose a free spec.media.port)", s.mp.Spec.Media.Port)
-			}
-			return ctrl.Result{RequeueAfter: unwatchedRecheck}, stall(v1alpha1.ReasonChildRejected,
-				"the API server refused %s %s: %s", apply.KindOf(obj), obj.GetName(), msg)
+		if err == nil {
+			continue
 		}
-		if err != nil {
-			return ctrl.Result{}, fmt.Errorf("%s %s: %w", apply.KindOf(obj), obj.GetName(), err)
+		what := apply.KindOf(obj) + " " + obj.GetName()
+		if ref, ok := refused(err, s.mp); ok {
+			ref.what = what
+			refusals = append(refusals, ref)
+			continue
 		}
+		failures = append(failures, fmt.Errorf("%s: %w", what, err))
 	}
 	if s.applied > 0 && len(s.mp.Spec.Media.AdvertiseAddresses) == 0 && len(s.mp.Spec.STUN.Servers) == 0 {
 		// Valid, and compliant, but calls would carry no media: private candidates are off
@@ -78,12 +82,86 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 		r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, v1alpha1.EventNoMediaAddress, "Reconcile",
 			"the videobridge has no address clients can reach: set spec.media.advertiseAddresses to its public IP addresses, or spec.stun.servers to your own STUN servers")
 	}
-	return ctrl.Result{}, nil
+	key := client.ObjectKeyFromObject(s.mp)
+	if len(refusals) == 0 {
+		r.refusedPasses.Delete(key)
+		// A transient failure returns as an error: controller-runtime retries with backoff.
+		return ctrl.Result{}, errors.Join(failures...)
+	}
+	// A refusal needs a person (a spec to change, a policy or quota to adjust): Stalled says so,
+	// and the write is retried with backoff until it goes through, which clears the stall.
+	parts := make([]string, 0, len(refusals)+len(failures))
+	for _, ref := range refusals {
+		parts = append(parts, ref.what+": "+ref.message)
+	}
+	for _, f := range failures {
+		parts = append(parts, f.Error())
+	}
+	return ctrl.Result{RequeueAfter: r.refusalBackoff(key)}, stall(refusals[0].reason,
+		"the API server refused %s", strings.Join(parts, "; "))
 }
+
+// isolationFirst orders the desired objects for applying: NetworkPolicies, then Secrets, then
+// the rest in the renderer's order.
+func isolationFirst(objs []client.Object) []client.Object {
+	rank := func(o client.Object) int {
+		switch o.(type) {
+		case *networkingv1.NetworkPolicy:
+			return 0
+		case *corev1.Secret:
+			return 1
+		}
+		return 2
+	}
+	out := slices.Clone(objs)
+	slices.SortStableFunc(out, func(a, b client.Object) int { return rank(a) - rank(b) })
+	return out
+}
+
+// refusal is a write the API server refused for a reason no retry can change by itself.
+type refusal struct{ reason, what, message string }
+
+// refused classifies a failed write: the spec or the cluster refuses the object
+// (ChildRejected), an admission webhook, policy or RBAC refuses the request (AdmissionDenied),
+// or a ResourceQuota is exhausted (QuotaExceeded). Any other error is transient.
+func refused(err error, mp *v1alpha1.MeetingPlatform) (refusal, bool) {
+	msg := apiMessage(err)
+	denied := strings.Contains(msg, "admission webhook") || strings.Contains(msg, "ValidatingAdmissionPolicy") ||
+		strings.Contains(msg, "denied the request")
+	switch {
+	case strings.Contains(msg, "quota") && (apierrors.IsForbidden(err) || apierrors.IsInvalid(err)):
+		return refusal{reason: v1alpha1.ReasonQuotaExceeded, message: msg}, true
+	case denied || apierrors.IsForbidden(err) || apierrors.IsBadRequest(err):
+		return refusal{reason: v1alpha1.ReasonAdmissionDenied, message: msg}, true
+	case apierrors.IsInvalid(err):
+		if strings.Contains(msg, "provided port is already allocated") {
+			// Only the media Service names its node port.
+			msg += fmt.Sprintf(" (another Service in the cluster uses node port %d: choose a free spec.media.port)", mp.Spec.Media.Port)
+		}
+		return refusal{reason: v1alpha1.ReasonChildRejected, message: msg}, true
+	}
+	return refusal{}, false
+}
+
+// refusalBackoff is how long a platform whose writes were refused waits before it tries again:
+// unwatchedRecheck, doubling with every refused pass in a row, at most two minutes.
+func (r *MeetingPlatformReconciler) refusalBackoff(key client.ObjectKey) time.Duration {
+	n := 0
+	if v, ok := r.refusedPasses.Load(key); ok {
+		n = v.(int)
+	}
+	r.refusedPasses.Store(key, n+1)
+	return min(unwatchedRecheck<<min(n, 4), maxRefusalBackoff)
+}
+
+// maxRefusalBackoff bounds the wait between two attempts of a refused write.
+const maxRefusalBackoff = 2 * time.Minute
 
 // syncChild creates, updates or reverts one child prepared with apply.Prepare, and reports drift
 // on the scope and as Events. Every child goes through it, the processing record included.
-func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, obj client.Object, appliedBefore bool) (apply.Result, error) {
+// Whether the child was applied before comes from the platform's inventory, and a child written
+// (or found in place) joins it.
+func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, obj client.Object) (apply.Result, error) {
 	mode := apply.Enforce
 	if s.mp.Spec.Compliance.Mode == v1alpha1.ComplianceModeAudit {
 		mode = apply.Audit
@@ -91,7 +169,11 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, obj
 	// The Applier holds nothing but the two clients: made here, it needs no wiring, and a
 	// reconciler built field by field (as tests do) has one too.
 	applier := &apply.Applier{Client: r.Client, APIReader: r.APIReader}
-	res, err := applier.Sync(ctx, obj, apply.Options{Mode: mode, AppliedBefore: appliedBefore})
+	id := inventoryID(obj)
+	res, err := applier.Sync(ctx, obj, apply.Options{Mode: mode, AppliedBefore: s.inventory.Has(id)})
+	if err == nil {
+		s.inventory.Insert(id)
+	}
 	switch res.Outcome {
 	case apply.Reverted:
 		// Also when err is set: the revert is done even when the bookkeeping after it has to
@@ -118,4 +200,9 @@ func apiMessage(err error) string {
 		}
 	}
 	return err.Error()
+}
+
+// inventoryID names a child in status.inventory: "<Kind>/<name>".
+func inventoryID(obj client.Object) string {
+	return apply.KindOf(obj) + "/" + obj.GetName()
 }

@@ -166,7 +166,7 @@ func (r *MeetingPlatformReconciler) publishProcessingRecord(ctx context.Context,
 	if err := apply.Prepare(s.mp, cm, r.Scheme()); err != nil {
 		return nil, err
 	}
-	if _, err := r.syncChild(ctx, s, cm, false); err != nil {
+	if _, err := r.syncChild(ctx, s, cm); err != nil {
 		return nil, err
 	}
 	return cm, nil

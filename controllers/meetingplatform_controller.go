@@ -29,6 +29,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -65,6 +66,9 @@ type MeetingPlatformReconciler struct {
 	// inputNames is the metadata-only cache of the user's Secrets and claims
 	// (userInputWatches); nil until the watches are set up.
 	inputNames cache.Cache
+	// refusedPasses counts, per platform, the passes in a row whose writes were refused
+	// (refusalBackoff).
+	refusedPasses sync.Map
 	// inputSecrets holds the user's Secrets last read, by key, with their resourceVersion (readInput).
 	inputSecrets sync.Map
 }
@@ -131,6 +135,8 @@ type scope struct {
 	mp *v1alpha1.MeetingPlatform
 	// now is the time of the pass (MeetingPlatformReconciler.Now).
 	now time.Time
+	// inventory is status.inventory as this pass leaves it (syncChild).
+	inventory sets.Set[string]
 	// desired are the rendered children, nil when the spec cannot be rendered.
 	desired []client.Object
 
@@ -189,7 +195,7 @@ func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	// The defaults are applied once, here: every step, the renderer and the evaluator read
 	// this copy. The API server has applied them already; this covers objects read before a
 	// default was added, and keeps unit tests honest.
-	s := &scope{mp: settings.Defaulted(original), now: r.now()}
+	s := &scope{mp: settings.Defaulted(original), now: r.now(), inventory: sets.New(original.Status.Inventory...)}
 	defer func() {
 		if statusErr := r.patchStatus(ctx, s, original, err); statusErr != nil && err == nil {
 			err = statusErr

@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -42,6 +43,9 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	st.URL = settings.PublicURL(mp)
 	if s.components != nil {
 		st.Components = s.components
+	}
+	if s.inventory.Len() > 0 {
+		st.Inventory = sets.List(s.inventory)
 	}
 	if s.results != nil {
 		r.recordControlChanges(s, original.Status.Compliance)

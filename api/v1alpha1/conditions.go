@@ -51,7 +51,11 @@ const (
 	ReasonVolumeClaimMissing = "VolumeClaimMissing"
 	ReasonInvalidSpec        = "InvalidSpec"
 	ReasonChildRejected      = "ChildRejected"
-	ReasonNoEligibleNode     = "NoEligibleNode"
+	// ReasonAdmissionDenied: an admission webhook, a ValidatingAdmissionPolicy or RBAC refused
+	// a write; the message names the policy. ReasonQuotaExceeded: a ResourceQuota did.
+	ReasonAdmissionDenied = "AdmissionDenied"
+	ReasonQuotaExceeded   = "QuotaExceeded"
+	ReasonNoEligibleNode  = "NoEligibleNode"
 	// Stalled=False.
 	ReasonRealisable = "Realisable"
 

@@ -594,6 +594,16 @@ type MeetingPlatformStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Components []ComponentStatus `json:"components,omitempty"`
+
+	// inventory lists the children the operator has applied for this platform, as
+	// "<Kind>/<name>". It is the evidence of what was ever applied: a listed child that is
+	// missing was deleted by someone (drift), an unlisted one is new (the first apply after a
+	// stall, or a kind a newer operator version renders) and is simply created.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:items:MaxLength=320
+	Inventory []string `json:"inventory,omitempty"`
 }
 
 // MeetingPlatform is a self-hosted Jitsi Meet installation whose privacy settings are enforced

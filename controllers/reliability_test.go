@@ -1,0 +1,220 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+// Passes that cannot finish leave no trap: a stall before the first apply, a refused child, a
+// webhook or quota that says no.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+)
+
+func TestAPlatformThatArrivesBeforeItsSecretsDeploysWithoutFalseDrift(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	for _, mode := range []v1alpha1.ComplianceMode{v1alpha1.ComplianceModeAudit, v1alpha1.ComplianceModeEnforce} {
+		t.Run(string(mode), func(t *testing.T) {
+			ns := newNamespace(t)
+			// The GitOps order: the platform is applied before the Secrets it names.
+			mp := newPlatform(ns, mode)
+			if err := k8s.Create(context.Background(), mp); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "Stalled names the missing Secret", stalledWith(mp, "SecretMissing", `"meet-tls"`))
+			createSecrets(t, ns)
+			eventually(t, "every child is created once the Secrets exist", func() error { return childrenExist(mp) })
+			eventually(t, "the inventory lists every child", func() error {
+				inv := getPlatform(t, mp).Status.Inventory
+				for _, want := range []string{"Deployment/meet-web", "NetworkPolicy/meet-default-deny", "Secret/meet-credentials"} {
+					if !slices.Contains(inv, want) {
+						return fmt.Errorf("inventory %v lacks %s", inv, want)
+					}
+				}
+				return nil
+			})
+			if err := eventFor(mp, "DriftReverted", ""); err == nil {
+				t.Error("a first create after the stall was reported as DriftReverted")
+			}
+			if c := meta.FindStatusCondition(getPlatform(t, mp).Status.Conditions, v1alpha1.ConditionReady); c != nil && containsText(c.Message, "drift left in place") {
+				t.Errorf("Ready reports drift for children that were never applied: %s", c.Message)
+			}
+		})
+	}
+}
+
+func TestADeletedChildOfTheInventoryIsReportedAsDrift(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	eventually(t, "the inventory lists the dns policy", func() error {
+		if !slices.Contains(getPlatform(t, mp).Status.Inventory, "NetworkPolicy/meet-dns") {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	// A child the platform's inventory lists is drift when someone deletes it (an unlisted one
+	// is simply created: TestAPlatformThatArrivesBeforeItsSecretsDeploysWithoutFalseDrift).
+	p := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "meet-dns"}}
+	if err := k8s.Delete(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a DriftReverted event names the recreated policy", func() error {
+		return eventFor(mp, "DriftReverted", "NetworkPolicy meet-dns was deleted; recreated")
+	})
+}
+
+// denyIngresses installs a ValidatingAdmissionPolicy that refuses every Ingress in ns, and
+// waits until the API server enforces it.
+func denyIngresses(t *testing.T, ns string) (binding *admissionregistrationv1.ValidatingAdmissionPolicyBinding) {
+	t.Helper()
+	ctx := context.Background()
+	name := "deny-ingress-" + ns
+	policy := &admissionregistrationv1.ValidatingAdmissionPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
+			FailurePolicy: ptr.To(admissionregistrationv1.Fail),
+			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
+				RuleWithOperations: admissionregistrationv1.RuleWithOperations{
+					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+					Rule:       admissionregistrationv1.Rule{APIGroups: []string{"networking.k8s.io"}, APIVersions: []string{"v1"}, Resources: []string{"ingresses"}},
+				},
+			}}},
+			Validations: []admissionregistrationv1.Validation{{Expression: "false", Message: "Ingresses are reviewed by the cluster team"}},
+		},
+	}
+	binding = &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{
+			PolicyName:        name,
+			ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny},
+			MatchResources: &admissionregistrationv1.MatchResources{NamespaceSelector: &metav1.LabelSelector{
+				MatchLabels: map[string]string{corev1.LabelMetadataName: ns}}},
+		},
+	}
+	for _, o := range []client.Object{policy, binding} {
+		if err := k8s.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = k8s.Delete(ctx, o) })
+	}
+	eventually(t, "the API server enforces the policy", func() error {
+		probe := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "probe"},
+			Spec: networkingv1.IngressSpec{DefaultBackend: &networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+				Name: "x", Port: networkingv1.ServiceBackendPort{Number: 80}}}}}
+		err := k8s.Create(ctx, probe, client.DryRunAll)
+		if err == nil {
+			return fmt.Errorf("an Ingress is still admitted")
+		}
+		if !containsText(err.Error(), name) {
+			return err
+		}
+		return nil
+	})
+	return binding
+}
+
+func TestARefusedChildStallsThePlatformWhileItsIsolationIsInPlace(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	ns := newNamespace(t)
+	binding := denyIngresses(t, ns)
+	createSecrets(t, ns)
+	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+	if err := k8s.Create(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Stalled names the policy that refused the Ingress", stalledWith(mp, v1alpha1.ReasonAdmissionDenied, binding.Name))
+	// Everything else was applied: the refused Ingress did not stop the pass.
+	for _, obj := range []client.Object{
+		&networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "meet-default-deny"}},
+		&networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "meet-web"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "meet-credentials"}},
+		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "meet-web"}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "meet-jvb"}},
+	} {
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			t.Errorf("%T %s: %v", obj, obj.GetName(), err)
+		}
+	}
+	if c := meta.FindStatusCondition(getPlatform(t, mp).Status.Conditions, v1alpha1.ConditionReconciling); c == nil || c.Status != metav1.ConditionFalse {
+		t.Errorf("Reconciling = %+v, want False while stalled (kstatus: Failed, not InProgress)", c)
+	}
+
+	// The cluster team lifts the policy: the retry goes through and the stall clears by itself.
+	if err := k8s.Delete(context.Background(), binding); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the Ingress is created and the stall clears", func() error {
+		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "meet"}, &networkingv1.Ingress{}); err != nil {
+			return err
+		}
+		return conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse)
+	})
+}
+
+func TestAnExhaustedQuotaStallsThePlatformNamingTheQuota(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	ns := newNamespace(t)
+	quota := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "two-configmaps"},
+		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"count/configmaps": resource.MustParse("2")}}}
+	if err := k8s.Create(context.Background(), quota); err != nil {
+		t.Fatal(err)
+	}
+	// envtest runs no quota controller: publish the quota's status as it would, so that the
+	// API server's admission enforces it.
+	quota.Status = corev1.ResourceQuotaStatus{Hard: quota.Spec.Hard, Used: corev1.ResourceList{"count/configmaps": resource.MustParse("0")}}
+	if err := k8s.Status().Update(context.Background(), quota); err != nil {
+		t.Fatal(err)
+	}
+	createSecrets(t, ns)
+	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+	if err := k8s.Create(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Stalled names the quota", stalledWith(mp, v1alpha1.ReasonQuotaExceeded, "two-configmaps"))
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "meet-default-deny"}, &networkingv1.NetworkPolicy{}); err != nil {
+		t.Errorf("the default-deny policy is missing while the quota refuses ConfigMaps: %v", err)
+	}
+	if err := k8s.Delete(context.Background(), quota); err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	// The retry waits at most the backoff; the watch on the recreated ConfigMaps is not needed.
+	deadline := time.Now().Add(maxRefusalBackoff)
+	eventually(t, "the stall clears once the quota is gone", func() error {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("past the backoff")
+		}
+		return conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse)
+	})
+}
