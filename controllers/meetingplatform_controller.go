@@ -197,7 +197,11 @@ func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	// default was added, and keeps unit tests honest.
 	s := &scope{mp: settings.Defaulted(original), now: r.now(), inventory: sets.New(original.Status.Inventory...)}
 	defer func() {
-		if statusErr := r.patchStatus(ctx, s, original, err); statusErr != nil && err == nil {
+		// The pass may have run out of its deadline (ReconcileTimeout): what it found is still
+		// written, with a short deadline of its own.
+		statusCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), statusWriteTimeout)
+		defer cancel()
+		if statusErr := r.patchStatus(statusCtx, s, original, err); statusErr != nil && err == nil {
 			err = statusErr
 		}
 	}()
@@ -244,6 +248,16 @@ func (r *MeetingPlatformReconciler) steps() []step {
 	}
 }
 
+// ReconcileTimeout bounds one pass and with it every request the pass makes: a hung API server
+// or webhook cannot hold a worker for ever. A pass of one platform makes about 25 requests; under
+// the load of 200 platforms created at once it took under 10 s (docs/benchmarks.md). No
+// rest.Config timeout is set as well: it would also cut the informers' long-running watches.
+const ReconcileTimeout = time.Minute
+
+// statusWriteTimeout bounds the status write at the end of a pass, which runs on a context of
+// its own so that a pass out of time still reports.
+const statusWriteTimeout = 10 * time.Second
+
 // now reads the clock.
 func (r *MeetingPlatformReconciler) now() time.Time {
 	if r.Now == nil {
@@ -288,7 +302,7 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(notOurs)).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.platformsOnNode),
 			builder.WithPredicates(nodePlacementChanged{})).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: ReconcileTimeout}).
 		Named("meetingplatform")
 	for _, src := range userInputs {
 		b = b.WatchesRawSource(src)

@@ -34,8 +34,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 )
@@ -217,4 +220,35 @@ func TestAnExhaustedQuotaStallsThePlatformNamingTheQuota(t *testing.T) {
 		}
 		return conditionIs(mp, v1alpha1.ConditionStalled, metav1.ConditionFalse)
 	})
+}
+
+func TestAPassOutOfTimeStillWritesItsStatus(t *testing.T) {
+	ensureEUNode(t)
+	ns := newNamespace(t)
+	createSecrets(t, ns)
+	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+	if err := k8s.Create(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	base, err := client.NewWithWatch(testConfig, client.Options{Scheme: testScheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The pass's deadline passes while it applies its first child.
+	ctx, expire := context.WithCancel(context.Background())
+	defer expire()
+	c := interceptor.NewClient(base, interceptor.Funcs{
+		Patch: func(ctx context.Context, cl client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+			expire()
+			return cl.Patch(ctx, obj, patch, opts...)
+		},
+	})
+	r := &MeetingPlatformReconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(100)}
+	if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(mp)}); err == nil {
+		t.Fatal("a pass whose context expired reported success")
+	}
+	c2 := meta.FindStatusCondition(getPlatform(t, mp).Status.Conditions, v1alpha1.ConditionReconciling)
+	if c2 == nil || c2.Reason != v1alpha1.ReasonRetryingAfterError || !containsText(c2.Message, "context canceled") {
+		t.Fatalf("Reconciling = %+v, want RetryingAfterError naming the expired context", c2)
+	}
 }
