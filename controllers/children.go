@@ -58,12 +58,20 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 	var refusals []refusal
 	var failures []error
 	for _, obj := range isolationFirst(s.desired) {
+		if inventoryID(obj) == s.createdEarlier {
+			continue
+		}
 		if err := apply.Prepare(s.mp, obj, r.Scheme()); err != nil {
 			return ctrl.Result{}, err
 		}
 		res, err := r.syncChild(ctx, s, obj)
 		if res.Outcome == apply.Created || res.Outcome == apply.Changed {
 			s.applied++
+		}
+		if res.Outcome == apply.Overridden {
+			// Reverting again cannot help: a person must change the webhook or policy. The
+			// drift stays visible in compliance, which judges the stored object.
+			refusals = append(refusals, refusal{reason: v1alpha1.ReasonAdmissionMutated, what: apply.KindOf(obj) + " " + obj.GetName(), message: res.Drift})
 		}
 		if err == nil {
 			continue
@@ -182,6 +190,8 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, obj
 		r.Recorder.Eventf(s.mp, obj, corev1.EventTypeWarning, v1alpha1.EventDriftReverted, "Revert", "reverted %s", res.Drift)
 	case apply.DriftLeft:
 		s.drifted = append(s.drifted, res.Drift)
+	case apply.Overridden:
+		r.Recorder.Eventf(s.mp, obj, corev1.EventTypeWarning, v1alpha1.EventDriftNotReverted, "Revert", "could not revert %s", res.Drift)
 	}
 	return res, err
 }

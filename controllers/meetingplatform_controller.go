@@ -137,6 +137,9 @@ type scope struct {
 	now time.Time
 	// inventory is status.inventory as this pass leaves it (syncChild).
 	inventory sets.Set[string]
+	// createdEarlier is the inventory ID of a child an earlier step of this pass created (the
+	// credentials Secret): the cache cannot show it yet, so reconcileChildren leaves it alone.
+	createdEarlier string
 	// desired are the rendered children, nil when the spec cannot be rendered.
 	desired []client.Object
 

@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,5 +251,130 @@ func TestAPassOutOfTimeStillWritesItsStatus(t *testing.T) {
 	c2 := meta.FindStatusCondition(getPlatform(t, mp).Status.Conditions, v1alpha1.ConditionReconciling)
 	if c2 == nil || c2.Reason != v1alpha1.ReasonRetryingAfterError || !containsText(c2.Message, "context canceled") {
 		t.Fatalf("Reconciling = %+v, want RetryingAfterError naming the expired context", c2)
+	}
+}
+
+func TestOfTwoFirstPassesOnlyOneWritesTheCredentials(t *testing.T) {
+	ensureEUNode(t)
+	ns := newNamespace(t)
+	createSecrets(t, ns)
+	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+	if err := k8s.Create(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	base, err := client.NewWithWatch(testConfig, client.Options{Scheme: testScheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another first pass (the previous leader's) writes its passwords between this pass's read
+	// and its write.
+	theirs := map[string][]byte{"JICOFO_AUTH_PASSWORD": []byte(strings.Repeat("j", 43)), "JVB_AUTH_PASSWORD": []byte(strings.Repeat("v", 43))}
+	var raced bool
+	first := func(ctx context.Context, obj client.Object) {
+		if s, ok := obj.(*corev1.Secret); ok && s.Name == "meet-credentials" && !raced {
+			raced = true
+			other := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "meet-credentials"}, Data: theirs}
+			if err := base.Create(ctx, other); err != nil {
+				t.Errorf("the other writer: %v", err)
+			}
+		}
+	}
+	c := interceptor.NewClient(base, interceptor.Funcs{
+		Create: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+			first(ctx, obj)
+			return cl.Create(ctx, obj, opts...)
+		},
+		Patch: func(ctx context.Context, cl client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+			first(ctx, obj)
+			return cl.Patch(ctx, obj, patch, opts...)
+		},
+	})
+	r := &MeetingPlatformReconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(1000)}
+	for range 2 {
+		if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(mp)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !raced {
+		t.Fatal("the pass never wrote the credentials Secret")
+	}
+	live := &corev1.Secret{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "meet-credentials"}, live); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range theirs {
+		if string(live.Data[k]) != string(v) {
+			t.Errorf("%s was overwritten: the components of the other pass would use a password that no longer exists", k)
+		}
+	}
+}
+
+func TestARevertThatAnAdmissionPolicyUndoesIsNotClaimed(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	ns := newNamespace(t)
+	ctx := context.Background()
+	// A mutating admission policy turns recording on in the web Deployment on every write.
+	name := "record-" + ns
+	policy := &admissionregistrationv1.MutatingAdmissionPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: admissionregistrationv1.MutatingAdmissionPolicySpec{
+			FailurePolicy: ptr.To(admissionregistrationv1.Fail),
+			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
+				RuleWithOperations: admissionregistrationv1.RuleWithOperations{
+					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+					Rule:       admissionregistrationv1.Rule{APIGroups: []string{"apps"}, APIVersions: []string{"v1"}, Resources: []string{"deployments"}},
+				},
+			}}},
+			MatchConditions:    []admissionregistrationv1.MatchCondition{{Name: "web", Expression: "object.metadata.name == 'meet-web'"}},
+			ReinvocationPolicy: admissionregistrationv1.NeverReinvocationPolicy,
+			Mutations: []admissionregistrationv1.Mutation{{
+				PatchType:          admissionregistrationv1.PatchTypeApplyConfiguration,
+				ApplyConfiguration: &admissionregistrationv1.ApplyConfiguration{Expression: `Object{spec: Object.spec{template: Object.spec.template{spec: Object.spec.template.spec{containers: [Object.spec.template.spec.containers{name: "web", env: [Object.spec.template.spec.containers.env{name: "ENABLE_RECORDING", value: "true"}]}]}}}}`},
+			}},
+		},
+	}
+	binding := &admissionregistrationv1.MutatingAdmissionPolicyBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: admissionregistrationv1.MutatingAdmissionPolicyBindingSpec{
+			PolicyName: name,
+			MatchResources: &admissionregistrationv1.MatchResources{NamespaceSelector: &metav1.LabelSelector{
+				MatchLabels: map[string]string{corev1.LabelMetadataName: ns}}},
+		},
+	}
+	for _, o := range []client.Object{policy, binding} {
+		if err := k8s.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = k8s.Delete(ctx, o) })
+	}
+	eventually(t, "the API server applies the policy", func() error {
+		probe := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "meet-web"},
+			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"a": "b"}},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"a": "b"}},
+					Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "x"}}}}}}
+		if err := k8s.Create(ctx, probe, client.DryRunAll); err != nil {
+			return err
+		}
+		if env := probe.Spec.Template.Spec.Containers[0].Env; len(env) != 1 || env[0].Value != "true" {
+			return fmt.Errorf("not yet mutated: %v", env)
+		}
+		return nil
+	})
+	createSecrets(t, ns)
+	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+	if err := k8s.Create(ctx, mp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Stalled names the object and the field the API server sets back",
+		stalledWith(mp, v1alpha1.ReasonAdmissionMutated, "Deployment meet-web"))
+	if err := eventFor(mp, "DriftReverted", "meet-web"); err == nil {
+		t.Error("a DriftReverted event claims a revert of meet-web that the API server undid")
+	}
+	if err := eventFor(mp, v1alpha1.EventDriftNotReverted, "ENABLE_RECORDING"); err != nil {
+		t.Errorf("no DriftNotReverted event names the field: %v", err)
+	}
+	if c := meta.FindStatusCondition(getPlatform(t, mp).Status.Conditions, v1alpha1.ConditionRecordingDisabled); c == nil || c.Status != metav1.ConditionFalse {
+		t.Errorf("RecordingDisabled = %+v, want False: compliance judges what the API server stored", c)
 	}
 }

@@ -55,7 +55,10 @@ const (
 	// a write; the message names the policy. ReasonQuotaExceeded: a ResourceQuota did.
 	ReasonAdmissionDenied = "AdmissionDenied"
 	ReasonQuotaExceeded   = "QuotaExceeded"
-	ReasonNoEligibleNode  = "NoEligibleNode"
+	// ReasonAdmissionMutated: a revert was written, but a mutating webhook or admission policy
+	// sets the drift back on every write; the message names the object and the field.
+	ReasonAdmissionMutated = "AdmissionMutated"
+	ReasonNoEligibleNode   = "NoEligibleNode"
 	// Stalled=False.
 	ReasonRealisable = "Realisable"
 
@@ -81,9 +84,11 @@ const (
 // Reasons of the Events the operator emits on a MeetingPlatform (besides a Stalled reason,
 // which is emitted when the platform stalls).
 const (
-	EventDriftReverted  = "DriftReverted"
-	EventControlFailed  = "ControlFailed"
-	EventControlPassed  = "ControlPassed"
-	EventPodEvicted     = "PodEvicted"
-	EventNoMediaAddress = "NoMediaAddress"
+	EventDriftReverted = "DriftReverted"
+	// EventDriftNotReverted: a revert did not take (see ReasonAdmissionMutated).
+	EventDriftNotReverted = "DriftNotReverted"
+	EventControlFailed    = "ControlFailed"
+	EventControlPassed    = "ControlPassed"
+	EventPodEvicted       = "PodEvicted"
+	EventNoMediaAddress   = "NoMediaAddress"
 )

@@ -90,6 +90,10 @@ const (
 	// DriftLeft: someone else changed or deleted the child and the change was left in place
 	// (Audit mode).
 	DriftLeft
+	// Overridden: the revert was written, but the object the API server stored still differs
+	// from the desired state: something in the request path (a mutating admission webhook or
+	// policy) writes the drift back. Nothing was reverted.
+	Overridden
 )
 
 // String names the outcome, for messages and test failures.
@@ -105,6 +109,8 @@ func (o Outcome) String() string {
 		return "Reverted"
 	case DriftLeft:
 		return "DriftLeft"
+	case Overridden:
+		return "Overridden"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -112,7 +118,7 @@ func (o Outcome) String() string {
 // Result is the outcome of one Sync.
 type Result struct {
 	Outcome Outcome
-	// Drift says, for Reverted and DriftLeft, which object drifted and how, in one line for
+	// Drift says, for Reverted, DriftLeft and Overridden, which object drifted and how, in one line for
 	// Events and status: "Deployment meet-web: changed by another manager: kubectl-set: ...".
 	Drift string
 }
@@ -190,13 +196,14 @@ func (a *Applier) Sync(ctx context.Context, desired client.Object, opts Options)
 	if !desiredChanged && !enforce {
 		return Result{Outcome: DriftLeft, Drift: what}, nil
 	}
-	var replaced client.Object
+	var replaced, stored client.Object
 	if len(foreign) > 0 {
 		// Server-side apply never removes fields another manager owns (an env var added with
 		// `kubectl set env`, an extra volume or container): replace the whole object instead.
 		replaced, err = a.replace(ctx, desired, live)
+		stored = replaced
 	} else {
-		err = a.apply(ctx, desired)
+		stored, err = a.applied(ctx, desired)
 	}
 	if err != nil {
 		return Result{}, err
@@ -204,6 +211,13 @@ func (a *Applier) Sync(ctx context.Context, desired client.Object, opts Options)
 	res := Result{Outcome: Changed}
 	if !desiredChanged {
 		res = Result{Outcome: Reverted, Drift: what}
+		// Only what the API server stored counts: a mutating webhook or admission policy may
+		// have written the drift back in the same request.
+		if still, err := firstDifference(desired, stored); err != nil {
+			return Result{}, err
+		} else if still != "" {
+			res = Result{Outcome: Overridden, Drift: fmt.Sprintf("%s: %s is set back by the API server on every write (a mutating admission webhook or policy)", name, still)}
+		}
 	}
 	if replaced != nil {
 		if err := a.ownByApply(ctx, replaced); err != nil {

@@ -43,6 +43,12 @@ var ignoredForeignPaths = func() map[string]bool {
 	return m
 }()
 
+// foreignFinalizers is the path of the finalizers other controllers add (a cloud provider's
+// load-balancer cleanup on the media Service). They change nothing the platform does, only
+// delay a deletion until that controller cleaned up, so they are not drift, and a revert keeps
+// them (replace).
+const foreignFinalizers = "metadata.finalizers"
+
 // foreignChanges lists the fields of obj that a manager other than the operator set, read from
 // the object's managedFields: "kubectl-set: spec.template.spec.containers[name=web].env[name=X]".
 // Fields filled in by API server defaulting belong to no manager, so they never show up here.
@@ -58,7 +64,7 @@ func foreignChanges(obj client.Object) []string {
 			continue
 		}
 		for _, p := range fieldPaths(tree, "") {
-			if !ignoredForeignPaths[p] && !strings.HasPrefix(p, "status") {
+			if !ignoredForeignPaths[p] && !strings.HasPrefix(p, "status") && !strings.HasPrefix(p, foreignFinalizers) {
 				out = append(out, mf.Manager+": "+p)
 			}
 		}
@@ -190,7 +196,7 @@ func subsetPath(want, got any, path string) string {
 			return path
 		}
 		for i := range w {
-			if p := subsetPath(w[i], g[i], fmt.Sprintf("%s[%d]", path, i)); p != "" {
+			if p := subsetPath(w[i], g[i], path+listElement(w[i], i)); p != "" {
 				return p
 			}
 		}
@@ -207,6 +213,17 @@ func subsetPath(want, got any, path string) string {
 		}
 		return ""
 	}
+}
+
+// listElement names a list element for a path: by its name where it has one, as in
+// managedFields ("[name=ENABLE_RECORDING]"), else by its index ("[3]").
+func listElement(element any, i int) string {
+	if m, ok := element.(map[string]any); ok {
+		if name, ok := m["name"].(string); ok && name != "" {
+			return "[name=" + name + "]"
+		}
+	}
+	return fmt.Sprintf("[%d]", i)
 }
 
 // number reads any JSON number type, so 2048 rendered as int equals 2048 read back as int64.

@@ -148,3 +148,15 @@ func TestTrimManagedFieldsKeepsWhatDriftDetectionReads(t *testing.T) {
 		t.Errorf("foreign changes after trimming = %v, want the kubectl-edit entry", got)
 	}
 }
+
+func TestADifferenceInANamedListElementIsNamed(t *testing.T) {
+	want := map[string]any{"env": []any{map[string]any{"name": "A", "value": "1"}, map[string]any{"name": "ENABLE_RECORDING", "value": "false"}}}
+	got := map[string]any{"env": []any{map[string]any{"name": "A", "value": "1"}, map[string]any{"name": "ENABLE_RECORDING", "value": "true"}}}
+	if p := subsetPath(want, got, "spec"); p != "spec.env[name=ENABLE_RECORDING].value" {
+		t.Errorf("path %q, want the element named", p)
+	}
+	unnamed := map[string]any{"args": []any{"a", "b"}}
+	if p := subsetPath(unnamed, map[string]any{"args": []any{"a", "c"}}, "spec"); p != "spec.args[1]" {
+		t.Errorf("path %q, want the index of an element without a name", p)
+	}
+}

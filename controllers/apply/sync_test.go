@@ -71,14 +71,7 @@ func (f *children) exists(t *testing.T, child string) {
 func (f *children) changedBySomeone(t *testing.T, child string) {
 	t.Helper()
 	f.exists(t, child)
-	live, err := f.live(child)
-	if err != nil {
-		t.Fatal(err)
-	}
-	live.Data["k"] = "foreign"
-	if err := f.c.Update(context.Background(), live, client.FieldOwner("someone")); err != nil {
-		t.Fatal(err)
-	}
+	f.changedBySomeoneElse(t, child)
 }
 
 // TestSyncReportsWhatItDid runs Sync against a real API server, whose managedFields tell the
@@ -249,5 +242,54 @@ func TestSyncReportsARevertEvenWhenTheBookkeepingAfterItFails(t *testing.T) {
 	}
 	if got := operatorEntries(live); !slices.Equal(got, []string{"Apply/"}) {
 		t.Errorf("the operator's managedFields entries are %v, want only its apply entry", got)
+	}
+}
+
+func TestARevertKeepsTheFinalizersOfOtherControllers(t *testing.T) {
+	f := newChildren(t)
+	ctx := context.Background()
+	const finalizer = "service.kubernetes.io/load-balancer-cleanup"
+	f.exists(t, "finalized")
+	live, err := f.live("finalized")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A cloud controller adds its cleanup finalizer; someone else changes a value.
+	live.Finalizers = []string{finalizer}
+	if err := f.c.Update(ctx, live, client.FieldOwner("cloud-controller")); err != nil {
+		t.Fatal(err)
+	}
+	a := &Applier{Client: f.c, APIReader: f.c}
+	if got, err := a.Sync(ctx, f.desired("finalized", "v"), Options{AppliedBefore: true}); err != nil || got.Outcome != Unchanged {
+		t.Fatalf("a foreign finalizer alone: Sync = %+v (err %v), want Unchanged: it is not drift", got, err)
+	}
+	f.changedBySomeoneElse(t, "finalized")
+	if got, err := a.Sync(ctx, f.desired("finalized", "v"), Options{AppliedBefore: true}); err != nil || got.Outcome != Reverted {
+		t.Fatalf("Sync = %+v (err %v), want Reverted", got, err)
+	}
+	live, err = f.live("finalized")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(live.Finalizers, finalizer) || live.Data["k"] != "v" {
+		t.Errorf("after the revert: finalizers %v, value %q; want the cloud controller's finalizer kept and the value reverted", live.Finalizers, live.Data["k"])
+	}
+	// Let the namespace go.
+	live.Finalizers = nil
+	if err := f.c.Update(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// changedBySomeoneElse changes the child's value as another manager, leaving the rest alone.
+func (f *children) changedBySomeoneElse(t *testing.T, child string) {
+	t.Helper()
+	live, err := f.live(child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live.Data["k"] = "foreign"
+	if err := f.c.Update(context.Background(), live, client.FieldOwner("someone")); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -32,11 +32,18 @@ import (
 
 // apply writes the object with server-side apply under the operator's one field owner.
 func (a *Applier) apply(ctx context.Context, obj client.Object) error {
+	_, err := a.applied(ctx, obj)
+	return err
+}
+
+// applied applies obj and returns the object as the API server stored it.
+func (a *Applier) applied(ctx context.Context, obj client.Object) (client.Object, error) {
 	applied := obj.DeepCopyObject().(client.Object)
 	applied.SetManagedFields(nil)
 	applied.SetResourceVersion("")
 	//nolint:staticcheck // client.Apply with a typed object is the documented way until typed apply configurations are generated for every kind.
-	return a.Client.Patch(ctx, applied, client.Apply, client.FieldOwner(FieldOwner), client.ForceOwnership)
+	err := a.Client.Patch(ctx, applied, client.Apply, client.FieldOwner(FieldOwner), client.ForceOwnership)
+	return applied, err
 }
 
 // create makes a missing child. Server-side apply can create objects too, and does for every kind
@@ -65,6 +72,25 @@ func (a *Applier) create(ctx context.Context, obj client.Object) error {
 		return err
 	}
 	return a.ownByApply(ctx, created)
+}
+
+// CreateOnce creates obj with a POST and reports whether this call created it: false, and no
+// error, when it exists already. It is for objects whose first content must never be
+// overwritten, such as generated passwords: two writers that both find the object missing (an
+// operator's old and new leader during a hand-over) cannot both win, as with an apply; the one
+// that loses reads what the other wrote. obj must be prepared (Prepare).
+func (a *Applier) CreateOnce(ctx context.Context, obj client.Object) (bool, error) {
+	created := obj.DeepCopyObject().(client.Object)
+	created.SetManagedFields(nil)
+	created.SetResourceVersion("")
+	err := a.Client.Create(ctx, created, client.FieldOwner(FieldOwner))
+	if apierrors.IsAlreadyExists(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, a.ownByApply(ctx, created)
 }
 
 // requestsNodePort tells whether the Service names a node port rather than letting Kubernetes
@@ -112,6 +138,8 @@ func ownedByUpdate(obj client.Object) bool {
 func (a *Applier) replace(ctx context.Context, desired, live client.Object) (client.Object, error) {
 	obj := desired.DeepCopyObject().(client.Object)
 	obj.SetResourceVersion(live.GetResourceVersion())
+	// A PUT would drop the finalizers other controllers added; they are not drift.
+	obj.SetFinalizers(live.GetFinalizers())
 	for _, key := range systemAnnotations {
 		if v, ok := live.GetAnnotations()[key]; ok {
 			annotations := obj.GetAnnotations()
