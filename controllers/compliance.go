@@ -190,7 +190,11 @@ func componentStatuses(deployments []appsv1.Deployment, mp *v1alpha1.MeetingPlat
 				st.DesiredReplicas = *d.Spec.Replicas
 			}
 			st.ReadyReplicas = d.Status.AvailableReplicas
-			if d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas < st.DesiredReplicas {
+			// kstatus' rules for a Deployment: the controller saw the current template, every
+			// replica runs it, and no pod of the previous template is left (a surge pod that is
+			// not ready yet while the old one still serves is a rollout, not Ready).
+			if d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas < st.DesiredReplicas ||
+				d.Status.Replicas > d.Status.UpdatedReplicas {
 				rollingOut = append(rollingOut, st.Name)
 			}
 		}

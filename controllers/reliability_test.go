@@ -35,6 +35,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -376,5 +377,31 @@ func TestARevertThatAnAdmissionPolicyUndoesIsNotClaimed(t *testing.T) {
 	}
 	if c := meta.FindStatusCondition(getPlatform(t, mp).Status.Conditions, v1alpha1.ConditionRecordingDisabled); c == nil || c.Status != metav1.ConditionFalse {
 		t.Errorf("RecordingDisabled = %+v, want False: compliance judges what the API server stored", c)
+	}
+}
+
+func TestKubectlRolloutRestartIsNotDrift(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	eventually(t, "Ready", func() error { return conditionIs(mp, v1alpha1.ConditionReady, metav1.ConditionTrue) })
+	// What `kubectl rollout restart deployment/meet-web` sends.
+	at := time.Now().UTC().Format(time.RFC3339)
+	web := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "meet-web"}}
+	patch := client.RawPatch(types.StrategicMergePatchType,
+		[]byte(`{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"`+at+`"}}}}}`))
+	if err := k8s.Patch(context.Background(), web, patch, client.FieldOwner("kubectl-rollout")); err != nil {
+		t.Fatal(err)
+	}
+	consistently(t, "the restart stays in place", 3*time.Second, func() error {
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(web), web); err != nil {
+			return err
+		}
+		if web.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] != at {
+			return fmt.Errorf("the restart annotation was removed: the pods would roll twice")
+		}
+		return nil
+	})
+	if err := eventFor(mp, "DriftReverted", "meet-web"); err == nil {
+		t.Error("a rollout restart was reported as drift")
 	}
 }

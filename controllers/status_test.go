@@ -188,3 +188,18 @@ func TestComponentStatusesCountAvailableReplicasWhileRollingOut(t *testing.T) {
 		t.Errorf("rolling out = %v, want [web jicofo]", rollingOut)
 	}
 }
+
+func TestAComponentWithAPodOfThePreviousTemplateLeftIsRollingOut(t *testing.T) {
+	one := int32(1)
+	// A rolling update surged a pod of the new template, which is not ready yet; the old pod
+	// still serves, so one replica is available.
+	web := appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "meet-web", Generation: 2},
+		Spec:       appsv1.DeploymentSpec{Replicas: &one},
+		Status:     appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: 2, UpdatedReplicas: 1, AvailableReplicas: 1},
+	}
+	_, rollingOut := componentStatuses([]appsv1.Deployment{web}, &v1alpha1.MeetingPlatform{ObjectMeta: metav1.ObjectMeta{Name: "meet"}})
+	if !slices.Equal(rollingOut, []string{"web"}) {
+		t.Errorf("rolling out = %v, want [web]: the new template is not serving yet", rollingOut)
+	}
+}

@@ -34,9 +34,13 @@ import (
 // are not drift.
 var systemAnnotations = []string{"deployment.kubernetes.io/revision"}
 
+// RestartedAtAnnotation is what `kubectl rollout restart` sets on a Deployment's pod template to
+// roll its pods. Restarting is an operation users run, not drift: the annotation is kept.
+const RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
+
 // ignoredForeignPaths are fields other managers legitimately own on the operator's objects.
 var ignoredForeignPaths = func() map[string]bool {
-	m := map[string]bool{}
+	m := map[string]bool{"spec.template.metadata.annotations." + RestartedAtAnnotation: true}
 	for _, a := range systemAnnotations {
 		m["metadata.annotations."+a] = true
 	}

@@ -20,6 +20,7 @@ import (
 	"context"
 	"slices"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -150,6 +151,9 @@ func (a *Applier) replace(ctx context.Context, desired, live client.Object) (cli
 	if svc, ok := obj.(*corev1.Service); ok {
 		keepAllocated(svc, live.(*corev1.Service))
 	}
+	if d, ok := obj.(*appsv1.Deployment); ok {
+		keepRestart(d, live.(*appsv1.Deployment))
+	}
 	err := a.Client.Update(ctx, obj, client.FieldOwner(FieldOwner))
 	for attempt := 0; apierrors.IsConflict(err) && attempt < 3; attempt++ {
 		// The cache lagged behind another writer (often the Deployment controller's status);
@@ -165,6 +169,19 @@ func (a *Applier) replace(ctx context.Context, desired, live client.Object) (cli
 		return nil, err
 	}
 	return obj, nil
+}
+
+// keepRestart keeps the time of the last `kubectl rollout restart`: dropping it would roll the
+// pods once more.
+func keepRestart(d, live *appsv1.Deployment) {
+	at, ok := live.Spec.Template.Annotations[RestartedAtAnnotation]
+	if !ok {
+		return
+	}
+	if d.Spec.Template.Annotations == nil {
+		d.Spec.Template.Annotations = map[string]string{}
+	}
+	d.Spec.Template.Annotations[RestartedAtAnnotation] = at
 }
 
 // keepAllocated copies what the API server assigned to a Service (cluster IPs, node ports the
