@@ -22,8 +22,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -135,5 +137,16 @@ func TestStallErrorsAreFoundThroughWrapping(t *testing.T) {
 	}
 	if s.Error() != `SecretMissing: waiting for Secret "x"` {
 		t.Errorf("Error() = %q", s.Error())
+	}
+}
+
+func TestEventNotesAreBoundedToWhatTheAPIServerAccepts(t *testing.T) {
+	long := "TEL-1 (critical): Deployment meet-web sets " + strings.Repeat("ä", 800)
+	got := boundNote(long)
+	if len(got) > maxEventNote || !strings.HasPrefix(got, "TEL-1 (critical): Deployment meet-web") || !utf8.ValidString(got) || !strings.HasSuffix(got, "(cut)") {
+		t.Errorf("boundNote gave %d bytes, valid UTF-8 %v: %q", len(got), utf8.ValidString(got), got[:60])
+	}
+	if short := "REC-2: fine"; boundNote(short) != short {
+		t.Error("a short note was changed")
 	}
 }

@@ -78,7 +78,7 @@ func NewMeetingPlatformReconciler(mgr ctrl.Manager) *MeetingPlatformReconciler {
 	return &MeetingPlatformReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
-		Recorder:  mgr.GetEventRecorder("meetwarden"),
+		Recorder:  boundedRecorder{mgr.GetEventRecorder("meetwarden")},
 		Now:       time.Now,
 	}
 }
