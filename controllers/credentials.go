@@ -42,18 +42,20 @@ const credentialBytes = 32
 // working across operator restarts and upgrades. The Secret is created once, with a POST: of two
 // first passes (a leader hand-over), only one can write passwords, and the other reads them.
 func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s *scope) (ctrl.Result, error) {
-	existing, err := r.credentialsSecret(ctx, s)
-	if err != nil || existing != nil {
+	key := client.ObjectKey{Namespace: s.mp.Namespace, Name: settings.CredentialsSecretName(s.mp)}
+	existing := &corev1.Secret{}
+	err := r.Get(ctx, key, existing)
+	if err == nil {
+		s.credentials = credentialValues(existing)
+		return ctrl.Result{}, nil
+	}
+	if !apierrors.IsNotFound(err) {
 		return ctrl.Result{}, err
 	}
-	values := map[string][]byte{}
-	for _, key := range settings.CredentialKeys {
-		generated, err := randomPassword()
-		if err != nil {
-			return ctrl.Result{}, fmt.Errorf("generating credential %s: %w", key, err)
-		}
-		values[key] = generated
-	}
+	// Not in the cache: new, or its labels were stripped (the cache holds only labelled
+	// objects). Creating it tells which: a POST never overwrites passwords the running
+	// components use.
+	values := credentialValues(nil)
 	secret := render.CredentialsSecret(s.mp, values)
 	if err := apply.Prepare(s.mp, secret, r.Scheme()); err != nil {
 		return ctrl.Result{}, err
@@ -64,10 +66,13 @@ func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s 
 		return ctrl.Result{}, fmt.Errorf("creating Secret %s: %w", secret.Name, err)
 	}
 	if !created {
-		// Another writer was first: its passwords are the ones the components use.
-		if existing, err = r.credentialsSecret(ctx, s); err != nil || existing == nil {
+		// It exists: another writer was first, or the cache does not see it. Its passwords
+		// are the ones the components use.
+		found, err := r.readSecret(ctx, key.Namespace, key.Name)
+		if err != nil || found == nil {
 			return ctrl.Result{}, errors.Join(err, fmt.Errorf("Secret %s exists but cannot be read", secret.Name))
 		}
+		s.credentials = credentialValues(found)
 		return ctrl.Result{}, nil
 	}
 	s.credentials = values
@@ -77,41 +82,25 @@ func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s 
 	return ctrl.Result{}, nil
 }
 
-// credentialsSecret reads the platform's credentials Secret into s.credentials and returns it,
-// or nil when it does not exist. The cache holds the Secret while it carries the platform's
-// labels; when it does not, the Secret is read past the cache: if someone stripped the labels,
-// the cache would not see it, and generating anew would overwrite passwords the running
-// components use. A key that is missing or empty is generated (and applied with the Secret).
-func (r *MeetingPlatformReconciler) credentialsSecret(ctx context.Context, s *scope) (*corev1.Secret, error) {
-	key := client.ObjectKey{Namespace: s.mp.Namespace, Name: settings.CredentialsSecretName(s.mp)}
-	existing := &corev1.Secret{}
-	if err := r.Get(ctx, key, existing); apierrors.IsNotFound(err) {
-		if existing, err = r.readSecret(ctx, key.Namespace, key.Name); err != nil || existing == nil {
-			return nil, err
-		}
-	} else if err != nil {
-		return nil, err
-	}
+// credentialValues are the passwords of the credentials Secret: its values, and a new random
+// one for a key that is missing or empty (nil: every key is new).
+func credentialValues(existing *corev1.Secret) map[string][]byte {
 	values := map[string][]byte{}
 	for _, k := range settings.CredentialKeys {
-		if len(existing.Data[k]) > 0 {
+		if existing != nil && len(existing.Data[k]) > 0 {
 			values[k] = existing.Data[k]
 			continue
 		}
-		generated, err := randomPassword()
-		if err != nil {
-			return nil, fmt.Errorf("generating credential %s: %w", k, err)
-		}
-		values[k] = generated
+		values[k] = randomPassword()
 	}
-	s.credentials = values
-	return existing, nil
+	return values
 }
 
-func randomPassword() ([]byte, error) {
+// randomPassword is credentialBytes from the system's random source, base64url-encoded.
+// crypto/rand.Read never fails (Go 1.24 and later crash the program rather than return an
+// error).
+func randomPassword() []byte {
 	b := make([]byte, credentialBytes)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
-	}
-	return []byte(base64.RawURLEncoding.EncodeToString(b)), nil
+	_, _ = rand.Read(b)
+	return []byte(base64.RawURLEncoding.EncodeToString(b))
 }
