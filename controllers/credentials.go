@@ -70,7 +70,7 @@ func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s 
 		// are the ones the components use.
 		found, err := r.readSecret(ctx, key.Namespace, key.Name)
 		if err != nil || found == nil {
-			return ctrl.Result{}, errors.Join(err, fmt.Errorf("Secret %s exists but cannot be read", secret.Name))
+			return ctrl.Result{}, errors.Join(err, fmt.Errorf("the credentials Secret %s exists but cannot be read", secret.Name))
 		}
 		s.credentials = credentialValues(found)
 		return ctrl.Result{}, nil
