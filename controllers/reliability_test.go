@@ -107,14 +107,9 @@ func denyIngresses(t *testing.T, ns string) (binding *admissionregistrationv1.Va
 	policy := &admissionregistrationv1.ValidatingAdmissionPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
-			FailurePolicy: ptr.To(admissionregistrationv1.Fail),
-			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
-				RuleWithOperations: admissionregistrationv1.RuleWithOperations{
-					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
-					Rule:       admissionregistrationv1.Rule{APIGroups: []string{"networking.k8s.io"}, APIVersions: []string{"v1"}, Resources: []string{"ingresses"}},
-				},
-			}}},
-			Validations: []admissionregistrationv1.Validation{{Expression: "false", Message: "Ingresses are reviewed by the cluster team"}},
+			FailurePolicy:    ptr.To(admissionregistrationv1.Fail),
+			MatchConstraints: writesOf("networking.k8s.io", "ingresses"),
+			Validations:      []admissionregistrationv1.Validation{{Expression: "false", Message: "Ingresses are reviewed by the cluster team"}},
 		},
 	}
 	binding = &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
@@ -126,12 +121,7 @@ func denyIngresses(t *testing.T, ns string) (binding *admissionregistrationv1.Va
 				MatchLabels: map[string]string{corev1.LabelMetadataName: ns}}},
 		},
 	}
-	for _, o := range []client.Object{policy, binding} {
-		if err := k8s.Create(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = k8s.Delete(ctx, o) })
-	}
+	createForTheTest(t, policy, binding)
 	eventually(t, "the API server enforces the policy", func() error {
 		probe := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "probe"},
 			Spec: networkingv1.IngressSpec{DefaultBackend: &networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
@@ -146,6 +136,27 @@ func denyIngresses(t *testing.T, ns string) (binding *admissionregistrationv1.Va
 		return nil
 	})
 	return binding
+}
+
+// writesOf matches the creates and updates of one resource (version v1).
+func writesOf(group, resource string) *admissionregistrationv1.MatchResources {
+	return &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
+		RuleWithOperations: admissionregistrationv1.RuleWithOperations{
+			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+			Rule:       admissionregistrationv1.Rule{APIGroups: []string{group}, APIVersions: []string{"v1"}, Resources: []string{resource}},
+		},
+	}}}
+}
+
+// createForTheTest creates cluster-scoped objects and deletes them when the test ends.
+func createForTheTest(t *testing.T, objs ...client.Object) {
+	t.Helper()
+	for _, o := range objs {
+		if err := k8s.Create(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = k8s.Delete(context.Background(), o) })
+	}
 }
 
 func TestARefusedChildStallsThePlatformWhileItsIsolationIsInPlace(t *testing.T) {
@@ -320,13 +331,8 @@ func TestARevertThatAnAdmissionPolicyUndoesIsNotClaimed(t *testing.T) {
 	policy := &admissionregistrationv1.MutatingAdmissionPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: admissionregistrationv1.MutatingAdmissionPolicySpec{
-			FailurePolicy: ptr.To(admissionregistrationv1.Fail),
-			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
-				RuleWithOperations: admissionregistrationv1.RuleWithOperations{
-					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
-					Rule:       admissionregistrationv1.Rule{APIGroups: []string{"apps"}, APIVersions: []string{"v1"}, Resources: []string{"deployments"}},
-				},
-			}}},
+			FailurePolicy:      ptr.To(admissionregistrationv1.Fail),
+			MatchConstraints:   writesOf("apps", "deployments"),
 			MatchConditions:    []admissionregistrationv1.MatchCondition{{Name: "web", Expression: "object.metadata.name == 'meet-web'"}},
 			ReinvocationPolicy: admissionregistrationv1.NeverReinvocationPolicy,
 			Mutations: []admissionregistrationv1.Mutation{{
@@ -343,12 +349,7 @@ func TestARevertThatAnAdmissionPolicyUndoesIsNotClaimed(t *testing.T) {
 				MatchLabels: map[string]string{corev1.LabelMetadataName: ns}}},
 		},
 	}
-	for _, o := range []client.Object{policy, binding} {
-		if err := k8s.Create(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = k8s.Delete(ctx, o) })
-	}
+	createForTheTest(t, policy, binding)
 	eventually(t, "the API server applies the policy", func() error {
 		probe := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "meet-web"},
 			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"a": "b"}},

@@ -29,7 +29,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -49,6 +48,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/test/utils"
 )
 
 // testNamespace holds every object the tests create.
@@ -57,54 +57,34 @@ const testNamespace = "api-validation"
 // The API server is started once for the whole test binary, by the first test that needs it,
 // and stopped by TestMain. Pure unit tests of this package therefore run without it.
 var (
-	envOnce   sync.Once
-	envErr    error
-	testEnv   *envtest.Environment
+	env = &utils.LazyAPIServer{
+		Package: "api",
+		Environment: envtest.Environment{
+			CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+			ErrorIfCRDPathMissing: true,
+		},
+		Setup: setupClients,
+	}
 	restCfg   *rest.Config
 	k8sClient client.Client
 	crdClient apiextensionsclient.Interface
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if testEnv != nil {
-		if err := testEnv.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stopping envtest: %v\n", err)
-			if code == 0 {
-				code = 1
-			}
-		}
-	}
-	os.Exit(code)
+	os.Exit(env.Stop(m.Run()))
 }
 
 // apiServer returns a client of the envtest API server with the CRD installed, starting it on
-// first use. It fails the test (never skips it) when the control-plane binaries are missing.
+// first use.
 func apiServer(t *testing.T) client.Client {
 	t.Helper()
-	envOnce.Do(func() { envErr = startEnv() })
-	if envErr != nil {
-		t.Fatal(envErr)
-	}
+	env.Config(t)
 	return k8sClient
 }
 
-func startEnv() error {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		return errors.New("KUBEBUILDER_ASSETS is not set: these tests run the CRD in a real " +
-			"kube-apiserver and etcd. Run `make test`, or " +
-			"`KUBEBUILDER_ASSETS=\"$(hack/build-controlplane.sh)/bin\" go test ./api/...`")
-	}
-	testEnv = &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := testEnv.Start()
-	if err != nil {
-		return fmt.Errorf("starting envtest with KUBEBUILDER_ASSETS=%s: %w", os.Getenv("KUBEBUILDER_ASSETS"), err)
-	}
+// setupClients builds the clients of the started API server and the test namespace.
+func setupClients(cfg *rest.Config) (err error) {
 	restCfg = cfg
-
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, v1alpha1.AddToScheme,

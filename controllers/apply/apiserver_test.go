@@ -18,10 +18,8 @@ package apply
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,18 +30,21 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/meetwarden/meetwarden/test/utils"
 )
 
 // The tests of what only a real API server does (managedFields, conflicts, allocations) share
 // one kube-apiserver and etcd, started by the first test that needs it and stopped by TestMain.
 // The pure unit tests of this package therefore run without it.
 var (
-	envOnce    sync.Once
-	envErr     error
-	testEnv    *envtest.Environment
+	env = &utils.LazyAPIServer{Package: "controllers/apply", Setup: func(cfg *rest.Config) (err error) {
+		testConfig = cfg
+		k8s, err = client.New(cfg, client.Options{Scheme: clientgoscheme.Scheme})
+		return err
+	}}
 	testConfig *rest.Config
 	k8s        client.Client // uncached
 	namespaceN atomic.Int32
@@ -51,42 +52,14 @@ var (
 
 func TestMain(m *testing.M) {
 	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
-	code := m.Run()
-	if testEnv != nil {
-		if err := testEnv.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stopping envtest: %v\n", err)
-			if code == 0 {
-				code = 1
-			}
-		}
-	}
-	os.Exit(code)
+	os.Exit(env.Stop(m.Run()))
 }
 
-// apiServer returns an uncached client of the envtest API server, starting it on first use. It
-// fails the test (never skips it) when the control-plane binaries are missing.
+// apiServer returns an uncached client of the envtest API server, starting it on first use.
 func apiServer(t *testing.T) client.Client {
 	t.Helper()
-	envOnce.Do(func() { envErr = startEnv() })
-	if envErr != nil {
-		t.Fatal(envErr)
-	}
+	env.Config(t)
 	return k8s
-}
-
-func startEnv() error {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		return errors.New("KUBEBUILDER_ASSETS is not set: these tests need a real kube-apiserver and etcd. " +
-			"Run `make test`, or `KUBEBUILDER_ASSETS=\"$(hack/build-controlplane.sh)/bin\" go test ./controllers/apply/...`")
-	}
-	testEnv = &envtest.Environment{}
-	cfg, err := testEnv.Start()
-	if err != nil {
-		return fmt.Errorf("starting envtest with KUBEBUILDER_ASSETS=%s: %w", os.Getenv("KUBEBUILDER_ASSETS"), err)
-	}
-	testConfig = cfg
-	k8s, err = client.New(cfg, client.Options{Scheme: clientgoscheme.Scheme})
-	return err
 }
 
 // newNamespace creates a fresh namespace for one test.
