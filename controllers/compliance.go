@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"hash/fnv"
 	"maps"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -38,6 +40,19 @@ import (
 // certificateRecheck bounds how long a certificate's validity goes unexamined: the TLS Secret is
 // not in the cache, so expiry (TLS-2) is re-evaluated on this timer.
 const certificateRecheck = time.Hour
+
+// recheckJitter spreads the hourly rechecks of a fleet: platforms created together would
+// otherwise all wake in the same second every hour.
+const recheckJitter = 10 * time.Minute
+
+// recheckAfter is when a platform looks again: certificateRecheck plus a share of
+// recheckJitter that is fixed per platform (from its UID), so that the wait does not change
+// from pass to pass.
+func recheckAfter(uid types.UID) time.Duration {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(uid)) // a hash.Hash never fails
+	return certificateRecheck + time.Duration(h.Sum32()%uint32(recheckJitter/time.Second))*time.Second
+}
 
 // liveState is the evaluation snapshot plus what the reconciler needs from it.
 type liveState = evaluate.Snapshot
@@ -72,7 +87,7 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 			s.results = evaluate.Evaluate(snap)
 		}
 	}
-	return ctrl.Result{RequeueAfter: certificateRecheck}, nil
+	return ctrl.Result{RequeueAfter: recheckAfter(s.mp.UID)}, nil
 }
 
 // findConfigMap returns the ConfigMap of that name in list, or nil.

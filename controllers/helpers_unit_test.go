@@ -29,6 +29,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
@@ -148,5 +149,23 @@ func TestEventNotesAreBoundedToWhatTheAPIServerAccepts(t *testing.T) {
 	}
 	if short := "REC-2: fine"; boundNote(short) != short {
 		t.Error("a short note was changed")
+	}
+}
+
+func TestTheHourlyRecheckIsSpreadAndStablePerPlatform(t *testing.T) {
+	seen := map[time.Duration]bool{}
+	for i := range 50 {
+		uid := types.UID(fmt.Sprintf("6f1c2a9e-0000-4000-8000-%012d", i))
+		d := recheckAfter(uid)
+		if d < certificateRecheck || d >= certificateRecheck+recheckJitter {
+			t.Fatalf("recheckAfter = %s, want within [%s, %s)", d, certificateRecheck, certificateRecheck+recheckJitter)
+		}
+		if recheckAfter(uid) != d {
+			t.Fatal("the wait of one platform changes from pass to pass")
+		}
+		seen[d] = true
+	}
+	if len(seen) < 40 {
+		t.Errorf("50 platforms share only %d distinct waits: the fleet still wakes together", len(seen))
 	}
 }

@@ -167,6 +167,9 @@ type scope struct {
 
 // +kubebuilder:rbac:groups=meetwarden.io,resources=meetingplatforms,verbs=get;list;watch
 // +kubebuilder:rbac:groups=meetwarden.io,resources=meetingplatforms/status,verbs=get;update;patch
+// Owner references with blockOwnerDeletion need update on the owner's finalizers where the
+// OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift's default).
+// +kubebuilder:rbac:groups=meetwarden.io,resources=meetingplatforms/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch

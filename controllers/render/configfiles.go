@@ -78,14 +78,31 @@ func configMap(mp *v1alpha1.MeetingPlatform, c settings.Component) *corev1.Confi
 	}
 }
 
-// dataHash is a digest of a ConfigMap's data, independent of map order.
+// dataHash is a digest of what the components read from a ConfigMap, independent of map order.
+// It rolls the pods on a change, so it leaves out what no component reads: comment and blank
+// lines. An operator version that only rewords a comment restarts no meeting.
 func dataHash(data map[string]string) string {
 	h := sha256.New()
 	for _, k := range slices.Sorted(maps.Keys(data)) {
 		// A hash.Hash never returns an error from Write.
-		_, _ = fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
+		_, _ = fmt.Fprintf(h, "%s\x00%s\x00", k, withoutComments(data[k]))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// withoutComments drops the lines of a file that are only a comment in its language (nginx,
+// HOCON and Java properties "#", JavaScript "//", an HTML comment) or blank.
+func withoutComments(content string) string {
+	var kept []string
+	for _, l := range strings.Split(content, "\n") {
+		t := strings.TrimSpace(l)
+		comment := strings.HasPrefix(t, "#") || strings.HasPrefix(t, "//") ||
+			(strings.HasPrefix(t, "<!--") && strings.HasSuffix(t, "-->") && !strings.Contains(t[4:len(t)-3], "-->"))
+		if t != "" && !comment {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "\n")
 }
 
 const generatedBy = "Written by meetwarden. Changes are reverted; edit the MeetingPlatform instead."

@@ -17,6 +17,7 @@ limitations under the License.
 package render
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -449,4 +450,31 @@ func TestValidate(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestTheConfigHashCoversWhatTheComponentsRead(t *testing.T) {
+	base := map[string]string{
+		"custom-jvb.conf":  "# Written by meetwarden.\n# EU-3: why\nvideobridge.ice.advertise-private-candidates = false\n",
+		"custom-config.js": "// Written by meetwarden.\nconfig.doNotStoreRoom = true;\n",
+		"welcome.html":     "<!-- Written by meetwarden. -->\n<p><a href=\"https://example.eu/privacy\">Privacy notice</a></p>\n",
+	}
+	reworded := map[string]string{
+		"custom-jvb.conf":  "# Written by meetwarden, reworded.\n\n# EU-3: another why\nvideobridge.ice.advertise-private-candidates = false\n",
+		"custom-config.js": "// Another comment.\nconfig.doNotStoreRoom = true;\n",
+		"welcome.html":     "<!-- Reworded. -->\n<p><a href=\"https://example.eu/privacy\">Privacy notice</a></p>\n",
+	}
+	if dataHash(base) != dataHash(reworded) {
+		t.Error("rewording a comment changes the hash: every pod would restart for nothing")
+	}
+	for key, value := range map[string]string{
+		"custom-jvb.conf":  "videobridge.ice.advertise-private-candidates = true\n",
+		"custom-config.js": "config.doNotStoreRoom = false;\n",
+		"welcome.html":     "<p><a href=\"https://example.org/privacy\">Privacy notice</a></p>\n",
+	} {
+		changed := maps.Clone(base)
+		changed[key] = value
+		if dataHash(changed) == dataHash(base) {
+			t.Errorf("a changed setting in %s leaves the hash alone: the pods would keep the old configuration", key)
+		}
+	}
 }
