@@ -18,12 +18,15 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -33,6 +36,7 @@ import (
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/apply"
 	"github.com/meetwarden/meetwarden/controllers/render"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // reconcileDesired renders every owned object. It runs also when the pass is stalled:
@@ -43,7 +47,39 @@ func (r *MeetingPlatformReconciler) reconcileDesired(_ context.Context, s *scope
 		return ctrl.Result{}, stall(v1alpha1.ReasonInvalidSpec, "%s", err.Error())
 	}
 	s.desired = append(desired, render.CredentialsSecret(s.mp, s.credentials))
+	stampSecretsDigest(s.mp, s.desired, s.inputs.versions)
 	return ctrl.Result{}, nil
+}
+
+// stampSecretsDigest puts on each component's pod template the digest of the versions of the
+// Secrets it reads (settings.SecretEnvs): env from secretKeyRef is read once, at container
+// start, so only a new pod sees a rotated value. A component that reads no Secret gets none.
+func stampSecretsDigest(mp *v1alpha1.MeetingPlatform, desired []client.Object, versions map[string]string) {
+	read := map[settings.Component][]string{}
+	for _, e := range settings.SecretEnvs(mp) {
+		if !slices.Contains(read[e.Component], e.Secret) {
+			read[e.Component] = append(read[e.Component], e.Secret)
+		}
+	}
+	for _, obj := range desired {
+		d, ok := obj.(*appsv1.Deployment)
+		if !ok {
+			continue
+		}
+		secrets := read[settings.Component(d.Labels[settings.LabelComponent])]
+		if len(secrets) == 0 {
+			continue
+		}
+		slices.Sort(secrets)
+		h := sha256.New()
+		for _, name := range secrets {
+			_, _ = fmt.Fprintf(h, "%s\x00%s\x00", name, versions[name]) // a hash.Hash never fails
+		}
+		if d.Spec.Template.Annotations == nil {
+			d.Spec.Template.Annotations = map[string]string{}
+		}
+		d.Spec.Template.Annotations[settings.SecretsDigestAnnotation] = hex.EncodeToString(h.Sum(nil))[:16]
+	}
 }
 
 // reconcileChildren makes the live objects match the desired ones. It does not run on a

@@ -28,6 +28,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/apply"
 	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
@@ -46,17 +47,24 @@ func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s 
 	existing := &corev1.Secret{}
 	err := r.Get(ctx, key, existing)
 	if err == nil {
-		s.credentials = credentialValues(existing)
+		s.useCredentials(existing)
 		return ctrl.Result{}, nil
 	}
 	if !apierrors.IsNotFound(err) {
 		return ctrl.Result{}, err
 	}
-	// Not in the cache: new, or its labels were stripped (the cache holds only labelled
-	// objects). Creating it tells which: a POST never overwrites passwords the running
+	// Not in the cache: new, deleted, or its labels were stripped (the cache holds only
+	// labelled objects). Creating it tells which: a POST never overwrites passwords the running
 	// components use.
 	values := credentialValues(nil)
 	secret := render.CredentialsSecret(s.mp, values)
+	id := inventoryID(secret)
+	deleted := s.inventory.Has(id)
+	if deleted && s.mp.Spec.Compliance.Mode == v1alpha1.ComplianceModeAudit {
+		// Audit mode reports the deletion (reconcileChildren) and writes nothing.
+		s.credentials = values
+		return ctrl.Result{}, nil
+	}
 	if err := apply.Prepare(s.mp, secret, r.Scheme()); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -65,21 +73,36 @@ func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s 
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("creating Secret %s: %w", secret.Name, err)
 	}
-	if !created {
+	if created == nil {
 		// It exists: another writer was first, or the cache does not see it. Its passwords
 		// are the ones the components use.
 		found, err := r.readSecret(ctx, key.Namespace, key.Name)
 		if err != nil || found == nil {
 			return ctrl.Result{}, errors.Join(err, fmt.Errorf("the credentials Secret %s exists but cannot be read", secret.Name))
 		}
-		s.credentials = credentialValues(found)
+		s.useCredentials(found)
 		return ctrl.Result{}, nil
 	}
 	s.credentials = values
-	s.createdEarlier = inventoryID(secret)
-	s.inventory.Insert(s.createdEarlier)
+	// Its data never changes, its metadata may: only a new Secret (a new UID, new passwords)
+	// must roll the components.
+	s.inputs.version(secret.Name, string(created.GetUID()))
+	s.createdEarlier = id
+	s.inventory.Insert(id)
+	if deleted {
+		what := "Secret " + secret.Name + " was deleted; recreated with new passwords, with which prosody, jicofo and the videobridge restart"
+		s.reverted = append(s.reverted, what)
+		r.Recorder.Eventf(s.mp, created, corev1.EventTypeWarning, v1alpha1.EventDriftReverted, "Revert", "reverted %s", what)
+		return ctrl.Result{}, nil
+	}
 	s.applied++
 	return ctrl.Result{}, nil
+}
+
+// useCredentials takes the passwords of the platform's credentials Secret.
+func (s *scope) useCredentials(secret *corev1.Secret) {
+	s.credentials = credentialValues(secret)
+	s.inputs.version(secret.Name, string(secret.UID))
 }
 
 // credentialValues are the passwords of the credentials Secret: its values, and a new random

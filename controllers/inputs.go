@@ -43,6 +43,17 @@ const unwatchedRecheck = 10 * time.Second
 type inputs struct {
 	// tls is the TLS Secret (spec.tls.secretName, or the Secret cert-manager fills).
 	tls *corev1.Secret
+	// versions identify, by Secret name, the version of every Secret the components read
+	// (the user's and the credentials Secret): what secretsDigest stamps onto the pods.
+	versions map[string]string
+}
+
+// version records the version of a Secret the components read.
+func (in *inputs) version(secret, version string) {
+	if in.versions == nil {
+		in.versions = map[string]string{}
+	}
+	in.versions[secret] = version
 }
 
 // reconcileInputs reads the Secrets the spec references. A missing one stalls the platform: it
@@ -74,6 +85,9 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 		secret, err := r.readInput(ctx, mp.Namespace, ref.secret)
 		if err != nil {
 			return ctrl.Result{}, err
+		}
+		if secret != nil {
+			s.inputs.version(secret.Name, string(secret.UID)+"/"+secret.ResourceVersion)
 		}
 		switch {
 		case secret == nil:

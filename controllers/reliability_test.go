@@ -43,6 +43,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 func TestAPlatformThatArrivesBeforeItsSecretsDeploysWithoutFalseDrift(t *testing.T) {
@@ -405,4 +406,63 @@ func TestKubectlRolloutRestartIsNotDrift(t *testing.T) {
 	if err := eventFor(mp, "DriftReverted", "meet-web"); err == nil {
 		t.Error("a rollout restart was reported as drift")
 	}
+}
+
+func TestARotatedSecretRollsThePodsThatReadIt(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	digest := func(component string) string {
+		d := &appsv1.Deployment{}
+		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: mp.Namespace, Name: "meet-" + component}, d); err != nil {
+			t.Fatal(err)
+		}
+		return d.Spec.Template.Annotations[settings.SecretsDigestAnnotation]
+	}
+	before := map[string]string{}
+	for _, c := range []string{"web", "prosody", "jicofo", "jvb"} {
+		before[c] = digest(c)
+	}
+	if before["web"] != "" || before["prosody"] == "" || before["jicofo"] == "" {
+		t.Fatalf("digests %v: want one on every component that reads a Secret, none on web", before)
+	}
+
+	// Rotating the JWT signing secret rolls prosody, which reads it, and nothing else.
+	jwt := &corev1.Secret{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: mp.Namespace, Name: "meet-jwt"}, jwt); err != nil {
+		t.Fatal(err)
+	}
+	jwt.Data["secret"] = []byte("a-rotated-signing-secret-that-is-long-enough")
+	if err := k8s.Update(context.Background(), jwt); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "prosody's pod template follows the rotated Secret", func() error {
+		if digest("prosody") == before["prosody"] {
+			return fmt.Errorf("unchanged")
+		}
+		return nil
+	})
+	for _, c := range []string{"jicofo", "jvb"} {
+		if digest(c) != before[c] {
+			t.Errorf("%s rolled for a Secret it does not read", c)
+		}
+	}
+
+	// A deleted credentials Secret comes back with new passwords: every component that holds
+	// one rolls with it.
+	prosody := digest("prosody")
+	creds := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "meet-credentials"}}
+	if err := k8s.Delete(context.Background(), creds); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the deletion is reported as drift", func() error {
+		return eventFor(mp, "DriftReverted", "Secret meet-credentials was deleted; recreated with new passwords")
+	})
+	eventually(t, "prosody, jicofo and the videobridge roll together with the new credentials", func() error {
+		for c, old := range map[string]string{"prosody": prosody, "jicofo": before["jicofo"], "jvb": before["jvb"]} {
+			if digest(c) == old {
+				return fmt.Errorf("%s still runs with the old credentials", c)
+			}
+		}
+		return nil
+	})
 }

@@ -75,23 +75,23 @@ func (a *Applier) create(ctx context.Context, obj client.Object) error {
 	return a.ownByApply(ctx, created)
 }
 
-// CreateOnce creates obj with a POST and reports whether this call created it: false, and no
-// error, when it exists already. It is for objects whose first content must never be
+// CreateOnce creates obj with a POST and returns the object the API server stored, or nil (and
+// no error) when it exists already. It is for objects whose first content must never be
 // overwritten, such as generated passwords: two writers that both find the object missing (an
 // operator's old and new leader during a hand-over) cannot both win, as with an apply; the one
 // that loses reads what the other wrote. obj must be prepared (Prepare).
-func (a *Applier) CreateOnce(ctx context.Context, obj client.Object) (bool, error) {
+func (a *Applier) CreateOnce(ctx context.Context, obj client.Object) (client.Object, error) {
 	created := obj.DeepCopyObject().(client.Object)
 	created.SetManagedFields(nil)
 	created.SetResourceVersion("")
 	err := a.Client.Create(ctx, created, client.FieldOwner(FieldOwner))
 	if apierrors.IsAlreadyExists(err) {
-		return false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return true, a.ownByApply(ctx, created)
+	return created, a.ownByApply(ctx, created)
 }
 
 // requestsNodePort tells whether the Service names a node port rather than letting Kubernetes

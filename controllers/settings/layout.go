@@ -48,6 +48,12 @@ const (
 // mount, so that a configuration change rolls them.
 const ConfigHashAnnotation = "meetwarden.io/config-hash"
 
+// SecretsDigestAnnotation on a pod template holds a digest of the versions (UID and
+// resourceVersion, never the content) of the Secrets its containers read through secretKeyRef,
+// which the kubelet resolves only at start: a rotated JWT secret or LDAP password rolls the pods
+// that use it.
+const SecretsDigestAnnotation = "meetwarden.io/secrets-digest"
+
 // Labels returns the labels of a platform object. component is "web", "prosody", "jicofo" or
 // "jvb"; empty for objects that belong to the whole platform (the credentials Secret, the
 // default-deny NetworkPolicy), which then carry no component label.
