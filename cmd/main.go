@@ -83,7 +83,11 @@ func main() {
 		os.Exit(1)
 	}
 
-	reconciler := controllers.NewMeetingPlatformReconciler(mgr)
+	reconciler, err := controllers.NewMeetingPlatformReconciler(mgr)
+	if err != nil {
+		setupLog.Error(err, "unable to create the MeetingPlatform reconciler")
+		os.Exit(1)
+	}
 	reconciler.MaxConcurrentReconciles = concurrency
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		setupLog.Error(err, "unable to set up the MeetingPlatform controller")

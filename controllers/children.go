@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -141,7 +142,7 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 	for _, f := range failures {
 		parts = append(parts, f.Error())
 	}
-	return ctrl.Result{RequeueAfter: r.refusalBackoff(key)}, stall(refusals[0].reason,
+	return ctrl.Result{RequeueAfter: backoff(&r.refusedPasses, key)}, stall(refusals[0].reason,
 		"the API server refused %s", strings.Join(parts, "; "))
 }
 
@@ -187,19 +188,20 @@ func refused(err error, mp *v1alpha1.MeetingPlatform) (refusal, bool) {
 	return refusal{}, false
 }
 
-// refusalBackoff is how long a platform whose writes were refused waits before it tries again:
-// unwatchedRecheck, doubling with every refused pass in a row, at most two minutes.
-func (r *MeetingPlatformReconciler) refusalBackoff(key client.ObjectKey) time.Duration {
+// backoff is how long a platform waits before it tries again what failed in the passes before
+// (a refused write, a blocked eviction): unwatchedRecheck, doubling with every such pass in a
+// row as counted in passes, at most maxBackoff. The caller deletes the count once it succeeds.
+func backoff(passes *sync.Map, key client.ObjectKey) time.Duration {
 	n := 0
-	if v, ok := r.refusedPasses.Load(key); ok {
+	if v, ok := passes.Load(key); ok {
 		n = v.(int)
 	}
-	r.refusedPasses.Store(key, n+1)
-	return min(unwatchedRecheck<<min(n, 4), maxRefusalBackoff)
+	passes.Store(key, n+1)
+	return min(unwatchedRecheck<<min(n, 4), maxBackoff)
 }
 
-// maxRefusalBackoff bounds the wait between two attempts of a refused write.
-const maxRefusalBackoff = 2 * time.Minute
+// maxBackoff bounds the wait between two attempts of backoff.
+const maxBackoff = 2 * time.Minute
 
 // syncChild creates, updates or reverts one child prepared with apply.Prepare, and reports drift
 // on the scope and as Events. Every child goes through it, the processing record included.

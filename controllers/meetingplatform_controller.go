@@ -30,6 +30,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -56,6 +58,9 @@ type MeetingPlatformReconciler struct {
 	// Now is the operator's one clock: read once per pass, it dates the evaluation
 	// (certificate validity, lastEvaluationTime). Tests may replace it; nil is time.Now.
 	Now func() time.Time
+	// Evictions is a REST client of the core API group that evicts pods without client-go's
+	// retries (see evict); nil falls back to the manager's client.
+	Evictions rest.Interface
 	// MaxConcurrentReconciles is how many platforms are reconciled in parallel (default 1).
 	MaxConcurrentReconciles int
 	// written remembers the status last written per platform: the cache may not show it yet,
@@ -66,21 +71,27 @@ type MeetingPlatformReconciler struct {
 	// inputNames is the metadata-only cache of the user's Secrets and claims
 	// (userInputWatches); nil until the watches are set up.
 	inputNames cache.Cache
-	// refusedPasses counts, per platform, the passes in a row whose writes were refused
-	// (refusalBackoff).
-	refusedPasses sync.Map
+	// refusedPasses and blockedEvictions count, per platform, the passes in a row whose writes
+	// were refused or whose evictions a PodDisruptionBudget blocked (backoff).
+	refusedPasses    sync.Map
+	blockedEvictions sync.Map
 	// inputSecrets holds the user's Secrets last read, by key, with their resourceVersion (readInput).
 	inputSecrets sync.Map
 }
 
 // NewMeetingPlatformReconciler wires the reconciler to a manager.
-func NewMeetingPlatformReconciler(mgr ctrl.Manager) *MeetingPlatformReconciler {
+func NewMeetingPlatformReconciler(mgr ctrl.Manager) (*MeetingPlatformReconciler, error) {
+	core, err := kubernetes.NewForConfigAndClient(mgr.GetConfig(), mgr.GetHTTPClient())
+	if err != nil {
+		return nil, err
+	}
 	return &MeetingPlatformReconciler{
+		Evictions: core.CoreV1().RESTClient(),
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		Recorder:  boundedRecorder{mgr.GetEventRecorder("meetwarden")},
 		Now:       time.Now,
-	}
+	}, nil
 }
 
 // CacheOptions restricts the manager's cache to objects labelled as part of a platform, plus
@@ -160,6 +171,8 @@ type scope struct {
 	// results are the control results of this pass.
 	results    []v1alpha1.ControlStatus
 	components []v1alpha1.ComponentStatus
+	// evictionBlocked is set when a PodDisruptionBudget refused an eviction of this pass.
+	evictionBlocked bool
 	// rollingOut names the components whose Deployment does not yet run its current template
 	// everywhere; their ready replicas may still be serving the previous one.
 	rollingOut []string

@@ -77,7 +77,13 @@ func (r *MeetingPlatformReconciler) reconcilePlacement(ctx context.Context, s *s
 			}
 		}
 	}
-	return ctrl.Result{}, nil
+	key := client.ObjectKeyFromObject(s.mp)
+	if !s.evictionBlocked {
+		r.blockedEvictions.Delete(key)
+		return ctrl.Result{}, nil
+	}
+	// Nothing watches a budget's headroom: try again with backoff.
+	return ctrl.Result{RequeueAfter: backoff(&r.blockedEvictions, key)}, nil
 }
 
 func describeAllowed(mp *v1alpha1.MeetingPlatform) string {
@@ -107,12 +113,23 @@ func isOwnedWorkloadPod(pod *corev1.Pod) bool {
 
 func (r *MeetingPlatformReconciler) evict(ctx context.Context, s *scope, pod *corev1.Pod, reason string) error {
 	eviction := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace}}
-	err := r.SubResource("eviction").Create(ctx, pod, eviction)
+	var err error
+	if r.Evictions != nil {
+		// No retries: client-go would otherwise retry a 429 after its Retry-After, ten times,
+		// holding this worker for minutes on a budget that will not change by then.
+		err = r.Evictions.Post().Namespace(pod.Namespace).Resource("pods").Name(pod.Name).SubResource("eviction").
+			Body(eviction).MaxRetries(0).Do(ctx).Error()
+	} else {
+		err = r.SubResource("eviction").Create(ctx, pod, eviction)
+	}
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
 	if apierrors.IsTooManyRequests(err) {
-		// A PodDisruptionBudget blocks it for now; the next pass tries again.
+		// A PodDisruptionBudget blocks it for now: say which, and try again later.
+		s.evictionBlocked = true
+		r.Recorder.Eventf(s.mp, pod, corev1.EventTypeWarning, v1alpha1.EventEvictionBlocked, "Evict",
+			"Pod %s on node %s must leave (%s), but its eviction is blocked: %s", pod.Name, pod.Spec.NodeName, reason, apiMessage(err))
 		return nil
 	}
 	if err != nil {

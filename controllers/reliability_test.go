@@ -31,11 +31,13 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -227,7 +229,7 @@ func TestAnExhaustedQuotaStallsThePlatformNamingTheQuota(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The retry waits at most the backoff; the watch on the recreated ConfigMaps is not needed.
-	deadline := time.Now().Add(maxRefusalBackoff)
+	deadline := time.Now().Add(maxBackoff)
 	eventually(t, "the stall clears once the quota is gone", func() error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("past the backoff")
@@ -464,5 +466,48 @@ func TestARotatedSecretRollsThePodsThatReadIt(t *testing.T) {
 			}
 		}
 		return nil
+	})
+}
+
+func TestAnEvictionABudgetBlocksIsReportedNamingTheBudget(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	ctx := context.Background()
+	// A node in the USA, and a web pod of the platform on it, owned like a ReplicaSet's.
+	us := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "us-node-" + mp.Namespace, Labels: map[string]string{corev1.LabelTopologyRegion: "us-east-1"}}}
+	if err := k8s.Create(ctx, us); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(ctx, us) })
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "meet-web-5d9c7b8f6d-abcde",
+			Labels: settings.Labels(mp, string(settings.Web)),
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "meet-web-5d9c7b8f6d",
+				UID: "6f1c2a9e-0000-4000-8000-0000000000aa", Controller: ptr.To(true)}}},
+		Spec: corev1.PodSpec{NodeName: us.Name, Containers: []corev1.Container{{Name: "web", Image: "ghcr.io/jitsi/web"}}},
+	}
+	// The budget forbids any disruption of the web pods.
+	pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "web-budget"},
+		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromInt32(0)),
+			Selector: &metav1.LabelSelector{MatchLabels: settings.SelectorLabels(mp, string(settings.Web))}}}
+	if err := k8s.Create(ctx, pdb); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Create(ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	// Running and ready, as a kubelet reports it: a pending pod could be evicted despite the budget.
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}
+	if err := k8s.Status().Update(ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "an EvictionBlocked event names the pod and the budget", func() error {
+		return eventFor(mp, v1alpha1.EventEvictionBlocked, "web-budget")
+	})
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(pod), pod); err != nil || pod.DeletionTimestamp != nil {
+		t.Errorf("the pod was evicted despite its budget (err %v)", err)
+	}
+	eventually(t, "DataResidency reports the pod that stays", func() error {
+		return conditionIs(mp, v1alpha1.ConditionDataResidency, metav1.ConditionFalse)
 	})
 }

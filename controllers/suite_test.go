@@ -120,7 +120,11 @@ func startManager(t *testing.T) *runningManager {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := NewMeetingPlatformReconciler(mgr).SetupWithManager(mgr); err != nil {
+	r, err := NewMeetingPlatformReconciler(mgr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -90,5 +90,8 @@ const (
 	EventControlFailed    = "ControlFailed"
 	EventControlPassed    = "ControlPassed"
 	EventPodEvicted       = "PodEvicted"
-	EventNoMediaAddress   = "NoMediaAddress"
+	// EventEvictionBlocked: a pod outside the jurisdiction could not be evicted; the note
+	// names the PodDisruptionBudget.
+	EventEvictionBlocked = "EvictionBlocked"
+	EventNoMediaAddress  = "NoMediaAddress"
 )
