@@ -214,7 +214,7 @@ func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	// The defaults are applied once, here: every step, the renderer and the evaluator read
 	// this copy. The API server has applied them already; this covers objects read before a
 	// default was added, and keeps unit tests honest.
-	s := &scope{mp: settings.Defaulted(original), now: r.now(), inventory: sets.New(original.Status.Inventory...)}
+	s := &scope{mp: settings.Defaulted(original), now: r.now(), inventory: sets.New(r.previousStatus(original).Inventory...)}
 	defer func() {
 		// The pass may have run out of its deadline (ReconcileTimeout): what it found is still
 		// written, with a short deadline of its own.

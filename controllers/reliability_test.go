@@ -38,6 +38,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -510,4 +511,33 @@ func TestAnEvictionABudgetBlocksIsReportedNamingTheBudget(t *testing.T) {
 	eventually(t, "DataResidency reports the pod that stays", func() error {
 		return conditionIs(mp, v1alpha1.ConditionDataResidency, metav1.ConditionFalse)
 	})
+}
+
+func TestAStaleCachedStatusRepeatsNoEvent(t *testing.T) {
+	ns := newNamespace(t)
+	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+	if err := k8s.Create(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	recorder := events.NewFakeRecorder(100)
+	r := &MeetingPlatformReconciler{Client: k8s, APIReader: k8s, Recorder: recorder}
+	// Two passes read the same cached status: the first one's write has not reached the cache.
+	stale := getPlatform(t, mp)
+	failing := []v1alpha1.ControlStatus{{ID: "TEL-1", Result: v1alpha1.ResultFail, Severity: v1alpha1.SeverityCritical, Message: "analytics on"}}
+	for range 2 {
+		s := &scope{mp: settings.Defaulted(stale), now: time.Now(), inventory: sets.New[string](), results: failing}
+		if err := r.patchStatus(context.Background(), s, stale.DeepCopy(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(recorder.Events)
+	var failed int
+	for e := range recorder.Events {
+		if strings.Contains(e, v1alpha1.EventControlFailed) {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d ControlFailed events for one failure, want 1: the second pass diffed against the stale cache", failed)
+	}
 }

@@ -39,6 +39,10 @@ import (
 // so a converged platform causes no writes.
 func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, original *v1alpha1.MeetingPlatform, reconcileErr error) error {
 	mp := s.mp
+	key := client.ObjectKeyFromObject(mp)
+	previous := r.previousStatus(original)
+	lastWritten, known := r.written.Load(key)
+	mp.Status = *previous.DeepCopy()
 	st := &mp.Status
 	st.URL = settings.PublicURL(mp)
 	if s.components != nil {
@@ -48,8 +52,8 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 		st.Inventory = sets.List(s.inventory)
 	}
 	if s.results != nil {
-		r.recordControlChanges(s, original.Status.Compliance)
-		st.Compliance = complianceStatus(s.results, original.Status.Compliance, s.now)
+		r.recordControlChanges(s, previous.Compliance)
+		st.Compliance = complianceStatus(s.results, previous.Compliance, s.now)
 	}
 	for _, c := range conditions(s, reconcileErr) {
 		c.ObservedGeneration = mp.Generation
@@ -60,13 +64,11 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	}
 	setMetrics(mp, s.results)
 
-	key := client.ObjectKeyFromObject(mp)
-	lastWritten, known := r.written.Load(key)
 	unchangedInCache := equality.Semantic.DeepEqual(original.Status, mp.Status)
 	if unchangedInCache && (!known || equality.Semantic.DeepEqual(lastWritten, mp.Status)) {
 		return nil
 	}
-	if stalledChanged(original, mp) && s.stalled != nil {
+	if stalledChanged(previous, mp.Status) && s.stalled != nil {
 		r.Recorder.Eventf(mp, nil, corev1.EventTypeWarning, s.stalled.reason, "Reconcile", "%s", s.stalled.message)
 	}
 	// The patch carries the whole status, not a diff against the cached object, which may be
@@ -80,9 +82,19 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	return nil
 }
 
-func stalledChanged(before, after *v1alpha1.MeetingPlatform) bool {
-	b := meta.FindStatusCondition(before.Status.Conditions, v1alpha1.ConditionStalled)
-	a := meta.FindStatusCondition(after.Status.Conditions, v1alpha1.ConditionStalled)
+// previousStatus is the status a pass starts from: the one last written, which the cache may
+// not show yet. Diffed against a stale copy, Events would repeat, transition times jump back and
+// the inventory lose what the last pass applied.
+func (r *MeetingPlatformReconciler) previousStatus(original *v1alpha1.MeetingPlatform) v1alpha1.MeetingPlatformStatus {
+	if lastWritten, ok := r.written.Load(client.ObjectKeyFromObject(original)); ok {
+		return lastWritten.(v1alpha1.MeetingPlatformStatus)
+	}
+	return original.Status
+}
+
+func stalledChanged(before, after v1alpha1.MeetingPlatformStatus) bool {
+	b := meta.FindStatusCondition(before.Conditions, v1alpha1.ConditionStalled)
+	a := meta.FindStatusCondition(after.Conditions, v1alpha1.ConditionStalled)
 	return b == nil || a == nil || b.Status != a.Status || b.Reason != a.Reason || b.Message != a.Message
 }
 
