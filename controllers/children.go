@@ -130,6 +130,10 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 	key := client.ObjectKeyFromObject(s.mp)
 	if len(refusals) == 0 {
 		r.refusedPasses.Delete(key)
+		if len(failures) == 0 {
+			// Only once everything the platform renders is in place.
+			failures = append(failures, r.pruneChildren(ctx, s))
+		}
 		// A transient failure returns as an error: controller-runtime retries with backoff.
 		return ctrl.Result{}, errors.Join(failures...)
 	}

@@ -541,3 +541,44 @@ func TestAStaleCachedStatusRepeatsNoEvent(t *testing.T) {
 		t.Errorf("%d ControlFailed events for one failure, want 1: the second pass diffed against the stale cache", failed)
 	}
 }
+
+func TestAChildNoLongerRenderedIsPrunedAndOnlyIfThePlatformControlsIt(t *testing.T) {
+	m := startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	eventually(t, "Ready", func() error { return conditionIs(mp, v1alpha1.ConditionReady, metav1.ConditionTrue) })
+	m.stop()
+	ctx := context.Background()
+	live := getPlatform(t, mp)
+	// What an earlier operator version rendered and this one does not: one child the platform
+	// controls, and one listed object that someone else owns by now.
+	retired := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "meet-retired",
+		Labels: settings.Labels(mp, ""), OwnerReferences: []metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(),
+			Kind: "MeetingPlatform", Name: live.Name, UID: live.UID, Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}}}}
+	foreign := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "meet-adopted"}}
+	for _, o := range []client.Object{retired, foreign} {
+		if err := k8s.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live.Status.Inventory = append(live.Status.Inventory, "ConfigMap/meet-retired", "ConfigMap/meet-adopted")
+	if err := k8s.Status().Update(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	startManager(t) // the new operator version
+	eventually(t, "the retired child is deleted and leaves the inventory", func() error {
+		err := k8s.Get(ctx, client.ObjectKeyFromObject(retired), &corev1.ConfigMap{})
+		if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("meet-retired still exists (err %v)", err)
+		}
+		if inv := getPlatform(t, mp).Status.Inventory; slices.Contains(inv, "ConfigMap/meet-retired") || slices.Contains(inv, "ConfigMap/meet-adopted") {
+			return fmt.Errorf("inventory %v", inv)
+		}
+		return nil
+	})
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(foreign), &corev1.ConfigMap{}); err != nil {
+		t.Errorf("an object the platform does not control was deleted: %v", err)
+	}
+	if err := eventFor(mp, v1alpha1.EventPruned, "ConfigMap meet-retired"); err != nil {
+		t.Error(err)
+	}
+}

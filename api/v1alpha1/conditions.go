@@ -94,4 +94,6 @@ const (
 	// names the PodDisruptionBudget.
 	EventEvictionBlocked = "EvictionBlocked"
 	EventNoMediaAddress  = "NoMediaAddress"
+	// EventPruned: a child the platform no longer renders was deleted.
+	EventPruned = "Pruned"
 )
