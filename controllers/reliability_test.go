@@ -567,8 +567,11 @@ func TestAChildNoLongerRenderedIsPrunedAndOnlyIfThePlatformControlsIt(t *testing
 	startManager(t) // the new operator version
 	eventually(t, "the retired child is deleted and leaves the inventory", func() error {
 		err := k8s.Get(ctx, client.ObjectKeyFromObject(retired), &corev1.ConfigMap{})
+		if err == nil {
+			return fmt.Errorf("meet-retired still exists")
+		}
 		if !apierrors.IsNotFound(err) {
-			return fmt.Errorf("meet-retired still exists (err %w)", err)
+			return err
 		}
 		if inv := getPlatform(t, mp).Status.Inventory; slices.Contains(inv, "ConfigMap/meet-retired") || slices.Contains(inv, "ConfigMap/meet-adopted") {
 			return fmt.Errorf("inventory %v", inv)
