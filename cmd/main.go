@@ -20,10 +20,12 @@ package main
 import (
 	"flag"
 	"os"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -73,8 +75,11 @@ func main() {
 		LeaderElection:          enableLeaderElection,
 		LeaderElectionID:        "meetwarden.meetwarden.io",
 		LeaderElectionNamespace: leaderElectionNS,
-		// Release the lease on a clean shutdown so a standby replica takes over at once.
+		// Release the lease on a clean shutdown so a standby replica takes over at once, and
+		// finish within the pod's 10 s termination grace: killed before, the old leader keeps
+		// the lease until it expires.
 		LeaderElectionReleaseOnCancel: true,
+		GracefulShutdownTimeout:       ptr.To(7 * time.Second),
 		Cache:                         controllers.CacheOptions(),
 		PprofBindAddress:              pprofAddr,
 	})
@@ -97,7 +102,7 @@ func main() {
 		setupLog.Error(err, "unable to set up the health check")
 		os.Exit(1)
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	if err := mgr.AddReadyzCheck("readyz", controllers.CachesSynced(mgr.GetCache())); err != nil {
 		setupLog.Error(err, "unable to set up the ready check")
 		os.Exit(1)
 	}

@@ -22,6 +22,8 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -42,8 +44,10 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
@@ -584,4 +588,27 @@ func TestAChildNoLongerRenderedIsPrunedAndOnlyIfThePlatformControlsIt(t *testing
 	if err := eventFor(mp, v1alpha1.EventPruned, "ConfigMap meet-retired"); err != nil {
 		t.Error(err)
 	}
+}
+
+func TestReadyzWaitsForTheCaches(t *testing.T) {
+	mgr, err := ctrl.NewManager(testConfig, ctrl.Options{Scheme: testScheme, Metrics: metricsserver.Options{BindAddress: "0"},
+		Cache: CacheOptions(), Controller: controllerConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The informers the reconciler uses, registered before the start as SetupWithManager does.
+	for _, obj := range []client.Object{&v1alpha1.MeetingPlatform{}, &appsv1.Deployment{}, &corev1.Pod{}} {
+		if _, err := mgr.GetCache().GetInformer(context.Background(), obj, cache.BlockUntilSynced(false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := CachesSynced(mgr.GetCache())
+	req := httptest.NewRequest(http.MethodGet, "/readyz", nil)
+	if check(req) == nil {
+		t.Fatal("ready before the caches started")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = mgr.Start(ctx) }()
+	eventually(t, "ready once the caches synced", func() error { return check(req) })
 }
