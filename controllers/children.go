@@ -108,7 +108,8 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 		if res.Outcome == apply.Overridden {
 			// Reverting again cannot help: a person must change the webhook or policy. The
 			// drift stays visible in compliance, which judges the stored object.
-			refusals = append(refusals, refusal{reason: v1alpha1.ReasonAdmissionMutated, what: apply.KindOf(obj) + " " + obj.GetName(), message: res.Drift})
+			what := apply.KindOf(obj) + " " + obj.GetName()
+			refusals = append(refusals, refusal{reason: v1alpha1.ReasonAdmissionMutated, what: what, message: strings.TrimPrefix(res.Drift, what+": ")})
 		}
 		if err == nil {
 			continue
@@ -146,8 +147,12 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 	for _, f := range failures {
 		parts = append(parts, f.Error())
 	}
+	verb := "the API server refused"
+	if refusals[0].reason == v1alpha1.ReasonAdmissionMutated {
+		verb = "a revert does not take:"
+	}
 	return ctrl.Result{RequeueAfter: backoff(&r.refusedPasses, key)}, stall(refusals[0].reason,
-		"the API server refused %s", strings.Join(parts, "; "))
+		"%s %s", verb, strings.Join(parts, "; "))
 }
 
 // isolationFirst orders the desired objects for applying: NetworkPolicies, then Secrets, then
