@@ -45,6 +45,7 @@ func main() {
 		apiBurst             int
 		concurrency          int
 		pprofAddr            string
+		caBundle             string
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
@@ -53,6 +54,7 @@ func main() {
 	flag.Float64Var(&apiQPS, "kube-api-qps", 100, "Queries per second the operator may send to the API server (client-side limit).")
 	flag.IntVar(&apiBurst, "kube-api-burst", 200, "Burst of queries above kube-api-qps.")
 	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "How many platforms are reconciled in parallel.")
+	flag.StringVar(&caBundle, "trusted-ca-bundle", "", "PEM file of certificate authorities TLS-2 trusts besides the system's roots (a private CA the organisation's browsers trust).")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "Address Go's pprof profiles are served on, for diagnosis; empty (the default) disables it. Bind it to loopback: the profiles are not authenticated.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
@@ -94,6 +96,10 @@ func main() {
 		os.Exit(1)
 	}
 	reconciler.MaxConcurrentReconciles = concurrency
+	if reconciler.Roots, err = controllers.TrustStore(caBundle); err != nil {
+		setupLog.Error(err, "unable to load the trust store")
+		os.Exit(1)
+	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		setupLog.Error(err, "unable to set up the MeetingPlatform controller")
 		os.Exit(1)

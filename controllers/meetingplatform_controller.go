@@ -21,6 +21,9 @@ package controllers
 
 import (
 	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -58,6 +61,9 @@ type MeetingPlatformReconciler struct {
 	// Now is the operator's one clock: read once per pass, it dates the evaluation
 	// (certificate validity, lastEvaluationTime). Tests may replace it; nil is time.Now.
 	Now func() time.Time
+	// Roots are the certificate authorities TLS-2 trusts (TrustStore); nil: none, and TLS-2
+	// warns that it cannot check who issued a certificate.
+	Roots *x509.CertPool
 	// Evictions is a REST client of the core API group that evicts pods without client-go's
 	// retries (see evict); nil falls back to the manager's client.
 	Evictions rest.Interface
@@ -85,7 +91,12 @@ func NewMeetingPlatformReconciler(mgr ctrl.Manager) (*MeetingPlatformReconciler,
 	if err != nil {
 		return nil, err
 	}
+	roots, err := TrustStore("")
+	if err != nil {
+		return nil, err
+	}
 	return &MeetingPlatformReconciler{
+		Roots:     roots,
 		Evictions: core.CoreV1().RESTClient(),
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
@@ -276,6 +287,27 @@ const ReconcileTimeout = time.Minute
 // statusWriteTimeout bounds the status write at the end of a pass, which runs on a context of
 // its own so that a pass out of time still reports.
 const statusWriteTimeout = 10 * time.Second
+
+// TrustStore is what TLS-2 verifies certificate chains against, as a browser would: the
+// system's roots, plus the CAs of the PEM file bundle (an organisation's private CA that its
+// browsers trust), if one is named.
+func TrustStore(bundle string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if bundle == "" {
+		return pool, nil
+	}
+	pem, err := os.ReadFile(bundle)
+	if err != nil {
+		return nil, fmt.Errorf("reading the trusted CA bundle: %w", err)
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("the trusted CA bundle %s holds no PEM certificate", bundle)
+	}
+	return pool, nil
+}
 
 // now reads the clock.
 func (r *MeetingPlatformReconciler) now() time.Time {

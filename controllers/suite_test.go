@@ -43,6 +43,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 	"github.com/meetwarden/meetwarden/test/utils"
 )
 
@@ -124,6 +125,8 @@ func startManager(t *testing.T) *runningManager {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The tests' organisation trusts the CA that issues their certificates (--trusted-ca-bundle).
+	r.Roots = fixtures.TestRoots()
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,10 +55,11 @@ func checkCertificate(s *Snapshot) (resultValue, string) {
 	if sec.Type != corev1.SecretTypeTLS {
 		return fail("Secret %s has type %q (want %q)", sec.Name, sec.Type, corev1.SecretTypeTLS)
 	}
-	cert, err := leafCertificate(sec.Data[corev1.TLSCertKey])
+	chain, err := certificateChain(sec.Data[corev1.TLSCertKey])
 	if err != nil {
 		return fail("Secret %s: %s %v", sec.Name, corev1.TLSCertKey, err)
 	}
+	cert := chain[0]
 	if _, err := tls.X509KeyPair(sec.Data[corev1.TLSCertKey], sec.Data[corev1.TLSPrivateKeyKey]); err != nil {
 		// The error text never contains key material, but it is not needed: say what is wrong.
 		return fail("Secret %s: %s does not hold the private key of the certificate in %s",
@@ -77,14 +79,31 @@ func checkCertificate(s *Snapshot) (resultValue, string) {
 	if !ok {
 		return fail("%s has an %s key (want RSA >= %d bits or EC >= %d bits)", subject, key, minRSABits, minECBits)
 	}
+	if !forServers(cert) {
+		return fail("%s is not for TLS servers: its extended key usage lacks serverAuth, so browsers refuse it", subject)
+	}
+	// Judged as a browser judges it: the chain must lead to a root the trust store holds.
+	if s.Roots == nil {
+		return warn("%s: the operator has no trust store, so who issued the certificate cannot be checked", subject)
+	}
+	intermediates := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		intermediates.AddCert(c)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{DNSName: mp.Spec.Domain, Roots: s.Roots, Intermediates: intermediates,
+		CurrentTime: s.Now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+		return warn("%s is issued by %q, which no root of the trust store vouches for (a private or self-signed CA): browsers warn unless the organisation installs that CA",
+			subject, issuerName(cert))
+	}
 	if cert.NotAfter.Sub(s.Now) < expiryWarning {
 		return warn("%s expires on %s, within 14 days", subject, cert.NotAfter.UTC().Format(dateFormat))
 	}
 	return pass("Secret %s: certificate covers %s, valid until %s, %s key", sec.Name, mp.Spec.Domain, cert.NotAfter.UTC().Format(dateFormat), key)
 }
 
-// leafCertificate parses the first certificate of a PEM chain.
-func leafCertificate(data []byte) (*x509.Certificate, error) {
+// certificateChain parses the certificates of a PEM chain, the leaf first.
+func certificateChain(data []byte) ([]*x509.Certificate, error) {
+	var chain []*x509.Certificate
 	for len(data) > 0 {
 		var block *pem.Block
 		block, data = pem.Decode(data)
@@ -98,9 +117,28 @@ func leafCertificate(data []byte) (*x509.Certificate, error) {
 		if err != nil {
 			return nil, fmt.Errorf("holds a certificate that cannot be parsed")
 		}
-		return cert, nil
+		chain = append(chain, cert)
 	}
-	return nil, fmt.Errorf("holds no PEM certificate")
+	if len(chain) == 0 {
+		return nil, fmt.Errorf("holds no PEM certificate")
+	}
+	return chain, nil
+}
+
+// forServers reports whether a certificate may serve TLS: no extended key usage (any use), or
+// one that includes serverAuth.
+func forServers(cert *x509.Certificate) bool {
+	return len(cert.ExtKeyUsage) == 0 || slices.ContainsFunc(cert.ExtKeyUsage, func(u x509.ExtKeyUsage) bool {
+		return u == x509.ExtKeyUsageServerAuth || u == x509.ExtKeyUsageAny
+	})
+}
+
+// issuerName names a certificate's issuer for messages.
+func issuerName(cert *x509.Certificate) string {
+	if cert.Issuer.CommonName != "" {
+		return cert.Issuer.CommonName
+	}
+	return cert.Issuer.String()
 }
 
 // certificateNames lists the DNS names of a certificate (its common name when it has none).

@@ -25,6 +25,7 @@ limitations under the License.
 package evaluate
 
 import (
+	"crypto/x509"
 	"fmt"
 	"strings"
 	"time"
@@ -61,6 +62,9 @@ type Snapshot struct {
 	Nodes map[string]*corev1.Node
 	// Now is the time certificates are judged at.
 	Now time.Time
+	// Roots are the certificate authorities browsers trust, which TLS-2 verifies the chain
+	// against (the system's trust store, read by the reconciler); nil: none known.
+	Roots *x509.CertPool
 	// Desired are the objects the operator renders for the platform (render.Objects): what
 	// the live objects are compared with where the profile allows nothing else, such as the
 	// operator's own mounts at override paths (OVR-1) and the lines of its files. Nil when the

@@ -121,7 +121,7 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 	}
 	desired, _ := render.Objects(mp)
 	objs = append(objs, render.CredentialsSecret(mp, credentials()))
-	s := &Snapshot{Platform: mp.DeepCopy(), Desired: desired, Now: now, Nodes: map[string]*corev1.Node{}}
+	s := &Snapshot{Platform: mp.DeepCopy(), Desired: desired, Now: now, Roots: fixtures.TestRoots(), Nodes: map[string]*corev1.Node{}}
 	for _, o := range objs {
 		o.SetOwnerReferences([]metav1.OwnerReference{ownerRef(mp)})
 		switch o := o.(type) {
@@ -203,7 +203,7 @@ func roundTrip[T client.Object](t testing.TB, obj T) T {
 // deepCopy copies a snapshot, so a tampering case never changes the shared passing one.
 func deepCopy(s *Snapshot) *Snapshot {
 	out := &Snapshot{
-		Platform: s.Platform.DeepCopy(), Desired: s.Desired, Now: s.Now, Nodes: map[string]*corev1.Node{},
+		Platform: s.Platform.DeepCopy(), Desired: s.Desired, Now: s.Now, Roots: s.Roots, Nodes: map[string]*corev1.Node{},
 		Deployments: copyEach(s.Deployments), ConfigMaps: copyEach(s.ConfigMaps), Secrets: copyEach(s.Secrets),
 		Services: copyEach(s.Services), Ingresses: copyEach(s.Ingresses), NetworkPolicies: copyEach(s.NetworkPolicies),
 		Pods: copyEach(s.Pods),

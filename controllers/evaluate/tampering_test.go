@@ -17,6 +17,7 @@ limitations under the License.
 package evaluate
 
 import (
+	"crypto/x509"
 	"slices"
 	"strings"
 	"testing"
@@ -154,6 +155,14 @@ var tampering = []tamperCase{
 		mutate: withCert(fixtures.Certificate{Host: "meet.example.eu", NotBefore: now.Add(-24 * time.Hour), ValidFor: 90 * 24 * time.Hour, RSABits: 1024})},
 	{name: "a certificate that expires in 7 days warns TLS-2", control: "TLS-2", want: v1alpha1.ResultWarn, mentions: []string{"meet-tls", "expires on 2026-09-08", "within 14 days"},
 		mutate: withCert(fixtures.Certificate{Host: "meet.example.eu", NotBefore: now.Add(-83 * 24 * time.Hour), ValidFor: 90 * 24 * time.Hour, RSABits: 2048})},
+	{name: "a certificate for TLS clients only fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "lacks serverAuth"},
+		mutate: withCert(fixtures.Certificate{Host: "meet.example.eu", NotBefore: now.Add(-24 * time.Hour), ValidFor: 90 * 24 * time.Hour, RSABits: 2048, ClientOnly: true})},
+	{name: "a certificate no root of the trust store vouches for warns TLS-2", control: "TLS-2", want: v1alpha1.ResultWarn,
+		mentions: []string{"meet-tls", `issued by "meetwarden test CA"`, "private or self-signed CA"},
+		mutate:   func(s *Snapshot) { s.Roots = x509.NewCertPool() }},
+	{name: "without a trust store TLS-2 warns that the issuer is unchecked", control: "TLS-2", want: v1alpha1.ResultWarn,
+		mentions: []string{"meet-tls", "no trust store"},
+		mutate:   func(s *Snapshot) { s.Roots = nil }},
 	{name: "a key that does not match the certificate fails TLS-2", control: "TLS-2", mentions: []string{"meet-tls", "tls.key"},
 		mutate: func(s *Snapshot) {
 			s.TLSSecret.Data[corev1.TLSPrivateKeyKey] = tlsSecret("x", fixtures.Certificate{Host: "meet.example.eu", NotBefore: now, ValidFor: time.Hour}).Data[corev1.TLSPrivateKeyKey]

@@ -105,8 +105,8 @@ var Catalog = []Control{
 	},
 	{
 		ID: TLS2, Family: FamilyTLS, Severity: v1alpha1.SeverityCritical,
-		Title:       "The TLS Secret holds a valid certificate for the domain with an RSA key of at least 2048 bits or an EC key of at least 256 bits",
-		Remediation: "Provide a kubernetes.io/tls Secret whose certificate covers spec.domain, is currently valid and uses RSA >= 2048 or ECDSA >= P-256, and renew it before it expires (or use spec.tls.issuerRef with cert-manager).",
+		Title:       "The TLS Secret holds a valid server certificate for the domain with an RSA key of at least 2048 bits or an EC key of at least 256 bits, issued by a CA browsers trust (Warn otherwise)",
+		Remediation: "Provide a kubernetes.io/tls Secret whose certificate covers spec.domain, is currently valid, allows serverAuth and uses RSA >= 2048 or ECDSA >= P-256, and renew it before it expires (or use spec.tls.issuerRef with cert-manager). A certificate of a private CA that your browsers trust passes once the operator trusts that CA too (--trusted-ca-bundle).",
 	},
 	{
 		ID: TLS3, Family: FamilyTLS, Severity: v1alpha1.SeverityHigh,

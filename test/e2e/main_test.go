@@ -58,6 +58,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 	"github.com/meetwarden/meetwarden/test/utils"
 )
 
@@ -438,10 +439,16 @@ func startOperator(name string, probePort int, args ...string) (*operatorProcess
 	if err != nil {
 		return nil, err
 	}
+	// The suite's organisation trusts the CA that issues its certificates.
+	bundle := filepath.Join(logDir, "trusted-ca.pem")
+	if err := os.WriteFile(bundle, fixtures.TestCAPEM(), 0o644); err != nil {
+		return nil, err
+	}
 	full := append([]string{
 		"--health-probe-bind-address=127.0.0.1:" + strconv.Itoa(probePort),
 		// Debug level: the secret-leak check is only as good as what the operator logs.
 		"--zap-log-level=debug",
+		"--trusted-ca-bundle=" + bundle,
 	}, args...)
 	if !hasFlag(args, "--metrics-bind-address") {
 		full = append(full, "--metrics-bind-address=0")
