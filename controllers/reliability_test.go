@@ -243,7 +243,10 @@ func TestAnExhaustedQuotaStallsThePlatformNamingTheQuota(t *testing.T) {
 	})
 }
 
-func TestAPassOutOfTimeStillWritesItsStatus(t *testing.T) {
+// platformForOnePass creates a platform with its Secrets that no manager reconciles, and an
+// uncached client for the passes a test runs by hand.
+func platformForOnePass(t *testing.T) (*v1alpha1.MeetingPlatform, client.WithWatch) {
+	t.Helper()
 	ensureEUNode(t)
 	ns := newNamespace(t)
 	createSecrets(t, ns)
@@ -255,6 +258,11 @@ func TestAPassOutOfTimeStillWritesItsStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return mp, base
+}
+
+func TestAPassOutOfTimeStillWritesItsStatus(t *testing.T) {
+	mp, base := platformForOnePass(t)
 	// The pass's deadline passes while it applies its first child.
 	ctx, expire := context.WithCancel(context.Background())
 	defer expire()
@@ -275,17 +283,8 @@ func TestAPassOutOfTimeStillWritesItsStatus(t *testing.T) {
 }
 
 func TestOfTwoFirstPassesOnlyOneWritesTheCredentials(t *testing.T) {
-	ensureEUNode(t)
-	ns := newNamespace(t)
-	createSecrets(t, ns)
-	mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
-	if err := k8s.Create(context.Background(), mp); err != nil {
-		t.Fatal(err)
-	}
-	base, err := client.NewWithWatch(testConfig, client.Options{Scheme: testScheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mp, base := platformForOnePass(t)
+	ns := mp.Namespace
 	// Another first pass (the previous leader's) writes its passwords between this pass's read
 	// and its write.
 	theirs := map[string][]byte{"JICOFO_AUTH_PASSWORD": []byte(strings.Repeat("j", 43)), "JVB_AUTH_PASSWORD": []byte(strings.Repeat("v", 43))}
