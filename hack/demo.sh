@@ -47,7 +47,9 @@ kubectl -n "$ns" describe meetingplatform meet
 
 cat <<TXT
 
-Done in $((SECONDS - start))s. Look further:
+Done in $((SECONDS - start))s. TLS-2 warns, truthfully: the demo's certificate is self-signed,
+so no trusted CA vouches for it (a real one, or --trusted-ca-bundle for a private CA, passes).
+Look further:
   export KUBECONFIG=$KUBECONFIG
   kubectl -n $ns get cm meet-processing-record -o jsonpath='{.data.processing-record\.md}'   # the Art. 30 record
   kubectl -n $ns set env deployment/meet-web ENABLE_RECORDING=true                          # tamper: reverted at once
