@@ -31,6 +31,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -167,5 +168,19 @@ func TestTheHourlyRecheckIsSpreadAndStablePerPlatform(t *testing.T) {
 	}
 	if len(seen) < 40 {
 		t.Errorf("50 platforms share only %d distinct waits: the fleet still wakes together", len(seen))
+	}
+}
+
+func TestAPlatformCreatedAgainUnderItsNameDoesNotInheritTheStatusOfItsPredecessor(t *testing.T) {
+	r := &MeetingPlatformReconciler{}
+	old := &v1alpha1.MeetingPlatform{ObjectMeta: metav1.ObjectMeta{Namespace: "video", Name: "meet", UID: "uid-old"}}
+	r.written.Store(client.ObjectKeyFromObject(old), writtenStatus{uid: old.UID, status: v1alpha1.MeetingPlatformStatus{Inventory: []string{"Deployment/meet-web"}}})
+	if got := r.previousStatus(old); len(got.Inventory) != 1 {
+		t.Fatalf("the platform's own last status is not used: %+v", got)
+	}
+	again := old.DeepCopy()
+	again.UID = "uid-new"
+	if got := r.previousStatus(again); len(got.Inventory) != 0 {
+		t.Errorf("the new platform inherited the inventory of the deleted one: %v", got.Inventory)
 	}
 }

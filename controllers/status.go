@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -41,7 +42,7 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	mp := s.mp
 	key := client.ObjectKeyFromObject(mp)
 	previous := r.previousStatus(original)
-	lastWritten, known := r.written.Load(key)
+	last, known := r.lastWritten(original)
 	mp.Status = *previous.DeepCopy()
 	st := &mp.Status
 	st.URL = settings.PublicURL(mp)
@@ -65,7 +66,7 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	setMetrics(mp, s.results)
 
 	unchangedInCache := equality.Semantic.DeepEqual(original.Status, mp.Status)
-	if unchangedInCache && (!known || equality.Semantic.DeepEqual(lastWritten, mp.Status)) {
+	if unchangedInCache && (!known || equality.Semantic.DeepEqual(last, mp.Status)) {
 		return nil
 	}
 	if stalledChanged(previous, mp.Status) && s.stalled != nil {
@@ -78,7 +79,7 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	if err := r.Status().Patch(ctx, mp, client.MergeFrom(base)); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	r.written.Store(key, *mp.Status.DeepCopy())
+	r.written.Store(key, writtenStatus{uid: mp.UID, status: *mp.Status.DeepCopy()})
 	return nil
 }
 
@@ -86,10 +87,26 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 // not show yet. Diffed against a stale copy, Events would repeat, transition times jump back and
 // the inventory lose what the last pass applied.
 func (r *MeetingPlatformReconciler) previousStatus(original *v1alpha1.MeetingPlatform) v1alpha1.MeetingPlatformStatus {
-	if lastWritten, ok := r.written.Load(client.ObjectKeyFromObject(original)); ok {
-		return lastWritten.(v1alpha1.MeetingPlatformStatus)
+	if last, ok := r.lastWritten(original); ok {
+		return last
 	}
 	return original.Status
+}
+
+// writtenStatus is the status last written for a platform, with the platform's UID: a platform
+// deleted and created again under its name must not inherit its predecessor's status.
+type writtenStatus struct {
+	uid    types.UID
+	status v1alpha1.MeetingPlatformStatus
+}
+
+// lastWritten returns the status last written for this very platform.
+func (r *MeetingPlatformReconciler) lastWritten(mp *v1alpha1.MeetingPlatform) (v1alpha1.MeetingPlatformStatus, bool) {
+	v, ok := r.written.Load(client.ObjectKeyFromObject(mp))
+	if !ok || v.(writtenStatus).uid != mp.UID {
+		return v1alpha1.MeetingPlatformStatus{}, false
+	}
+	return v.(writtenStatus).status, true
 }
 
 func stalledChanged(before, after v1alpha1.MeetingPlatformStatus) bool {
