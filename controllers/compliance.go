@@ -87,7 +87,12 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 			s.results = evaluate.Evaluate(snap)
 		}
 	}
-	return ctrl.Result{RequeueAfter: recheckAfter(s.mp.UID)}, nil
+	wait := recheckAfter(s.mp.UID)
+	if at := evaluate.CertificateChange(s.inputs.tls, s.now); !at.IsZero() && at.Sub(s.now) < wait {
+		// A second past the instant, so that the clock has passed it when the pass runs.
+		wait = at.Sub(s.now) + time.Second
+	}
+	return ctrl.Result{RequeueAfter: wait}, nil
 }
 
 // findConfigMap returns the ConfigMap of that name in list, or nil.

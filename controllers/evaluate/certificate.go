@@ -101,6 +101,27 @@ func checkCertificate(s *Snapshot) (resultValue, string) {
 	return pass("Secret %s: certificate covers %s, valid until %s, %s key", sec.Name, mp.Spec.Domain, cert.NotAfter.UTC().Format(dateFormat), key)
 }
 
+// CertificateChange is the next instant after now at which the TLS-2 result of the Secret's
+// certificate changes by the clock alone (it becomes valid, enters the 14-day warning, expires),
+// so that the reconciler looks again then instead of at its hourly recheck; zero when there is
+// none, or no certificate to read.
+func CertificateChange(sec *corev1.Secret, now time.Time) time.Time {
+	if sec == nil {
+		return time.Time{}
+	}
+	chain, err := certificateChain(sec.Data[corev1.TLSCertKey])
+	if err != nil {
+		return time.Time{}
+	}
+	cert := chain[0]
+	for _, at := range []time.Time{cert.NotBefore, cert.NotAfter.Add(-expiryWarning), cert.NotAfter} {
+		if at.After(now) {
+			return at
+		}
+	}
+	return time.Time{}
+}
+
 // certificateChain parses the certificates of a PEM chain, the leaf first.
 func certificateChain(data []byte) ([]*x509.Certificate, error) {
 	var chain []*x509.Certificate

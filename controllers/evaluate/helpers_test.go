@@ -18,6 +18,7 @@ package evaluate
 
 import (
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 func TestAPanickingCheckFailsItsControl(t *testing.T) {
@@ -84,5 +86,29 @@ func TestCovers(t *testing.T) {
 		if got := covers(c.ports, http); got != c.want {
 			t.Errorf("%s: covers = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestTheNextCertificateChangeIsWhenTLS2WouldChangeByTheClock(t *testing.T) {
+	issued := now.Add(-time.Hour)
+	sec := tlsSecret("meet-tls", fixtures.Certificate{Host: "meet.example.eu", NotBefore: issued, ValidFor: 90 * 24 * time.Hour, RSABits: 2048})
+	expires := issued.Add(90 * 24 * time.Hour)
+	for _, tt := range []struct {
+		name     string
+		at, want time.Time
+	}{
+		{"before it is valid: when it becomes valid", issued.Add(-time.Hour), issued},
+		{"while valid: when the 14-day warning starts", now, expires.Add(-14 * 24 * time.Hour)},
+		{"within the warning: when it expires", expires.Add(-24 * time.Hour), expires},
+		{"once expired: never again", expires.Add(time.Hour), time.Time{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CertificateChange(sec, tt.at); !got.Equal(tt.want) {
+				t.Errorf("CertificateChange = %s, want %s", got, tt.want)
+			}
+		})
+	}
+	if !CertificateChange(nil, now).IsZero() {
+		t.Error("a missing Secret has a change")
 	}
 }
