@@ -223,12 +223,12 @@ func TestAStandbyOperatorTakesOverWithinTheLeaseDurationWhenTheLeaderIsKilled(t 
 
 	args := []string{"--leader-elect=true", "--leader-election-namespace=" + leaderElectionNamespace}
 	for i, name := range []string{"leader-a", "leader-b"} {
-		op, err := startOperator(name, 17511+i, append(args, fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", 17521+i))...)
+		op, err := startOperator(name, operatorPort(11+i), append(args, fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", operatorPort(21+i)))...)
 		if err != nil {
 			t.Fatal(err)
 		}
 		pair = append(pair, op)
-		t.Logf("operator %s: pid %d, probes :%d, metrics :%d, log %s", name, op.cmd.Process.Pid, 17511+i, 17521+i, op.logPath)
+		t.Logf("operator %s: pid %d, probes :%d, metrics :%d, log %s", name, op.cmd.Process.Pid, operatorPort(11+i), operatorPort(21+i), op.logPath)
 	}
 
 	leaseKey := client.ObjectKey{Namespace: leaderElectionNamespace, Name: "meetwarden.meetwarden.io"}

@@ -26,7 +26,7 @@ limitations under the License.
 // relabelled, on its own nodes. The last check (secrets never in the log) waits for all of them.
 //
 // The cluster uses CLUSTER_PORT_BASE 17400 (apiserver 17443) so that it never collides with
-// `make demo` (16400); operators listen on 17500-17599.
+// `make demo` (16400); operators listen 100 to 199 above the base (17500-17599).
 package e2e
 
 import (
@@ -71,10 +71,15 @@ var clusterPortBase = func() int {
 	return 17400
 }()
 
+// operatorPort is the n-th port of the operators this suite starts (0-98), 100 above the
+// cluster's base, so that two suites with different E2E_CLUSTER_PORT_BASE never collide.
+func operatorPort(n int) int { return clusterPortBase + 100 + n }
+
+// mainOperatorProbePort is the health port of the suite's operator; the leader-election test
+// uses further operator ports.
+var mainOperatorProbePort = operatorPort(1)
+
 const (
-	// mainOperatorProbePort is the health port of the suite's operator; the leader-election
-	// test uses further ports in 17500-17599.
-	mainOperatorProbePort = 17501
 	// leaderElectionNamespace holds the Lease of operators started with --leader-elect.
 	leaderElectionNamespace = "meetwarden-system"
 )
