@@ -24,6 +24,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -144,19 +145,34 @@ func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope)
 	var ingresses networkingv1.IngressList
 	var policies networkingv1.NetworkPolicyList
 	var pods corev1.PodList
-	for _, list := range []client.ObjectList{&deployments, &configMaps, &secrets, &services, &pods} {
+	var replicaSets appsv1.ReplicaSetList
+	var endpointSlices discoveryv1.EndpointSliceList
+	for _, list := range []client.ObjectList{&deployments, &configMaps, &secrets, &services, &pods, &replicaSets} {
 		if err := r.List(ctx, list, in...); err != nil {
 			return nil, err
 		}
 	}
-	// Every NetworkPolicy and Ingress of the namespace, labelled or not: see CacheOptions.
-	for _, list := range []client.ObjectList{&ingresses, &policies} {
+	// Every NetworkPolicy and EndpointSlice of the namespace, labelled or not: see CacheOptions.
+	for _, list := range []client.ObjectList{&policies, &endpointSlices} {
 		if err := r.List(ctx, list, client.InNamespace(mp.Namespace)); err != nil {
 			return nil, err
 		}
 	}
+	// Every Ingress of the namespace, and every other one that routes the domain.
+	if err := r.List(ctx, &ingresses); err != nil {
+		return nil, err
+	}
+	for _, ing := range ingresses.Items {
+		switch {
+		case ing.Namespace == mp.Namespace:
+			snap.Ingresses = append(snap.Ingresses, ing)
+		case evaluate.RoutesHost(&ing, mp.Spec.Domain):
+			snap.DomainIngresses = append(snap.DomainIngresses, ing)
+		}
+	}
 	snap.Deployments, snap.ConfigMaps, snap.Secrets = deployments.Items, configMaps.Items, secrets.Items
-	snap.Services, snap.Ingresses, snap.NetworkPolicies, snap.Pods = services.Items, ingresses.Items, policies.Items, pods.Items
+	snap.Services, snap.NetworkPolicies, snap.Pods = services.Items, policies.Items, pods.Items
+	snap.ReplicaSets, snap.EndpointSlices = replicaSets.Items, endpointSlices.Items
 
 	for _, pod := range pods.Items {
 		if pod.Spec.NodeName == "" || snap.Nodes[pod.Spec.NodeName] != nil {

@@ -29,9 +29,11 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -124,22 +126,34 @@ func CacheOptions() cache.Options {
 			// domain can serve plain HTTP), so the controls must see them all. Clusters hold
 			// few of either.
 			&networkingv1.NetworkPolicy{}: {Label: labels.Everything()},
-			&networkingv1.Ingress{}:       {Label: labels.Everything()},
+			// Every Ingress of the cluster: ingress controllers merge the rules of one host
+			// from all namespaces, so another tenant's Ingress can serve a platform's domain.
+			&networkingv1.Ingress{}: {Label: labels.Everything()},
+			// Every EndpointSlice that names a Service: a hand-made slice labelled with a
+			// platform Service's name sends that Service's traffic wherever it says.
+			&discoveryv1.EndpointSlice{}: {Label: serviceEndpoints, Transform: apply.TrimManagedFields},
 		},
 	}
 }
 
 // slimPod keeps what placement and the evaluation read of a cached Pod: its metadata (labels,
-// owner, deletion), the node it runs on and its phase. The rest repeats the Deployment's
-// template, which the evaluation judges instead, and would be most of the cache.
+// owner, deletion), the node it runs on, its phase and addresses (matched against the
+// EndpointSlices). The rest repeats its ReplicaSet's template, which the evaluation judges
+// instead, and would be most of the cache.
 func slimPod(obj any) (any, error) {
 	if pod, ok := obj.(*corev1.Pod); ok {
 		pod.ManagedFields = nil
 		pod.Spec = corev1.PodSpec{NodeName: pod.Spec.NodeName}
-		pod.Status = corev1.PodStatus{Phase: pod.Status.Phase}
+		pod.Status = corev1.PodStatus{Phase: pod.Status.Phase, PodIPs: pod.Status.PodIPs}
 	}
 	return obj, nil
 }
+
+// serviceEndpoints selects the EndpointSlices that belong to a Service.
+var serviceEndpoints = func() labels.Selector {
+	named, _ := labels.NewRequirement(discoveryv1.LabelServiceName, selection.Exists, nil)
+	return labels.NewSelector().Add(*named)
+}()
 
 // slimNode drops what placement never reads from a cached Node.
 func slimNode(obj any) (any, error) {
@@ -198,6 +212,8 @@ type scope struct {
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=pods/eviction,verbs=create
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
@@ -347,9 +363,11 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&networkingv1.Ingress{}).
 		Owns(&networkingv1.NetworkPolicy{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(platformOfLabelledObject)).
+		Watches(&appsv1.ReplicaSet{}, handler.EnqueueRequestsFromMapFunc(platformOfLabelledObject)).
+		Watches(&discoveryv1.EndpointSlice{}, handler.EnqueueRequestsFromMapFunc(r.platformsInNamespace)).
 		Watches(&networkingv1.NetworkPolicy{}, handler.EnqueueRequestsFromMapFunc(r.platformsInNamespace),
 			builder.WithPredicates(notOurs)).
-		Watches(&networkingv1.Ingress{}, handler.EnqueueRequestsFromMapFunc(r.platformsInNamespace),
+		Watches(&networkingv1.Ingress{}, handler.EnqueueRequestsFromMapFunc(r.platformsReachedBy),
 			builder.WithPredicates(notOurs)).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.platformsOnNode),
 			builder.WithPredicates(nodePlacementChanged{})).

@@ -20,6 +20,7 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -37,6 +38,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/evaluate"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -66,6 +68,29 @@ var notOurs = predicate.NewPredicateFuncs(func(o client.Object) bool { return !p
 // platform in its namespace: it may widen what reaches or leaves any of their pods.
 func (r *MeetingPlatformReconciler) platformsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
 	return r.platformRequests(ctx, client.InNamespace(o.GetNamespace()))
+}
+
+// platformsReachedBy maps an Ingress anyone added to every platform in its namespace (it may
+// send traffic to their Services) and to every platform, in any namespace, whose domain it
+// routes.
+func (r *MeetingPlatformReconciler) platformsReachedBy(ctx context.Context, o client.Object) []reconcile.Request {
+	ing, ok := o.(*networkingv1.Ingress)
+	if !ok {
+		return nil
+	}
+	var list v1alpha1.MeetingPlatformList
+	if err := r.List(ctx, &list); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a watch event")
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		mp := &list.Items[i]
+		if mp.Namespace == ing.Namespace || evaluate.RoutesHost(ing, mp.Spec.Domain) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(mp)})
+		}
+	}
+	return reqs
 }
 
 // platformsOnNode maps a Node to every platform: a node that changes region or appears may fix

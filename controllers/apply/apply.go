@@ -174,7 +174,7 @@ func (a *Applier) Sync(ctx context.Context, desired client.Object, opts Options)
 
 	foreign := foreignChanges(live)
 	desiredChanged := live.GetAnnotations()[desiredHashAnnotation] != desired.GetAnnotations()[desiredHashAnnotation]
-	differs, err := firstDifference(desired, live)
+	differs, added, err := difference(desired, live)
 	if err != nil {
 		return Result{}, err
 	}
@@ -197,9 +197,10 @@ func (a *Applier) Sync(ctx context.Context, desired client.Object, opts Options)
 		return Result{Outcome: DriftLeft, Drift: what}, nil
 	}
 	var replaced, stored client.Object
-	if len(foreign) > 0 {
+	if len(foreign) > 0 || added {
 		// Server-side apply never removes fields another manager owns (an env var added with
-		// `kubectl set env`, an extra volume or container): replace the whole object instead.
+		// `kubectl set env`, an extra volume or container), nor fields written by an update
+		// under the operator's own name: replace the whole object instead.
 		replaced, err = a.replace(ctx, desired, live)
 		stored = replaced
 	} else {
@@ -213,7 +214,7 @@ func (a *Applier) Sync(ctx context.Context, desired client.Object, opts Options)
 		res = Result{Outcome: Reverted, Drift: what}
 		// Only what the API server stored counts: a mutating webhook or admission policy may
 		// have written the drift back in the same request.
-		if still, err := firstDifference(desired, stored); err != nil {
+		if still, _, err := difference(desired, stored); err != nil {
 			return Result{}, err
 		} else if still != "" {
 			res = Result{Outcome: Overridden, Drift: fmt.Sprintf("%s: %s is set back by the API server on every write (a mutating admission webhook or policy)", name, still)}

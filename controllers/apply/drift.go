@@ -24,10 +24,13 @@ import (
 	"sort"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meetwarden/meetwarden/controllers/podtemplate"
 )
 
 // systemAnnotations are written by Kubernetes controllers onto objects the operator owns; they
@@ -165,6 +168,26 @@ func firstDifference(desired, live client.Object) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// difference is firstDifference, and for a Deployment also the first field of its live pod
+// template that the rendered one does not have and the API server does not default (a
+// command, an init container, a hook), whoever wrote it: added says the difference is such
+// an addition, which only a replace removes.
+func difference(desired, live client.Object) (path string, added bool, err error) {
+	if path, err = firstDifference(desired, live); path != "" || err != nil {
+		return path, false, err
+	}
+	d, ok := desired.(*appsv1.Deployment)
+	l, isDeployment := live.(*appsv1.Deployment)
+	if !ok || !isDeployment {
+		return "", false, nil
+	}
+	diff, err := podtemplate.Diff(&d.Spec.Template, &l.Spec.Template)
+	if err != nil || diff == "" {
+		return "", false, err
+	}
+	return diff, true, nil
 }
 
 // subsetPath reports where want is not contained in got.

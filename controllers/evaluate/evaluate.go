@@ -32,6 +32,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -57,7 +58,19 @@ type Snapshot struct {
 	// the cluster lets through.
 	Ingresses       []networkingv1.Ingress
 	NetworkPolicies []networkingv1.NetworkPolicy
-	Pods            []corev1.Pod
+	// DomainIngresses are the Ingresses of other namespaces that route the platform's domain:
+	// ingress controllers merge the rules of one host from every namespace.
+	DomainIngresses []networkingv1.Ingress
+	// Pods are every pod labelled as the platform's; a platform Service's selector holds
+	// those labels, so every pod it sends traffic to is here.
+	Pods []corev1.Pod
+	// ReplicaSets are every ReplicaSet labelled as the platform's: a pod's way back to the
+	// Deployment it belongs to.
+	ReplicaSets []appsv1.ReplicaSet
+	// EndpointSlices are the EndpointSlices of the platform's namespace that name a Service
+	// (kubernetes.io/service-name), whoever made them: they decide where a Service's traffic
+	// goes.
+	EndpointSlices []discoveryv1.EndpointSlice
 	// Nodes are the nodes the pods run on, by name.
 	Nodes map[string]*corev1.Node
 	// Now is the time certificates are judged at.

@@ -20,12 +20,15 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -33,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/podtemplate"
 	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 	"github.com/meetwarden/meetwarden/test/fixtures"
@@ -126,7 +130,11 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 		o.SetOwnerReferences([]metav1.OwnerReference{ownerRef(mp)})
 		switch o := o.(type) {
 		case *appsv1.Deployment:
-			s.Deployments = append(s.Deployments, *roundTrip(t, o))
+			// As the API server stores it: with a UID and its defaults.
+			d := roundTrip(t, o)
+			d.UID = types.UID("uid-deployment-" + d.Name)
+			d.Spec.Template = *podtemplate.Defaulted(&d.Spec.Template)
+			s.Deployments = append(s.Deployments, *d)
 		case *corev1.ConfigMap:
 			s.ConfigMaps = append(s.ConfigMaps, *roundTrip(t, o))
 		case *corev1.Secret:
@@ -154,10 +162,13 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 		if d.Spec.Template.Labels[settings.LabelComponent] == string(settings.JVB) {
 			node = "eu-node-2"
 		}
+		rs := replicaSetOf(d)
+		s.ReplicaSets = append(s.ReplicaSets, rs)
 		for r := range int(ptr.Deref(d.Spec.Replicas, 1)) {
-			s.Pods = append(s.Pods, podOf(d, podSuffixes[r], node))
+			s.Pods = append(s.Pods, podOf(&rs, podSuffixes[r], node))
 		}
 	}
+	s.EndpointSlices = endpointSlicesFor(s)
 
 	record := render.ProcessingRecordConfigMap(mp, ProcessingRecord(s, Evaluate(s)))
 	record.SetOwnerReferences([]metav1.OwnerReference{ownerRef(mp)})
@@ -172,18 +183,64 @@ func ownerRef(mp *v1alpha1.MeetingPlatform) metav1.OwnerReference {
 	}
 }
 
-// podOf is a running pod of a Deployment on a node.
-func podOf(d *appsv1.Deployment, suffix, node string) corev1.Pod {
-	spec := *d.Spec.Template.Spec.DeepCopy()
+// replicaSetOf is the ReplicaSet that runs a Deployment's current template.
+func replicaSetOf(d *appsv1.Deployment) appsv1.ReplicaSet {
+	template := *d.Spec.Template.DeepCopy()
+	template.Labels = maps.Clone(template.Labels)
+	template.Labels["pod-template-hash"] = "7c9d8f6b5"
+	name := d.Name + "-7c9d8f6b5"
+	return appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name, Namespace: d.Namespace, UID: types.UID("uid-replicaset-" + name), Labels: template.Labels,
+			CreationTimestamp: metav1.NewTime(now.Add(-time.Hour)),
+			OwnerReferences:   []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: ptr.To(true)}},
+		},
+		Spec: appsv1.ReplicaSetSpec{Replicas: d.Spec.Replicas, Selector: d.Spec.Selector, Template: template},
+	}
+}
+
+// podOf is a running pod of a ReplicaSet on a node.
+func podOf(rs *appsv1.ReplicaSet, suffix, node string) corev1.Pod {
+	spec := *rs.Spec.Template.Spec.DeepCopy()
 	spec.NodeName = node
 	return corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: d.Name + "-7c9d8f6b5-" + suffix, Namespace: d.Namespace, Labels: d.Spec.Template.Labels,
-			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: d.Name + "-7c9d8f6b5", Controller: ptr.To(true)}},
+			Name: rs.Name + "-" + suffix, Namespace: rs.Namespace, Labels: rs.Spec.Template.Labels,
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: ptr.To(true)}},
 		},
 		Spec:   spec,
-		Status: corev1.PodStatus{Phase: corev1.PodRunning},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIPs: []corev1.PodIP{{IP: podIP(rs.Name + suffix)}}},
 	}
+}
+
+// podIP is a fixed pod address derived from the pod's name.
+func podIP(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return fmt.Sprintf("10.244.%d.%d", sum[0], sum[1]|1)
+}
+
+// endpointSlicesFor is what the EndpointSlice controller writes for the snapshot's Services:
+// one slice per Service, an endpoint per selected pod.
+func endpointSlicesFor(s *Snapshot) []discoveryv1.EndpointSlice {
+	var out []discoveryv1.EndpointSlice
+	for _, svc := range s.Services {
+		if len(svc.Spec.Selector) == 0 {
+			continue
+		}
+		slice := discoveryv1.EndpointSlice{
+			ObjectMeta: metav1.ObjectMeta{Name: svc.Name + "-abcde", Namespace: svc.Namespace, Labels: map[string]string{
+				discoveryv1.LabelServiceName: svc.Name, discoveryv1.LabelManagedBy: "endpointslice-controller.k8s.io"}},
+			AddressType: discoveryv1.AddressTypeIPv4,
+		}
+		for _, pod := range s.podsSelectedBy(&svc) {
+			slice.Endpoints = append(slice.Endpoints, discoveryv1.Endpoint{
+				Addresses: []string{pod.Status.PodIPs[0].IP},
+				TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID},
+			})
+		}
+		out = append(out, slice)
+	}
+	return out
 }
 
 // roundTrip returns the object as the API server would: through JSON, so empty lists vanish.
@@ -206,7 +263,8 @@ func deepCopy(s *Snapshot) *Snapshot {
 		Platform: s.Platform.DeepCopy(), Desired: s.Desired, Now: s.Now, Roots: s.Roots, Nodes: map[string]*corev1.Node{},
 		Deployments: copyEach(s.Deployments), ConfigMaps: copyEach(s.ConfigMaps), Secrets: copyEach(s.Secrets),
 		Services: copyEach(s.Services), Ingresses: copyEach(s.Ingresses), NetworkPolicies: copyEach(s.NetworkPolicies),
-		Pods: copyEach(s.Pods),
+		Pods: copyEach(s.Pods), ReplicaSets: copyEach(s.ReplicaSets), EndpointSlices: copyEach(s.EndpointSlices),
+		DomainIngresses: copyEach(s.DomainIngresses),
 	}
 	if s.TLSSecret != nil {
 		out.TLSSecret = s.TLSSecret.DeepCopy()

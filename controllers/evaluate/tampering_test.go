@@ -25,8 +25,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
@@ -359,6 +361,110 @@ var tampering = []tamperCase{
 			c := &d.Spec.Template.Spec.Containers[0]
 			c.EnvFrom = append(c.EnvFrom, corev1.EnvFromSource{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "user-env"}}})
 		})},
+	{name: "a changed command fails OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-web", "containers[name=web].command: added"},
+		mutate: editDeployment(web, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Command = []string{"/bin/sh", "-c", "exec /init"} })},
+	{name: "changed args fail OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-jvb", ".args: added"},
+		mutate: editDeployment(jvb, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Args = []string{"--apis=rest"} })},
+	{name: "a swapped image fails OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-prosody", ".image: changed"},
+		mutate: editDeployment(prosody, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "registry.example/prosody:patched" })},
+	{name: "an init container fails OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-web", "initContainers[name=prep]: added"},
+		mutate: editDeployment(web, func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.InitContainers = []corev1.Container{{Name: "prep", Image: "busybox:1.36", Command: []string{"sh", "-c", "echo"}}}
+		})},
+	{name: "a lifecycle hook fails OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-jicofo", ".lifecycle: added"},
+		mutate: editDeployment(jicofo, func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Containers[0].Lifecycle = &corev1.Lifecycle{PostStart: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sh", "-c", "sed -i s/false/true/ /config/jicofo.conf"}}}}
+		})},
+	{name: "a sidecar sharing a volume fails OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-web", "containers[name=helper]: added"},
+		mutate: editDeployment(web, func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Containers = append(d.Spec.Template.Spec.Containers, corev1.Container{Name: "helper", Image: "busybox:1.36",
+				VolumeMounts: d.Spec.Template.Spec.Containers[0].VolumeMounts})
+		})},
+	{name: "a file mounted under /etc/cont-init.d fails OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-prosody", "volumeMounts[name=hook]: added"},
+		mutate: editDeployment(prosody, func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Volumes = append(d.Spec.Template.Spec.Volumes, corev1.Volume{Name: "hook", VolumeSource: corev1.VolumeSource{
+				ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "hook"}, DefaultMode: ptr.To[int32](0o755)}}})
+			c := &d.Spec.Template.Spec.Containers[0]
+			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "hook", MountPath: "/etc/cont-init.d/99-hook"})
+		})},
+	{name: "host networking fails OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-jvb", "hostNetwork: added"},
+		mutate: editDeployment(jvb, func(d *appsv1.Deployment) { d.Spec.Template.Spec.HostNetwork = true })},
+	{name: "a canary Deployment behind the web Service fails OVR-3", control: "OVR-3", mentions: []string{"meet-web-canary", "Service meet-web", "not to the operator's Deployments"},
+		mutate: canary},
+	{name: "a bare pod with the web labels fails OVR-3", control: "OVR-3", mentions: []string{"Pod meet-web-debug", "Service meet-web", "no controller"},
+		mutate: barePod},
+	{name: "a hand-made EndpointSlice fails OVR-3", control: "OVR-3", mentions: []string{"EndpointSlice meet-web-extra", "Service meet-web", "203.0.113.7"},
+		mutate: func(s *Snapshot) {
+			s.EndpointSlices = append(s.EndpointSlices, discoveryv1.EndpointSlice{
+				ObjectMeta:  metav1.ObjectMeta{Name: "meet-web-extra", Namespace: s.Platform.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: "meet-web"}},
+				AddressType: discoveryv1.AddressTypeIPv4, Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"203.0.113.7"}}},
+			})
+		}},
+	{name: "an endpoint with a pod's name but another address fails OVR-3", control: "OVR-3", mentions: []string{"EndpointSlice meet-web-abcde", "10.0.0.99"},
+		mutate: func(s *Snapshot) { s.EndpointSlices[slices.IndexFunc(s.EndpointSlices, func(e discoveryv1.EndpointSlice) bool { return e.Name == "meet-web-abcde" })].Endpoints[0].Addresses = []string{"10.0.0.99"} }},
+	{name: "an Ingress in another namespace with /config.js for the domain fails OVR-3", control: "OVR-3", mentions: []string{"Ingress tenant-b/steal-config", "meet.example.eu"},
+		mutate: func(s *Snapshot) {
+			ing := foreignIngress("tenant-b", "steal-config", s.Platform.Spec.Domain, "/config.js", "evil")
+			s.DomainIngresses = append(s.DomainIngresses, ing)
+		}},
+	{name: "a wildcard Ingress covering the domain fails OVR-3", control: "OVR-3", mentions: []string{"Ingress tenant-b/wildcard"},
+		mutate: func(s *Snapshot) {
+			s.DomainIngresses = append(s.DomainIngresses, foreignIngress("tenant-b", "wildcard", "*.example.eu", "/", "evil"))
+		}},
+	{name: "a second Ingress for another host on the web Service fails OVR-3", control: "OVR-3", mentions: []string{"Ingress", "plain", "Service meet-web"},
+		mutate: func(s *Snapshot) {
+			s.Ingresses = append(s.Ingresses, foreignIngress(s.Platform.Namespace, "plain", "plain.example.eu", "/", "meet-web"))
+		}},
+	{name: "a changed Service selector fails OVR-3", control: "OVR-3", mentions: []string{"Service meet-web selects", "track=canary"},
+		mutate: editService("meet-web", func(svc *corev1.Service) { svc.Spec.Selector = map[string]string{"track": "canary"} })},
+	{name: "pods of a newer ReplicaSet with another template fail OVR-3", control: "OVR-3", mentions: []string{"ReplicaSet meet-web-666", "is not Deployment meet-web's", "image: changed"},
+		mutate: replicaSetRunning("meet-web-666", time.Hour, func(t *corev1.PodTemplateSpec) { t.Spec.Containers[0].Image = "evil:1" })},
+	{name: "pods of an earlier template while the Deployment rolls out warn OVR-3", control: "OVR-3", want: v1alpha1.ResultWarn, mentions: []string{"earlier template of Deployment meet-web", "ReplicaSet meet-web-5d4"},
+		mutate: replicaSetRunning("meet-web-5d4", -2*time.Hour, func(t *corev1.PodTemplateSpec) { t.Annotations["meetwarden.io/config-hash"] = "older" })},
+}
+
+// canary adds a Deployment someone else made, whose pods carry the web Service's labels.
+func canary(s *Snapshot) {
+	web := deploymentOf(s, settings.Web)
+	d := web.DeepCopy()
+	d.Name, d.UID, d.OwnerReferences = "meet-web-canary", "uid-canary", nil
+	d.Spec.Template.Spec.Containers[0].Env = append(d.Spec.Template.Spec.Containers[0].Env, corev1.EnvVar{Name: "ENABLE_RECORDING", Value: "true"})
+	s.Deployments = append(s.Deployments, *d)
+	rs := replicaSetOf(d)
+	s.ReplicaSets = append(s.ReplicaSets, rs)
+	s.Pods = append(s.Pods, podOf(&rs, "c4n4r", "eu-node-1"))
+}
+
+// barePod adds a pod with no controller and the web labels.
+func barePod(s *Snapshot) {
+	pod := s.Pods[slices.IndexFunc(s.Pods, func(p corev1.Pod) bool { return p.Labels[settings.LabelComponent] == string(settings.Web) })].DeepCopy()
+	pod.Name, pod.UID, pod.OwnerReferences = "meet-web-debug", "uid-debug", nil
+	s.Pods = append(s.Pods, *pod)
+}
+
+// replicaSetRunning adds a ReplicaSet of the web Deployment, created age before the current
+// one (negative: earlier), whose template is edited, with one running pod.
+func replicaSetRunning(name string, age time.Duration, edit func(*corev1.PodTemplateSpec)) func(*Snapshot) {
+	return func(s *Snapshot) {
+		current := s.ReplicaSets[slices.IndexFunc(s.ReplicaSets, func(rs appsv1.ReplicaSet) bool { return rs.Labels[settings.LabelComponent] == string(settings.Web) })]
+		rs := current.DeepCopy()
+		rs.Name, rs.UID = name, types.UID("uid-"+name)
+		rs.CreationTimestamp = metav1.NewTime(current.CreationTimestamp.Add(age))
+		edit(&rs.Spec.Template)
+		s.ReplicaSets = append(s.ReplicaSets, *rs)
+		s.Pods = append(s.Pods, podOf(rs, "r011s", "eu-node-1"))
+	}
+}
+
+// foreignIngress is an Ingress someone else made that sends host/path to a Service.
+func foreignIngress(namespace, name, host, path, service string) networkingv1.Ingress {
+	return networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+			Paths: []networkingv1.HTTPIngressPath{{Path: path, PathType: ptr.To(networkingv1.PathTypePrefix), Backend: networkingv1.IngressBackend{
+				Service: &networkingv1.IngressServiceBackend{Name: service, Port: networkingv1.ServiceBackendPort{Number: 80}}}}},
+		}}}}},
+	}
 }
 
 func TestTamperingIsCaught(t *testing.T) {

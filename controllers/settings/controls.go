@@ -49,6 +49,8 @@ const (
 	TRN1 ControlID = "TRN-1"
 	TRN2 ControlID = "TRN-2"
 	OVR1 ControlID = "OVR-1"
+	OVR2 ControlID = "OVR-2"
+	OVR3 ControlID = "OVR-3"
 	E2E1 ControlID = "E2E-1"
 )
 
@@ -222,6 +224,16 @@ var Catalog = []Control{
 		ID: OVR1, Family: FamilyOVR, Severity: v1alpha1.SeverityCritical,
 		Title:       "The operator owns every override channel: no foreign mounts, envFrom or raw-injection variables, only canonical booleans",
 		Remediation: "Remove foreign mounts at /config, /defaults and the plugin paths, envFrom sources, raw-injection variables and lines added to the operator's files; spell booleans true/false.",
+	},
+	{
+		ID: OVR2, Family: FamilyOVR, Severity: v1alpha1.SeverityCritical,
+		Title:       "Every component runs the pod template the operator renders, as a whole: containers, init containers, command, args, image, hooks, probes, volumes and mounts, security contexts, host namespaces and service account",
+		Remediation: "Undo the change to the Deployment's pod template (Enforce mode reverts it by itself); change the platform through its spec.",
+	},
+	{
+		ID: OVR3, Family: FamilyOVR, Severity: v1alpha1.SeverityCritical,
+		Title:       "Users reach only the operator's objects: every pod and endpoint behind the platform's Services belongs to its Deployments, and no other Ingress routes its domain or its Services",
+		Remediation: "Remove the workloads, pods, EndpointSlices and Ingresses the message names (the operator reports foreign objects, it never deletes them), or take the platform's labels off them.",
 	},
 	{
 		ID: E2E1, Family: FamilyTLS, Severity: v1alpha1.SeverityLow,
