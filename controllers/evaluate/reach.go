@@ -346,7 +346,7 @@ func (s *Snapshot) serviceNamed(name string) *corev1.Service {
 
 // desiredDeployments, desiredServices and desiredIngress are the rendered objects of a kind.
 func (s *Snapshot) desiredDeployments() []*appsv1.Deployment { return desiredOf[*appsv1.Deployment](s) }
-func (s *Snapshot) desiredServices() []*corev1.Service     { return desiredOf[*corev1.Service](s) }
+func (s *Snapshot) desiredServices() []*corev1.Service       { return desiredOf[*corev1.Service](s) }
 
 func (s *Snapshot) desiredIngress() *networkingv1.Ingress {
 	if all := desiredOf[*networkingv1.Ingress](s); len(all) > 0 {

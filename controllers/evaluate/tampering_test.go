@@ -362,11 +362,15 @@ var tampering = []tamperCase{
 			c.EnvFrom = append(c.EnvFrom, corev1.EnvFromSource{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "user-env"}}})
 		})},
 	{name: "a changed command fails OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-web", "containers[name=web].command: added"},
-		mutate: editDeployment(web, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Command = []string{"/bin/sh", "-c", "exec /init"} })},
+		mutate: editDeployment(web, func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Containers[0].Command = []string{"/bin/sh", "-c", "exec /init"}
+		})},
 	{name: "changed args fail OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-jvb", ".args: added"},
 		mutate: editDeployment(jvb, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Args = []string{"--apis=rest"} })},
 	{name: "a swapped image fails OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-prosody", ".image: changed"},
-		mutate: editDeployment(prosody, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "registry.example/prosody:patched" })},
+		mutate: editDeployment(prosody, func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Containers[0].Image = "registry.example/prosody:patched"
+		})},
 	{name: "an init container fails OVR-2", control: "OVR-2", mentions: []string{"Deployment meet-web", "initContainers[name=prep]: added"},
 		mutate: editDeployment(web, func(d *appsv1.Deployment) {
 			d.Spec.Template.Spec.InitContainers = []corev1.Container{{Name: "prep", Image: "busybox:1.36", Command: []string{"sh", "-c", "echo"}}}
@@ -401,7 +405,9 @@ var tampering = []tamperCase{
 			})
 		}},
 	{name: "an endpoint with a pod's name but another address fails OVR-3", control: "OVR-3", mentions: []string{"EndpointSlice meet-web-abcde", "10.0.0.99"},
-		mutate: func(s *Snapshot) { s.EndpointSlices[slices.IndexFunc(s.EndpointSlices, func(e discoveryv1.EndpointSlice) bool { return e.Name == "meet-web-abcde" })].Endpoints[0].Addresses = []string{"10.0.0.99"} }},
+		mutate: func(s *Snapshot) {
+			s.EndpointSlices[slices.IndexFunc(s.EndpointSlices, func(e discoveryv1.EndpointSlice) bool { return e.Name == "meet-web-abcde" })].Endpoints[0].Addresses = []string{"10.0.0.99"}
+		}},
 	{name: "an Ingress in another namespace with /config.js for the domain fails OVR-3", control: "OVR-3", mentions: []string{"Ingress tenant-b/steal-config", "meet.example.eu"},
 		mutate: func(s *Snapshot) {
 			ing := foreignIngress("tenant-b", "steal-config", s.Platform.Spec.Domain, "/config.js", "evil")
