@@ -41,7 +41,6 @@ import (
 var nodePortN atomic.Int32
 
 const (
-	testDomain  = "meet.example.eu"
 	waitTimeout = 30 * time.Second
 )
 
@@ -109,7 +108,7 @@ func createJWTSecret(t *testing.T, ns string) {
 
 func createTLSSecret(t *testing.T, ns string) {
 	t.Helper()
-	cert, key, err := fixtures.ValidCertificate(testDomain, time.Now()).PEM()
+	cert, key, err := fixtures.ValidCertificate(domainOf(ns), time.Now()).PEM()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,10 +119,14 @@ func createTLSSecret(t *testing.T, ns string) {
 	}
 }
 
+// domainOf is the domain of the test platform in namespace ns: a domain is claimed by one
+// platform in the cluster, and another platform's Ingress for it would be a foreign route.
+func domainOf(ns string) string { return "meet." + ns + ".example.eu" }
+
 // newPlatform returns the sample platform in namespace ns. Node ports are cluster-wide: every
 // test platform gets its own.
 func newPlatform(ns string, mode v1alpha1.ComplianceMode) *v1alpha1.MeetingPlatform {
-	mp := fixtures.Sample(ns, "meet", testDomain, 30000+nodePortN.Add(1))
+	mp := fixtures.Sample(ns, "meet", domainOf(ns), 30000+nodePortN.Add(1))
 	mp.Spec.Compliance.Mode = mode
 	return mp
 }

@@ -491,7 +491,7 @@ func TestForeignNetworkPoliciesAndIngressesCountAgainstCompliance(t *testing.T) 
 	pathType := networkingv1.PathTypePrefix
 	plain := &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Name: "plain-http", Namespace: mp.Namespace},
-		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: testDomain,
+		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: mp.Spec.Domain,
 			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
 				Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &pathType, Backend: networkingv1.IngressBackend{
 					Service: &networkingv1.IngressServiceBackend{Name: settings.Name(mp, string(settings.Web)),

@@ -183,11 +183,20 @@ func (s *Snapshot) foreignEndpoints(svc *corev1.Service, serving map[string]*cor
 		for _, ep := range slice.Endpoints {
 			where := strings.Join(ep.Addresses, ",")
 			ref := ep.TargetRef
+			if !receivesTraffic(ep) {
+				continue
+			}
 			if ref == nil || ref.Kind != "Pod" {
 				f.add("EndpointSlice %s sends the traffic of Service %s to %s, which is no pod of the platform", slice.Name, svc.Name, where)
 				continue
 			}
 			pod := serving[ref.Name]
+			if pod == nil && slice.Labels[discoveryv1.LabelManagedBy] == endpointSliceController && s.podNamed(ref.Name) == nil {
+				// The pod is gone and the EndpointSlice controller has not yet caught up (a
+				// watch event apart). It also rewrites any endpoint someone else puts into a
+				// slice it manages, so this is no way around the check.
+				continue
+			}
 			if pod == nil {
 				f.add("EndpointSlice %s sends the traffic of Service %s to Pod %s, which is not one of the operator's pods behind it", slice.Name, svc.Name, ref.Name)
 				continue
@@ -202,6 +211,25 @@ func (s *Snapshot) foreignEndpoints(svc *corev1.Service, serving map[string]*cor
 		}
 	}
 	return f
+}
+
+// endpointSliceController is the managed-by label value of the slices Kubernetes writes.
+const endpointSliceController = "endpointslice-controller.k8s.io"
+
+// receivesTraffic says whether kube-proxy sends traffic to an endpoint: one that is ready (an
+// unset condition means ready), or serving while it terminates.
+func receivesTraffic(ep discoveryv1.Endpoint) bool {
+	c := ep.Conditions
+	return c.Ready == nil || *c.Ready || (c.Serving != nil && *c.Serving)
+}
+
+func (s *Snapshot) podNamed(name string) *corev1.Pod {
+	for i := range s.Pods {
+		if s.Pods[i].Name == name {
+			return &s.Pods[i]
+		}
+	}
+	return nil
 }
 
 func podIPs(pod *corev1.Pod) []string {
@@ -295,7 +323,8 @@ func (s *Snapshot) podsSelectedBy(svc *corev1.Service) []*corev1.Pod {
 	var out []*corev1.Pod
 	for i := range s.Pods {
 		p := &s.Pods[i]
-		if p.Namespace == svc.Namespace && sel.Matches(labels.Set(p.Labels)) && p.DeletionTimestamp == nil &&
+		// A terminating pod still serves until it is gone, so it is judged like the others.
+		if p.Namespace == svc.Namespace && sel.Matches(labels.Set(p.Labels)) &&
 			p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
 			out = append(out, p)
 		}
