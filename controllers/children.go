@@ -148,8 +148,11 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 		parts = append(parts, f.Error())
 	}
 	verb := "the API server refused"
-	if refusals[0].reason == v1alpha1.ReasonAdmissionMutated {
+	switch refusals[0].reason {
+	case v1alpha1.ReasonAdmissionMutated:
 		verb = "a revert does not take:"
+	case v1alpha1.ReasonNameConflict:
+		verb = "a child's name is taken:"
 	}
 	return ctrl.Result{RequeueAfter: backoff(&r.refusedPasses, key)}, stall(refusals[0].reason,
 		"%s %s", verb, strings.Join(parts, "; "))
@@ -179,6 +182,11 @@ type refusal struct{ reason, what, message string }
 // (ChildRejected), an admission webhook, policy or RBAC refuses the request (AdmissionDenied),
 // or a ResourceQuota is exhausted (QuotaExceeded). Any other error is transient.
 func refused(err error, mp *v1alpha1.MeetingPlatform) (refusal, bool) {
+	var conflict *apply.ConflictError
+	if errors.As(err, &conflict) {
+		return refusal{reason: v1alpha1.ReasonNameConflict, message: strings.TrimPrefix(conflict.Error(), conflict.Object+" ") +
+			"; rename the platform, or delete or rename the object"}, true
+	}
 	msg := apiMessage(err)
 	denied := strings.Contains(msg, "admission webhook") || strings.Contains(msg, "ValidatingAdmissionPolicy") ||
 		strings.Contains(msg, "denied the request")

@@ -25,6 +25,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -47,8 +48,7 @@ func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s 
 	existing := &corev1.Secret{}
 	err := r.Get(ctx, key, existing)
 	if err == nil {
-		s.useCredentials(existing)
-		return ctrl.Result{}, nil
+		return r.takeCredentials(s, existing)
 	}
 	if !apierrors.IsNotFound(err) {
 		return ctrl.Result{}, err
@@ -80,8 +80,7 @@ func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s 
 		if err != nil || found == nil {
 			return ctrl.Result{}, errors.Join(err, fmt.Errorf("the credentials Secret %s exists but cannot be read", secret.Name))
 		}
-		s.useCredentials(found)
-		return ctrl.Result{}, nil
+		return r.takeCredentials(s, found)
 	}
 	s.credentials = values
 	// Its data never changes, its metadata may: only a new Secret (a new UID, new passwords)
@@ -99,10 +98,32 @@ func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s 
 	return ctrl.Result{}, nil
 }
 
-// useCredentials takes the passwords of the platform's credentials Secret.
-func (s *scope) useCredentials(secret *corev1.Secret) {
+// takeCredentials uses the credentials Secret, or stalls when the platform does not control
+// it, looking again with backoff: the Secret's owner is not the platform, so no watch event
+// reaches it when the Secret goes away.
+func (r *MeetingPlatformReconciler) takeCredentials(s *scope, secret *corev1.Secret) (ctrl.Result, error) {
+	if err := s.useCredentials(secret); err != nil {
+		return ctrl.Result{RequeueAfter: backoff(&r.refusedPasses, client.ObjectKeyFromObject(s.mp))}, err
+	}
+	return ctrl.Result{}, nil
+}
+
+// useCredentials takes the passwords of the platform's credentials Secret. A Secret of that
+// name the platform does not control is never used: whoever made it would know the passwords
+// of every component.
+func (s *scope) useCredentials(secret *corev1.Secret) error {
+	if ref := metav1.GetControllerOf(secret); ref == nil || ref.UID != s.mp.UID {
+		owner := "has no owner"
+		if ref != nil {
+			owner = "is controlled by " + ref.Kind + " " + ref.Name
+		}
+		s.credentials = credentialValues(nil) // rendered, never written: nothing is applied while stalled
+		return stall(v1alpha1.ReasonNameConflict,
+			"Secret %s exists and %s, not this platform; its passwords are not used: delete or rename it, or rename the platform", secret.Name, owner)
+	}
 	s.credentials = credentialValues(secret)
 	s.inputs.version(secret.Name, string(secret.UID))
+	return nil
 }
 
 // credentialValues are the passwords of the credentials Secret: its values, and a new random

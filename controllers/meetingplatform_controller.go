@@ -286,6 +286,7 @@ type step struct {
 func (r *MeetingPlatformReconciler) steps() []step {
 	return []step{
 		{r.reconcileInputs, true},
+		{r.reconcileClaims, true},
 		{r.reconcileCredentials, true},
 		{r.reconcileDesired, true},
 		{r.reconcileChildren, false},
@@ -353,6 +354,9 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err != nil {
 		return err
 	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.MeetingPlatform{}, domainField, platformDomain); err != nil {
+		return err
+	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.MeetingPlatform{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
@@ -362,6 +366,7 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Secret{}).
 		Owns(&networkingv1.Ingress{}).
 		Owns(&networkingv1.NetworkPolicy{}).
+		Watches(&v1alpha1.MeetingPlatform{}, handler.EnqueueRequestsFromMapFunc(r.platformsOfDomain)).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(platformOfLabelledObject)).
 		Watches(&appsv1.ReplicaSet{}, handler.EnqueueRequestsFromMapFunc(platformOfLabelledObject)).
 		Watches(&discoveryv1.EndpointSlice{}, handler.EnqueueRequestsFromMapFunc(r.platformsInNamespace)).

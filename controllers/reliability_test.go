@@ -292,7 +292,9 @@ func TestOfTwoFirstPassesOnlyOneWritesTheCredentials(t *testing.T) {
 	first := func(ctx context.Context, obj client.Object) {
 		if s, ok := obj.(*corev1.Secret); ok && s.Name == "meet-credentials" && !raced {
 			raced = true
-			other := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "meet-credentials"}, Data: theirs}
+			// The other pass is the operator's too: its Secret is the platform's.
+			other := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "meet-credentials",
+				OwnerReferences: []metav1.OwnerReference{controllerRef(v1alpha1.GroupVersion.String(), "MeetingPlatform", mp)}}, Data: theirs}
 			if err := base.Create(ctx, other); err != nil {
 				t.Errorf("the other writer: %v", err)
 			}

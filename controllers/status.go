@@ -155,11 +155,15 @@ func (r *MeetingPlatformReconciler) recordControlChanges(s *scope, previous *v1a
 	}
 	for _, c := range s.results {
 		old, seen := before[c.ID]
+		// The action names the control: the event library folds Events with the same type,
+		// reason, action and objects into one series that keeps the first note, which would
+		// hide every other control failing in the same pass.
+		action := "Evaluate/" + c.ID
 		switch {
 		case c.Result == v1alpha1.ResultFail && old != v1alpha1.ResultFail:
-			r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, v1alpha1.EventControlFailed, "Evaluate", "%s (%s): %s", c.ID, c.Severity, c.Message)
+			r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, v1alpha1.EventControlFailed, action, "%s (%s): %s", c.ID, c.Severity, c.Message)
 		case c.Result != v1alpha1.ResultFail && old == v1alpha1.ResultFail && seen:
-			r.Recorder.Eventf(s.mp, nil, corev1.EventTypeNormal, v1alpha1.EventControlPassed, "Evaluate", "%s: %s", c.ID, c.Message)
+			r.Recorder.Eventf(s.mp, nil, corev1.EventTypeNormal, v1alpha1.EventControlPassed, action, "%s: %s", c.ID, c.Message)
 		}
 	}
 }

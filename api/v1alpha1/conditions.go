@@ -59,6 +59,17 @@ const (
 	// sets the drift back on every write; the message names the object and the field.
 	ReasonAdmissionMutated = "AdmissionMutated"
 	ReasonNoEligibleNode   = "NoEligibleNode"
+	// ReasonNameConflict: an object with a child's name exists and the platform does not
+	// control it; the operator never adopts it. ReasonDomainConflict: an older platform claims
+	// the same spec.domain. Both name the other object.
+	ReasonNameConflict   = "NameConflict"
+	ReasonDomainConflict = "DomainConflict"
+	// ReasonRevertLoop: another manager keeps setting a field the operator reverts; reverts of
+	// it pause with backoff and the message names the manager. ReasonEvictionLoop: pods
+	// evicted from a node outside the jurisdiction keep being placed back on it; evictions
+	// from it pause with backoff.
+	ReasonRevertLoop   = "RevertLoop"
+	ReasonEvictionLoop = "EvictionLoop"
 	// Stalled=False.
 	ReasonRealisable = "Realisable"
 

@@ -608,10 +608,14 @@ type MeetingPlatformStatus struct {
 
 // MeetingPlatform is a self-hosted Jitsi Meet installation whose privacy settings are enforced
 // and whose compliance with the gdpr-eu profile is reported in status.
+//
+// spec.domain is a selectable field: a domain belongs to one platform, and the operator (like
+// `kubectl get mp -A --field-selector spec.domain=...`) finds the others of a domain by it.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=mp,categories=meetwarden
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 40 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, contain only lower-case letters, digits and hyphens, and have at most 40 characters: children are named <name>-<component> and Services need DNS-1035 names"
+// +kubebuilder:selectablefield:JSONPath=`.spec.domain`
 // +kubebuilder:printcolumn:name="Domain",type=string,JSONPath=`.spec.domain`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Compliant",type=string,JSONPath=`.status.conditions[?(@.type=="Compliant")].status`

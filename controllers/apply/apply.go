@@ -171,6 +171,9 @@ func (a *Applier) Sync(ctx context.Context, desired client.Object, opts Options)
 	if err != nil {
 		return Result{}, err
 	}
+	if conflict := nameConflict(desired, live, opts.AppliedBefore); conflict != nil {
+		return Result{}, conflict
+	}
 
 	foreign := foreignChanges(live)
 	desiredChanged := live.GetAnnotations()[desiredHashAnnotation] != desired.GetAnnotations()[desiredHashAnnotation]
@@ -256,4 +259,34 @@ func KindOf(obj client.Object) string {
 		return k
 	}
 	return fmt.Sprintf("%T", obj)
+}
+
+// ConflictError says that an object with a child's name exists and is not the owner's: Sync
+// never adopts it (it would be rewritten, and garbage-collected with the owner).
+type ConflictError struct {
+	// Object is "<Kind> <name>"; Controller names its controller, or is "" when it has none.
+	Object, Controller string
+}
+
+func (e *ConflictError) Error() string {
+	if e.Controller == "" {
+		return e.Object + " exists and has no owner: it was not made by this platform, which does not take it over"
+	}
+	return e.Object + " exists and is controlled by " + e.Controller + ", not by this platform"
+}
+
+// nameConflict returns a ConflictError when live is not controlled by desired's controller
+// (set by Prepare). A child applied before whose owner reference someone removed is drift, and
+// the revert restores it; one that another controller claims is a conflict either way.
+func nameConflict(desired, live client.Object, appliedBefore bool) *ConflictError {
+	want, got := metav1.GetControllerOf(desired), metav1.GetControllerOf(live)
+	switch {
+	case want == nil || (got != nil && got.UID == want.UID):
+		return nil
+	case got == nil && appliedBefore:
+		return nil
+	case got == nil:
+		return &ConflictError{Object: KindOf(desired) + " " + desired.GetName()}
+	}
+	return &ConflictError{Object: KindOf(desired) + " " + desired.GetName(), Controller: got.Kind + " " + got.Name}
 }
