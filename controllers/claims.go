@@ -29,7 +29,9 @@ import (
 // domainField indexes cached MeetingPlatforms by spec.domain.
 const domainField = "spec.domain"
 
-func platformDomain(o client.Object) []string { return []string{o.(*v1alpha1.MeetingPlatform).Spec.Domain} }
+func platformDomain(o client.Object) []string {
+	return []string{o.(*v1alpha1.MeetingPlatform).Spec.Domain}
+}
 
 // reconcileClaims stalls a platform whose domain an older platform claims, in any namespace:
 // ingress controllers merge the rules of one host, so two platforms would serve each other's
