@@ -105,6 +105,12 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 		if res.Outcome == apply.Created || res.Outcome == apply.Changed {
 			s.applied++
 		}
+		if res.Outcome == apply.DriftLeft && s.revertsPaused[inventoryID(obj)] {
+			what := apply.KindOf(obj) + " " + obj.GetName()
+			refusals = append(refusals, refusal{reason: v1alpha1.ReasonRevertLoop, what: what, message: fmt.Sprintf(
+				"reverted %d times within %s and changed back each time (%s): another manager or a person keeps writing it; reverts pause for %s",
+				loopLimit, loopWindow, strings.TrimPrefix(res.Drift, what+": "), loopWindow)})
+		}
 		if res.Outcome == apply.Overridden {
 			// Reverting again cannot help: a person must change the webhook or policy. The
 			// drift stays visible in compliance, which judges the stored object.
@@ -153,6 +159,8 @@ func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *sc
 		verb = "a revert does not take:"
 	case v1alpha1.ReasonNameConflict:
 		verb = "a child's name is taken:"
+	case v1alpha1.ReasonRevertLoop:
+		verb = "a revert loops:"
 	}
 	return ctrl.Result{RequeueAfter: backoff(&r.refusedPasses, key)}, stall(refusals[0].reason,
 		"%s %s", verb, strings.Join(parts, "; "))
@@ -233,12 +241,22 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, obj
 	// reconciler built field by field (as tests do) has one too.
 	applier := &apply.Applier{Client: r.Client, APIReader: r.APIReader}
 	id := inventoryID(obj)
+	loopKey := string(s.mp.UID) + "/revert/" + id
+	if looping, _ := r.loops.looping(loopKey, s.now); looping && mode == apply.Enforce {
+		// A fight: see loops.go. The drift stays reported until reverts resume.
+		mode = apply.Audit
+		if s.revertsPaused == nil {
+			s.revertsPaused = map[string]bool{}
+		}
+		s.revertsPaused[id] = true
+	}
 	res, err := applier.Sync(ctx, obj, apply.Options{Mode: mode, AppliedBefore: s.inventory.Has(id)})
 	if err == nil {
 		s.inventory.Insert(id)
 	}
 	switch res.Outcome {
 	case apply.Reverted:
+		r.loops.note(loopKey, s.now)
 		// Also when err is set: the revert is done even when the bookkeeping after it has to
 		// be retried (see apply.Applier.Sync).
 		s.reverted = append(s.reverted, res.Drift)

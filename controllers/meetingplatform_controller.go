@@ -85,6 +85,8 @@ type MeetingPlatformReconciler struct {
 	blockedEvictions sync.Map
 	// inputSecrets holds the user's Secrets last read, by key, with their resourceVersion (readInput).
 	inputSecrets sync.Map
+	// loops counts the corrections made again and again (loops.go).
+	loops loops
 }
 
 // NewMeetingPlatformReconciler wires the reconciler to a manager.
@@ -201,6 +203,8 @@ type scope struct {
 	// rollingOut names the components whose Deployment does not yet run its current template
 	// everywhere; their ready replicas may still be serving the previous one.
 	rollingOut []string
+	// revertsPaused holds the inventory IDs of the children whose reverts pause (RevertLoop).
+	revertsPaused map[string]bool
 }
 
 // +kubebuilder:rbac:groups=meetwarden.io,resources=meetingplatforms,verbs=get;list;watch

@@ -20,6 +20,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -65,17 +67,43 @@ func (r *MeetingPlatformReconciler) reconcilePlacement(ctx context.Context, s *s
 	for i := range nodes.Items {
 		byName[nodes.Items[i].Name] = &nodes.Items[i]
 	}
+	var loops []string
+	var resume time.Time
+	// A pass counts once per node and component, however many replicas it evicts there.
+	noted := map[string]bool{}
 	for i := range pods {
 		pod := &pods[i]
 		node := byName[pod.Spec.NodeName]
 		if node == nil || pod.DeletionTimestamp != nil || !isOwnedWorkloadPod(pod) {
 			continue
 		}
-		if ok, reason := settings.NodeAllowed(s.mp, node); !ok {
-			if err := r.evict(ctx, s, pod, reason); err != nil {
-				return ctrl.Result{}, err
-			}
+		ok, reason := settings.NodeAllowed(s.mp, node)
+		if ok {
+			continue
 		}
+		loopKey := string(s.mp.UID) + "/evict/" + node.Name + "/" + pod.Labels[settings.LabelComponent]
+		if looping, until := r.loops.looping(loopKey, s.now); looping {
+			// See loops.go: the scheduler puts the pods right back.
+			loops = append(loops, fmt.Sprintf("%s pods keep being placed on node %s (%s)", pod.Labels[settings.LabelComponent], node.Name, reason))
+			if resume.IsZero() || until.Before(resume) {
+				resume = until
+			}
+			continue
+		}
+		evicted, err := r.evict(ctx, s, pod, reason)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if evicted && !noted[loopKey] {
+			noted[loopKey] = true
+			r.loops.note(loopKey, s.now)
+		}
+	}
+	if len(loops) > 0 {
+		return ctrl.Result{RequeueAfter: resume.Sub(s.now) + time.Second}, stall(v1alpha1.ReasonEvictionLoop,
+			"evicted %d times within %s and scheduled back each time: %s. The pods' node affinity names only the allowed regions (label %s); "+
+				"cordon or taint the node, or label it with a region outside spec.placement; evictions pause for %s",
+			loopLimit, loopWindow, strings.Join(loops, "; "), s.mp.Spec.Placement.RegionLabel, loopWindow)
 	}
 	key := client.ObjectKeyFromObject(s.mp)
 	if !s.evictionBlocked {
@@ -111,7 +139,8 @@ func isOwnedWorkloadPod(pod *corev1.Pod) bool {
 	return ref != nil && ref.Kind == "ReplicaSet"
 }
 
-func (r *MeetingPlatformReconciler) evict(ctx context.Context, s *scope, pod *corev1.Pod, reason string) error {
+// evict asks the API server to evict a pod, and says whether it did.
+func (r *MeetingPlatformReconciler) evict(ctx context.Context, s *scope, pod *corev1.Pod, reason string) (bool, error) {
 	eviction := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace}}
 	var err error
 	if r.Evictions != nil {
@@ -123,20 +152,20 @@ func (r *MeetingPlatformReconciler) evict(ctx context.Context, s *scope, pod *co
 		err = r.SubResource("eviction").Create(ctx, pod, eviction)
 	}
 	if apierrors.IsNotFound(err) {
-		return nil
+		return false, nil
 	}
 	if apierrors.IsTooManyRequests(err) {
 		// A PodDisruptionBudget blocks it for now: say which, and try again later.
 		s.evictionBlocked = true
 		r.Recorder.Eventf(s.mp, pod, corev1.EventTypeWarning, v1alpha1.EventEvictionBlocked, "Evict",
 			"Pod %s on node %s must leave (%s), but its eviction is blocked: %s", pod.Name, pod.Spec.NodeName, reason, apiMessage(err))
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("evicting pod %s: %w", pod.Name, err)
+		return false, fmt.Errorf("evicting pod %s: %w", pod.Name, err)
 	}
 	what := fmt.Sprintf("Pod %s on node %s: %s; evicted", pod.Name, pod.Spec.NodeName, reason)
 	s.reverted = append(s.reverted, what)
 	r.Recorder.Eventf(s.mp, pod, corev1.EventTypeWarning, v1alpha1.EventPodEvicted, "Evict", "%s", what)
-	return nil
+	return true, nil
 }
