@@ -140,15 +140,36 @@ func CacheOptions() cache.Options {
 
 // slimPod keeps what placement and the evaluation read of a cached Pod: its metadata (labels,
 // owner, deletion), the node it runs on, its phase and addresses (matched against the
-// EndpointSlices). The rest repeats its ReplicaSet's template, which the evaluation judges
-// instead, and would be most of the cache.
+// EndpointSlices), and the two things of a running pod that can change without its ReplicaSet:
+// the containers' images (a pod's image is mutable) and ephemeral containers (kubectl debug).
+// The rest repeats its ReplicaSet's template, which the evaluation judges instead, and would be
+// most of the cache.
 func slimPod(obj any) (any, error) {
 	if pod, ok := obj.(*corev1.Pod); ok {
 		pod.ManagedFields = nil
-		pod.Spec = corev1.PodSpec{NodeName: pod.Spec.NodeName}
+		pod.Spec = corev1.PodSpec{NodeName: pod.Spec.NodeName, InitContainers: images(pod.Spec.InitContainers),
+			Containers: images(pod.Spec.Containers), EphemeralContainers: ephemeralNames(pod.Spec.EphemeralContainers)}
 		pod.Status = corev1.PodStatus{Phase: pod.Status.Phase, PodIPs: pod.Status.PodIPs}
 	}
 	return obj, nil
+}
+
+// images keeps the name and image of each container.
+func images(cs []corev1.Container) []corev1.Container {
+	out := make([]corev1.Container, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, corev1.Container{Name: c.Name, Image: c.Image})
+	}
+	return out
+}
+
+// ephemeralNames keeps the name and image of each ephemeral container.
+func ephemeralNames(cs []corev1.EphemeralContainer) []corev1.EphemeralContainer {
+	out := make([]corev1.EphemeralContainer, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, corev1.EphemeralContainer{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: c.Name, Image: c.Image}})
+	}
+	return out
 }
 
 // serviceEndpoints selects the EndpointSlices that belong to a Service.

@@ -146,6 +146,9 @@ func (s *Snapshot) podOrigin(pod *corev1.Pod, own map[types.UID]*appsv1.Deployme
 		}
 		return fmt.Sprintf("belongs to ReplicaSet %s of %s, not to the operator's Deployments", rs.Name, owner), ""
 	}
+	if f := podChanges(pod, &rs.Spec.Template); f != "" {
+		return f, ""
+	}
 	diff, err := podtemplate.Diff(&d.Spec.Template, &rs.Spec.Template)
 	switch {
 	case err != nil:
@@ -158,6 +161,26 @@ func (s *Snapshot) podOrigin(pod *corev1.Pod, own map[types.UID]*appsv1.Deployme
 		return fmt.Sprintf("runs ReplicaSet %s, whose template is not Deployment %s's (%s)", rs.Name, d.Name, diff), ""
 	}
 	return "", fmt.Sprintf("still runs an earlier template of Deployment %s while it rolls out (ReplicaSet %s: %s)", d.Name, rs.Name, diff)
+}
+
+// podChanges says what a running pod has that its ReplicaSet's template does not: an
+// ephemeral container (kubectl debug reads and writes everything the pod holds) or another
+// image (a pod's images can be changed in place).
+func podChanges(pod *corev1.Pod, template *corev1.PodTemplateSpec) string {
+	if len(pod.Spec.EphemeralContainers) > 0 {
+		c := pod.Spec.EphemeralContainers[0]
+		return fmt.Sprintf("runs ephemeral container %s (%s), which no template of the operator has", c.Name, c.Image)
+	}
+	want := map[string]string{}
+	for _, c := range allContainers(&template.Spec) {
+		want[c.Name] = c.Image
+	}
+	for _, c := range allContainers(&pod.Spec) {
+		if image, ok := want[c.Name]; !ok || image != c.Image {
+			return fmt.Sprintf("runs container %s with image %s, which is not its ReplicaSet's", c.Name, c.Image)
+		}
+	}
+	return ""
 }
 
 // olderThanCurrent says whether rs was created before the ReplicaSet that runs the

@@ -421,6 +421,16 @@ var tampering = []tamperCase{
 		mutate: func(s *Snapshot) {
 			s.Ingresses = append(s.Ingresses, foreignIngress(s.Platform.Namespace, "plain", "plain.example.eu", "/", "meet-web"))
 		}},
+	{name: "an ephemeral debug container in a web pod fails OVR-3", control: "OVR-3", mentions: []string{"Pod meet-web", "ephemeral container debugger"},
+		mutate: func(s *Snapshot) {
+			i := slices.IndexFunc(s.Pods, func(p corev1.Pod) bool { return p.Labels[settings.LabelComponent] == string(settings.Web) })
+			s.Pods[i].Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger", Image: "busybox:1.36"}}}
+		}},
+	{name: "an image changed on a running prosody pod fails OVR-3", control: "OVR-3", mentions: []string{"Pod meet-prosody", "image evil:1"},
+		mutate: func(s *Snapshot) {
+			i := slices.IndexFunc(s.Pods, func(p corev1.Pod) bool { return p.Labels[settings.LabelComponent] == string(settings.Prosody) })
+			s.Pods[i].Spec.Containers[0].Image = "evil:1"
+		}},
 	{name: "a changed Service selector fails OVR-3", control: "OVR-3", mentions: []string{"Service meet-web selects", "track=canary"},
 		mutate: editService("meet-web", func(svc *corev1.Service) { svc.Spec.Selector = map[string]string{"track": "canary"} })},
 	{name: "pods of a newer ReplicaSet with another template fail OVR-3", control: "OVR-3", mentions: []string{"ReplicaSet meet-web-666", "is not Deployment meet-web's", "image: changed"},
