@@ -222,8 +222,13 @@ type PlacementSpec struct {
 	// +default="EEA"
 	Jurisdiction Jurisdiction `json:"jurisdiction,omitempty"`
 
-	// allowedRegions replaces the built-in region catalog with an explicit list of region label
-	// values, e.g. for on-premises clusters. When set it must not be empty.
+	// allowedRegions narrows the regions the pods may run in to an explicit list of region label
+	// values, or names regions the built-in catalog does not know (on-premises labels). The
+	// catalog outranks the list: a value the catalog places outside the jurisdiction (AWS
+	// us-east-1, eu-central-2 = Zurich, ...) is refused (Stalled, InvalidSpec), and a node the
+	// catalog places outside fails EU-2 whatever the list says. A node in a listed region the
+	// catalog does not know is allowed on your word: status and the processing record mark its
+	// location as user-asserted. When set it must not be empty.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MinItems=1

@@ -87,7 +87,7 @@ func TestProcessingRecordFlagsFailingStatements(t *testing.T) {
 	record := ProcessingRecord(s, Evaluate(s))
 	for _, want := range []string{
 		"**Attention:** control EU-2 fails",
-		"| us-east-1 | unknown (not in the region catalog) | aws |",
+		"| us-east-1 | N. Virginia, US | aws |",
 		"| EU-2 | Every running pod sits on a node inside the jurisdiction | critical | Fail | pod meet-web-7c9d8f6b5-x2k4p on node us-node-1",
 	} {
 		if !strings.Contains(record, want) {

@@ -106,14 +106,38 @@ func describePlacement(mp *v1alpha1.MeetingPlatform) string {
 	return "jurisdiction " + string(mp.Spec.Placement.Jurisdiction)
 }
 
-// EU-2: every running pod sits on a node the region catalog places inside the jurisdiction.
+// EU-2: every running pod sits on a node the region catalog places inside the jurisdiction,
+// or in a region the catalog does not know and the user listed; the message names those
+// user-asserted regions, because their location is the user's word, not a fact the operator
+// checked.
 func checkPodPlacement(s *Snapshot) (v1alpha1.ControlResultValue, string) {
 	mp := s.Platform
 	f := s.nodeFindings("region", func(node *corev1.Node) (bool, string) {
 		v := settings.JudgeNode(mp, node)
 		return v.Allowed, v.Reason
 	})
-	return f.result(fmt.Sprintf("every running platform pod sits on a node inside the allowed regions of %s", describePlacement(mp)))
+	ok := fmt.Sprintf("every running platform pod sits on a node inside the allowed regions of %s", describePlacement(mp))
+	if asserted := s.userAssertedRegions(); len(asserted) > 0 {
+		ok += fmt.Sprintf("; the location of %s is user-asserted (listed in spec.placement.allowedRegions, unknown to the built-in catalog)", quoteList(asserted))
+	}
+	return f.result(ok)
+}
+
+// userAssertedRegions are the sorted region labels of the nodes running platform pods that
+// the judgement allows only on the user's word.
+func (s *Snapshot) userAssertedRegions() []string {
+	var out []string
+	for _, pod := range s.runningPods() {
+		node := s.Nodes[pod.Spec.NodeName]
+		if node == nil {
+			continue
+		}
+		if v := settings.JudgeNode(s.Platform, node); v.Allowed && v.UserAsserted {
+			out = append(out, node.Labels[s.Platform.Spec.Placement.RegionLabel])
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // nodeFindings judges the node of every running pod, naming the pod, its node and the reason

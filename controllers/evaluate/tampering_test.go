@@ -248,6 +248,18 @@ var tampering = []tamperCase{
 		mutate: movePod(web, node("us-node-1", "us-east-1", "aws:///us-east-1a/i-0abc"))},
 	{name: "a web pod on AWS eu-central-2 (Zurich) fails EU-2", control: "EU-2", mentions: []string{"pod " + webPod, "node zrh-node-1", "Zurich, CH"},
 		mutate: movePod(web, node("zrh-node-1", "eu-central-2", "aws:///eu-central-2a/i-1"))},
+	{name: "a web pod on an AWS us-east-1 node fails EU-2 even when allowedRegions lists us-east-1", control: "EU-2",
+		mentions: []string{"pod " + webPod, "node us-node-1", "N. Virginia, US: outside the EEA", "cannot admit"},
+		mutate: func(s *Snapshot) {
+			s.Platform.Spec.Placement.AllowedRegions = []string{"eu-central-1", "fsn1", "nbg1", "us-east-1"}
+			movePod(web, node("us-node-1", "us-east-1", "aws:///us-east-1a/i-0abc"))(s)
+		}},
+	{name: "a web pod on a node in a user-listed region the catalog does not know passes EU-2, marked user-asserted", control: "EU-2", want: v1alpha1.ResultPass,
+		mentions: []string{`the location of ["dc-ber-1"] is user-asserted`},
+		mutate: func(s *Snapshot) {
+			s.Platform.Spec.Placement.AllowedRegions = []string{"dc-ber-1", "fsn1", "nbg1"}
+			movePod(web, node("onprem-1", "dc-ber-1", ""))(s)
+		}},
 	{name: "a pod on a node that cannot be read fails EU-2", control: "EU-2", mentions: []string{"pod " + webPod, "node gone-1"},
 		mutate: func(s *Snapshot) {
 			s.Pods[slices.IndexFunc(s.Pods, func(p corev1.Pod) bool { return p.Name == webPod })].Spec.NodeName = "gone-1"

@@ -413,6 +413,9 @@ func TestValidate(t *testing.T) {
 		{"a region that is not a label value is refused", func(mp *v1alpha1.MeetingPlatform) {
 			mp.Spec.Placement.AllowedRegions = []string{"eu west"}
 		}, "spec.placement.allowedRegions"},
+		{"a listed region the catalog places outside the jurisdiction is refused", func(mp *v1alpha1.MeetingPlatform) {
+			mp.Spec.Placement.AllowedRegions = []string{"eu-central-1", "us-east-1"}
+		}, "spec.placement.allowedRegions[1]"},
 		{"JWT without its settings is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Access.JWT = nil }, "spec.access.jwt"},
 		{"an app ID with a quote is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Access.JWT.AppID = `meet"` }, "spec.access.jwt.appID"},
 		{"JWT settings with LDAP authentication are refused", func(mp *v1alpha1.MeetingPlatform) {

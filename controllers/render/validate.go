@@ -29,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/regions"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -141,6 +142,13 @@ func validatePlacement(fail failFunc, mp *v1alpha1.MeetingPlatform) {
 	}
 	if msgs := validation.IsQualifiedName(p.RegionLabel); len(msgs) > 0 {
 		fail("spec.placement.regionLabel", "%q: %s", p.RegionLabel, strings.Join(msgs, "; "))
+	}
+	for i, r := range p.AllowedRegions {
+		if outside, where := regions.LabelOutside(regions.Jurisdiction(p.Jurisdiction), r); outside {
+			fail(fmt.Sprintf("spec.placement.allowedRegions[%d]", i),
+				"%q is a region the built-in catalog places outside the %s (%s): the list can only narrow the jurisdiction or name regions the catalog does not know",
+				r, p.Jurisdiction, where)
+		}
 	}
 	allowed := settings.AllowedRegions(mp)
 	if len(allowed) == 0 {
