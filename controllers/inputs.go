@@ -43,6 +43,8 @@ const unwatchedRecheck = 10 * time.Second
 type inputs struct {
 	// tls is the TLS Secret (spec.tls.secretName, or the Secret cert-manager fills).
 	tls *corev1.Secret
+	// jwt is the Secret of spec.access.jwt.secretRef, whose signing secret ACC-3 judges.
+	jwt *corev1.Secret
 	// versions identify, by Secret name, the version of every Secret the components read
 	// (the user's and the credentials Secret): what secretsDigest stamps onto the pods.
 	versions map[string]string
@@ -88,6 +90,9 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 		}
 		if secret != nil {
 			s.inputs.version(secret.Name, string(secret.UID)+"/"+secret.ResourceVersion)
+		}
+		if ref.field == jwtSecretRefField {
+			s.inputs.jwt = secret
 		}
 		switch {
 		case secret == nil:
@@ -135,12 +140,15 @@ func referencedInputs(mp *v1alpha1.MeetingPlatform) []string {
 // secretKeyRef is one key of a user's Secret that the spec references.
 type secretKeyRef struct{ field, secret, key string }
 
+// jwtSecretRefField is the field of the JWT signing Secret.
+const jwtSecretRefField = "spec.access.jwt.secretRef"
+
 // referencedKeys lists the keys of user Secrets the components read through secretKeyRef; a
 // missing key would leave the pods failing to start.
 func referencedKeys(mp *v1alpha1.MeetingPlatform) []secretKeyRef {
 	var refs []secretKeyRef
 	if jwt := mp.Spec.Access.JWT; jwt != nil && mp.Spec.Access.Authentication == v1alpha1.AuthenticationJWT {
-		refs = append(refs, secretKeyRef{"spec.access.jwt.secretRef", jwt.SecretRef.Name, jwt.SecretRef.Key})
+		refs = append(refs, secretKeyRef{jwtSecretRefField, jwt.SecretRef.Name, jwt.SecretRef.Key})
 	}
 	if ldap := mp.Spec.Access.LDAP; ldap != nil && mp.Spec.Access.Authentication == v1alpha1.AuthenticationLDAP {
 		for _, key := range []string{settings.LDAPBindDNKey, settings.LDAPPasswordKey} {

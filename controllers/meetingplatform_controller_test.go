@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -349,6 +350,51 @@ func TestMissingJWTSecretStallsUntilItAppears(t *testing.T) {
 	// Nothing polls a platform that waits for a Secret: only the watch on Secrets can wake it.
 	createJWTSecret(t, ns)
 	eventually(t, "the platform deploys once the Secret exists", deployed(mp))
+}
+
+func TestAShortJWTSigningSecretFailsACC3WithoutRevealingIt(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	eventually(t, "AccessRestricted with the long test secret", func() error {
+		return conditionIs(mp, v1alpha1.ConditionAccessRestricted, metav1.ConditionTrue)
+	})
+
+	jwt := &corev1.Secret{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: mp.Namespace, Name: "meet-jwt"}, jwt); err != nil {
+		t.Fatal(err)
+	}
+	const short = "tooShortSigningKey7"
+	jwt.Data = map[string][]byte{"secret": []byte(short)}
+	if err := k8s.Update(context.Background(), jwt); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "ACC-3 fails and says the signing secret is shorter than 32 bytes", func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionAccessRestricted, metav1.ConditionFalse); err != nil {
+			return err
+		}
+		for _, c := range getPlatform(t, mp).Status.Compliance.Controls {
+			if c.ID == string(settings.ACC3) && c.Result == v1alpha1.ResultFail && strings.Contains(c.Message, "shorter than 32 bytes") {
+				return nil
+			}
+		}
+		return fmt.Errorf("ACC-3 does not fail for the short signing secret")
+	})
+	// Neither the secret nor its length (which would narrow a guess) reaches status.
+	reveals := func(message string) bool {
+		return strings.Contains(message, short) || strings.Contains(message, fmt.Sprintf("%d bytes", len(short))) ||
+			strings.Contains(message, fmt.Sprintf("%d characters", len(short)))
+	}
+	live := getPlatform(t, mp)
+	for _, c := range live.Status.Conditions {
+		if reveals(c.Message) {
+			t.Errorf("condition %s reveals the secret or its length: %q", c.Type, c.Message)
+		}
+	}
+	for _, c := range live.Status.Compliance.Controls {
+		if reveals(c.Message) {
+			t.Errorf("control %s reveals the secret or its length: %q", c.ID, c.Message)
+		}
+	}
 }
 
 func TestInternalAccountsWaitForTheirClaimAndLiveOnIt(t *testing.T) {

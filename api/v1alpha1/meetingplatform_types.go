@@ -35,10 +35,13 @@ type MeetingPlatformSpec struct {
 	Domain string `json:"domain,omitempty"`
 
 	// privacyPolicyURL is the https:// address of the privacy notice (GDPR Art. 13) that every
-	// meeting page links to instead of jitsi.org.
+	// meeting page links to instead of jitsi.org. No whitespace, quotes, backticks, angle
+	// brackets or control characters: the URL is written into the client's JavaScript, an HTML
+	// link and the Markdown record of processing; percent-encode such characters (%20, %22).
 	// +required
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') && isURL(self) && url(self).getHostname() != ''",message="must be an absolute https:// URL"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\s\p{Z}\p{Cc}\x22\x27<>\x60]')`,message="must not contain whitespace, quotes, backticks, angle brackets or control characters; percent-encode them"
 	PrivacyPolicyURL string `json:"privacyPolicyURL"`
 
 	// compliance selects how the gdpr-eu profile is applied.
@@ -130,6 +133,7 @@ type IssuerReference struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
 	Name string `json:"name,omitempty"`
 
 	// kind is Issuer (in the platform's namespace) or ClusterIssuer.
@@ -142,6 +146,7 @@ type IssuerReference struct {
 	// +optional
 	// +default="cert-manager.io"
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
 	Group string `json:"group,omitempty"`
 }
 
@@ -333,22 +338,29 @@ type InternalAuthSpec struct {
 
 // LDAPSpec configures directory authentication.
 type LDAPSpec struct {
-	// url of the directory; ldaps:// only, so passwords never cross the network in clear text.
+	// url of the directory: exactly one server, ldaps://host or ldaps://host:port, optionally
+	// with a trailing "/", and nothing else (no second server, path, query or user). ldaps://
+	// only, so passwords never cross the network in clear text; prosody's saslauthd takes a
+	// space-separated list of servers, so a second, plaintext one could otherwise slip in.
 	// +required
-	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('ldaps://') && isURL(self) && url(self).getHostname() != ''",message="must be an ldaps:// URL, e.g. ldaps://ldap.example.eu"
+	// +kubebuilder:validation:MaxLength=262
+	// +kubebuilder:validation:XValidation:rule="self.matches('^ldaps://[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$') && (url(self).getPort() == '' || int(url(self).getPort()) <= 65535)",message="must be exactly one ldaps:// server: ldaps://host or ldaps://host:port, optionally with a trailing /, e.g. ldaps://ldap.example.eu"
 	URL string `json:"url"`
 
-	// baseDN is the search base for user entries, e.g. ou=people,dc=example,dc=eu.
+	// baseDN is the search base for user entries, e.g. ou=people,dc=example,dc=eu. One line:
+	// no control characters.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'\p{Cc}')`,message="must not contain control characters such as line breaks"
 	BaseDN string `json:"baseDN,omitempty"`
 
-	// filter selects the user entry; %u is replaced by the user name. Default (uid=%u).
+	// filter selects the user entry; %u is replaced by the user name. Default (uid=%u). One
+	// line: no control characters.
 	// +optional
 	// +default="(uid=%u)"
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'\p{Cc}')`,message="must not contain control characters such as line breaks"
 	Filter string `json:"filter,omitempty"`
 
 	// bindSecretRef names a Secret in the platform's namespace with the keys bindDN and

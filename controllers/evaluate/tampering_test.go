@@ -18,6 +18,7 @@ package evaluate
 
 import (
 	"crypto/x509"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -294,6 +295,17 @@ var tampering = []tamperCase{
 		}},
 	{name: "a short credential fails ACC-3", control: "ACC-3", mentions: []string{"Secret meet-credentials", "JVB_AUTH_PASSWORD", "fewer than 32"},
 		mutate: func(s *Snapshot) { s.secret("meet-credentials").Data["JVB_AUTH_PASSWORD"] = []byte("short") }},
+	{name: "a one-byte JWT signing secret fails ACC-3 and says it is shorter than 32 bytes", control: "ACC-3",
+		mentions: []string{"JWT signing secret (Secret meet-jwt key secret)", "shorter than 32 bytes"},
+		mutate:   func(s *Snapshot) { s.JWTSecret.Data["secret"] = []byte("x") }},
+	{name: "a 31-byte JWT signing secret fails ACC-3", control: "ACC-3", mentions: []string{"shorter than 32 bytes"},
+		mutate: func(s *Snapshot) { s.JWTSecret.Data["secret"] = []byte(jwtSigningSecretValue[:31]) }},
+	{name: "a JWT signing Secret that could not be read fails ACC-3", control: "ACC-3", mentions: []string{"Secret meet-jwt", "could not be read"},
+		mutate: func(s *Snapshot) { s.JWTSecret = nil }},
+	{name: "the JWT signing secret copied into a ConfigMap fails ACC-3", control: "ACC-3", mentions: []string{"ConfigMap meet-web-config", "JWT signing secret"},
+		mutate: func(s *Snapshot) {
+			s.configMap("meet-web-config").Data["debug.txt"] = "token key: " + jwtSigningSecretValue
+		}},
 	{name: "a credentials Secret not owned by the platform fails ACC-3", control: "ACC-3", mentions: []string{"Secret meet-credentials", "not owned"},
 		mutate: func(s *Snapshot) { s.secret("meet-credentials").OwnerReferences = nil }},
 	{name: "a prosody Service of type NodePort fails ACC-4", control: "ACC-4", mentions: []string{"Service meet-prosody (NodePort)"},
@@ -396,7 +408,7 @@ func TestTamperingIsCaught(t *testing.T) {
 				t.Errorf("%s message is not one line: %q", tc.control, got.Message)
 			}
 			for _, r := range results {
-				for _, secret := range credentials() {
+				for _, secret := range append(slices.Collect(maps.Values(credentials())), []byte(jwtSigningSecretValue)) {
 					if strings.Contains(r.Message, string(secret)) {
 						t.Errorf("%s message reveals a credential: %q", r.ID, r.Message)
 					}
