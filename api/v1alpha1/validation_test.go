@@ -2160,19 +2160,21 @@ func TestNoStringFieldAcceptsControlCharacters(t *testing.T) {
 	spoiled := map[string]bool{}
 	for _, base := range bases {
 		obj := decode(t, base)
-		for _, leaf := range stringLeaves("spec", obj.Object["spec"]) {
-			spoiled[schemaPath(leaf.path)] = true
+		for _, leaf := range stringLeaves(obj.Object["spec"]) {
+			path, value := fieldPath("spec", leaf), valueAt(obj.Object["spec"], leaf)
+			spoiled[schemaPath(path)] = true
 			for _, control := range []string{"\n", "\x1b", "\u0085"} {
-				t.Run(fmt.Sprintf("%s with %q", leaf.path, control), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%s with %q", path, control), func(t *testing.T) {
 					bad := decode(t, base)
-					leaf.set(bad.Object["spec"], leaf.value[:1]+control+leaf.value[1:])
+					spoilt := value[:1] + control + value[1:]
+					setAt(bad.Object["spec"], leaf, spoilt)
 					err := c.Create(t.Context(), bad)
 					if err == nil {
 						_ = c.Delete(context.Background(), bad)
-						t.Fatalf("the API server accepted %s = %q", leaf.path, leaf.value[:1]+control+leaf.value[1:])
+						t.Fatalf("the API server accepted %s = %q", path, spoilt)
 					}
-					if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), leaf.path) {
-						t.Fatalf("want an Invalid error naming %s, got %v", leaf.path, err)
+					if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), path) {
+						t.Fatalf("want an Invalid error naming %s, got %v", path, err)
 					}
 				})
 			}
@@ -2191,53 +2193,68 @@ func TestNoStringFieldAcceptsControlCharacters(t *testing.T) {
 	}
 }
 
-// stringLeaf is one string value in a decoded object: its field path as the API server names
-// it (spec.media.advertiseAddresses[0]) and the map keys and list indices that lead to it.
-type stringLeaf struct {
-	path, value string
-	steps       []any
-}
-
-// stringLeaves lists the string values under v; compute resources are upstream types and
-// skipped.
-func stringLeaves(path string, v any, steps ...any) []stringLeaf {
-	var out []stringLeaf
+// stringLeaves lists the string values under v, each as the map keys and list indices that
+// lead to it; compute resources are upstream types and skipped.
+func stringLeaves(v any, steps ...any) [][]any {
+	var out [][]any
 	switch v := v.(type) {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(v)) {
 			if k != "resources" {
-				out = append(out, stringLeaves(path+"."+k, v[k], append(slices.Clone(steps), k)...)...)
+				out = append(out, stringLeaves(v[k], append(slices.Clone(steps), k)...)...)
 			}
 		}
 	case []any:
 		for i := range v {
-			out = append(out, stringLeaves(fmt.Sprintf("%s[%d]", path, i), v[i], append(slices.Clone(steps), i)...)...)
+			out = append(out, stringLeaves(v[i], append(slices.Clone(steps), i)...)...)
 		}
 	case string:
-		out = append(out, stringLeaf{path: path, value: v, steps: steps})
+		out = append(out, steps)
 	}
 	return out
 }
 
-// set replaces the leaf's value in root, a decoded object of the same shape.
-func (l stringLeaf) set(root any, value string) {
-	for i, step := range l.steps {
-		last := i == len(l.steps)-1
+// fieldPath names a leaf as the API server does: spec.media.advertiseAddresses[0].
+func fieldPath(root string, steps []any) string {
+	for _, step := range steps {
 		switch step := step.(type) {
 		case string:
-			if last {
-				root.(map[string]any)[step] = value
-				return
-			}
-			root = root.(map[string]any)[step]
+			root += "." + step
 		case int:
-			if last {
-				root.([]any)[step] = value
-				return
-			}
-			root = root.([]any)[step]
+			root += fmt.Sprintf("[%d]", step)
 		}
 	}
+	return root
+}
+
+// valueAt returns the string a leaf leads to in v, and setAt replaces it.
+func valueAt(v any, steps []any) string {
+	for _, step := range steps {
+		v = child(v, step)
+	}
+	s, _ := v.(string)
+	return s
+}
+
+func setAt(v any, steps []any, value string) {
+	parent, last := v, steps[len(steps)-1]
+	for _, step := range steps[:len(steps)-1] {
+		parent = child(parent, step)
+	}
+	switch last := last.(type) {
+	case string:
+		parent.(map[string]any)[last] = value
+	case int:
+		parent.([]any)[last] = value
+	}
+}
+
+// child is the value under a map key or at a list index.
+func child(v any, step any) any {
+	if i, ok := step.(int); ok {
+		return v.([]any)[i]
+	}
+	return v.(map[string]any)[step.(string)]
 }
 
 // listIndex is a list index in a field path.
