@@ -79,7 +79,9 @@ type MeetingPlatformSpec struct {
 	// +default={}
 	STUN STUNSpec `json:"stun,omitzero"`
 
-	// components sets replicas and compute resources per component.
+	// components sets replicas and compute resources per component. The Java heap of jicofo and
+	// the videobridge is three quarters of their memory limit, at least 192 MiB and at most
+	// 16 GiB; a memory limit below 256Mi is refused (Stalled, InvalidSpec).
 	// +optional
 	// +default={}
 	Components ComponentsSpec `json:"components,omitzero"`
@@ -300,8 +302,11 @@ type AccessSpec struct {
 	// +optional
 	Internal *InternalAuthSpec `json:"internal,omitempty"`
 
-	// guests lets participants without credentials join a room after an authenticated host has
-	// opened it (they wait in the lobby). Default false.
+	// guests lets participants without credentials join a room: they log in anonymously to
+	// prosody's guest domain and can join only once an authenticated user has opened the room
+	// (until then they see a waiting screen); then they join at once. The lobby is available but
+	// off in every new room: only when a moderator switches it on do guests wait there until
+	// admitted. Default false: every participant authenticates.
 	// +optional
 	// +default=false
 	Guests bool `json:"guests,omitempty"`
@@ -317,7 +322,8 @@ type JWTSpec struct {
 	AppID string `json:"appID,omitempty"`
 
 	// secretRef names the key of a Secret in the platform's namespace that holds the shared
-	// token signing secret. The operator never copies it into a ConfigMap or status.
+	// token signing secret: at least 32 bytes (HS256 needs a 256-bit key), or ACC-3 fails. The
+	// operator never copies it into a ConfigMap or status.
 	// +required
 	SecretRef SecretKeyReference `json:"secretRef,omitzero"`
 }

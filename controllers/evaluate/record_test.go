@@ -20,6 +20,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -83,12 +84,144 @@ func TestProcessingRecordDescribesThePlatform(t *testing.T) {
 
 func TestProcessingRecordFlagsFailingStatements(t *testing.T) {
 	s := passingJWT(t)
+	// The case of issue 11: the user lists us-east-1, and a pod runs on an AWS node there.
+	s.Platform.Spec.Placement.AllowedRegions = []string{"eu-central-1", "fsn1", "nbg1", "us-east-1"}
 	movePod(settings.Web, node("us-node-1", "us-east-1", "aws:///us-east-1a/i-0abc"))(s)
 	record := ProcessingRecord(s, Evaluate(s))
 	for _, want := range []string{
 		"**Attention:** control EU-2 fails",
+		"Not excluded at present: a residency control fails",
 		"| us-east-1 | N. Virginia, US | aws |",
+		"| aws, headquartered in US | hosting provider of the nodes in us-east-1 |",
+		"Providers headquartered outside the EEA run nodes of the platform: aws (US).",
 		"| EU-2 | Every running pod sits on a node inside the jurisdiction | critical | Fail | pod meet-web-7c9d8f6b5-x2k4p on node us-node-1",
+	} {
+		if !strings.Contains(record, want) {
+			t.Errorf("the record lacks %q:\n%s", want, record)
+		}
+	}
+	if strings.Contains(record, "None found.") {
+		t.Error("the record says no transfer was found while a pod runs in the US")
+	}
+}
+
+func TestMarkdownEscaping(t *testing.T) {
+	for in, want := range map[string]string{
+		"a | b":                          `a \| b`,
+		"`code` and ``more``":            "\\`code\\` and \\`\\`more\\`\\`",
+		"<script>alert(1)</script>":      `\<script\>alert(1)\</script\>`,
+		"line one\nline two\r\n| row |":  `line one line two  \| row \|`,
+		"[click](javascript:alert(1))":   `\[click\](javascript:alert(1))`,
+		"![img](https://evil.example/x)": `!\[img\](https://evil.example/x)`,
+		"JIBRI_* and *bold* ~~gone~~":    `JIBRI\_\* and \*bold\* \~\~gone\~\~`,
+		"a\\b &amp; c":                   `a\\b \&amp; c`,
+		"next\u2028line\x00end":          "next line end",
+		"plain text, 1. and # stay":      "plain text, 1. and # stay",
+	} {
+		if got := text(in); got != want {
+			t.Errorf("text(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := code("meet-jwt"); got != "`meet-jwt`" {
+		t.Errorf("code(meet-jwt) = %q", got)
+	}
+	if got := code("a`b"); got != "a\\`b" {
+		t.Errorf("code with a backtick = %q, want escaped text that cannot close the span", got)
+	}
+	for in, want := range map[string]string{
+		"https://example.eu/privacy_policy?a=1&b=2": "<https://example.eu/privacy_policy?a=1&b=2>",
+		"https://example.eu/a b":                    `https://example.eu/a b`,
+		"https://example.eu/<x>":                    `https://example.eu/\<x\>`,
+		"https://example.eu/\nx":                    `https://example.eu/ x`,
+	} {
+		if got := link(in); got != want {
+			t.Errorf("link(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestProcessingRecordEscapesEveryUserString(t *testing.T) {
+	s := passingJWT(t)
+	results := Evaluate(s)
+	// A message quotes live objects, which anyone with write access to them shapes.
+	results[0].Message = "env X=\"`a`|<img src=x>\n## heading [x](javascript:alert(1))\""
+	s.Nodes["eu-node-1"].Labels[corev1.LabelTopologyRegion] = "fsn1|<b>"
+	record := ProcessingRecord(s, results)
+	for _, raw := range []string{"`a`", "<img", "|<b>", "\n## heading", "[x](javascript"} {
+		if regexp.MustCompile(`(^|[^\\])` + regexp.QuoteMeta(raw)).MatchString(record) {
+			t.Errorf("the record contains %q unescaped", raw)
+		}
+	}
+	for _, escaped := range []string{"\\`a\\`\\|\\<img src=x\\>", "\\[x\\](javascript:alert(1))", `fsn1\|\<b\>`} {
+		if !strings.Contains(record, escaped) {
+			t.Errorf("the record lacks the escaped %q", escaped)
+		}
+	}
+}
+
+func TestProcessingRecordNamesTheRecipientsItSees(t *testing.T) {
+	t.Run("an LDAP platform names the directory, and nodes without providerID are not named", func(t *testing.T) {
+		s := snapshotFor(t, ldapPlatform())
+		for _, n := range s.Nodes {
+			n.Spec.ProviderID = ""
+		}
+		record := ProcessingRecord(s, Evaluate(s))
+		for _, want := range []string{
+			"| the directory at ldap.example.de | identity provider (LDAP) | user names and passwords, at every login | spec.access.ldap.url |",
+			"| not named by the node (no spec.providerID: on-premises, or a provider that sets none) | hosting provider of the nodes in fsn1, nbg1 |",
+			"the ingress controller of the cluster's default IngressClass, pods in namespace `ingress-system`",
+		} {
+			if !strings.Contains(record, want) {
+				t.Errorf("the record lacks %q:\n%s", want, record)
+			}
+		}
+	})
+	t.Run("Internal accounts have no identity provider; the IngressClass of every Ingress for the domain is named", func(t *testing.T) {
+		s := snapshotFor(t, internalSTUNPlatform())
+		foreign := *s.Ingresses[0].DeepCopy()
+		foreign.Name, foreign.Spec.IngressClassName = "other", nil
+		foreign.Annotations = map[string]string{"kubernetes.io/ingress.class": "traefik"}
+		s.Ingresses = append(s.Ingresses, foreign)
+		record := ProcessingRecord(s, Evaluate(s))
+		if strings.Contains(record, "identity provider") {
+			t.Error("the record names an identity provider for Internal accounts")
+		}
+		for _, want := range []string{
+			"| the ingress controller of the cluster's default IngressClass, pods in namespace `ingress-nginx` | TLS termination for conf.example.org |",
+			"| the ingress controller of IngressClass traefik (annotation kubernetes.io/ingress.class), pods in namespace `ingress-nginx` |",
+			"access log minimised: unknown",
+			"| Ingress other |",
+		} {
+			if !strings.Contains(record, want) {
+				t.Errorf("the record lacks %q:\n%s", want, record)
+			}
+		}
+	})
+	t.Run("guests are described as prosody admits them", func(t *testing.T) {
+		s := snapshotFor(t, internalSTUNPlatform())
+		record := ProcessingRecord(s, Evaluate(s))
+		for _, want := range []string{
+			"they log in anonymously to the XMPP",
+			"can join a room only once an authenticated user has opened it",
+			"The lobby is available, but off in every new room",
+		} {
+			if !strings.Contains(record, want) {
+				t.Errorf("the record lacks %q", want)
+			}
+		}
+	})
+}
+
+func TestProcessingRecordMarksUserAssertedRegions(t *testing.T) {
+	mp := jwtPlatform()
+	mp.Spec.Placement.AllowedRegions = []string{"dc-ber-1", "fsn1", "nbg1"}
+	s := snapshotFor(t, mp)
+	movePod(settings.Web, node("onprem-1", "dc-ber-1", ""))(s)
+	record := ProcessingRecord(s, Evaluate(s))
+	for _, want := range []string{
+		"| dc-ber-1 | user-asserted (spec.placement.allowedRegions; not in the region catalog) | none (on-premises) |",
+		"The location of dc-ber-1 is user-asserted",
+		"None found.",
 	} {
 		if !strings.Contains(record, want) {
 			t.Errorf("the record lacks %q:\n%s", want, record)

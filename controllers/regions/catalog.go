@@ -488,6 +488,25 @@ func SovereignProvider(providerID string) (ok bool, reason string) {
 	return false, fmt.Sprintf("provider %s (from %s) is headquartered in %s", provider, from, hq.Country)
 }
 
+// DescribeProvider says who runs a node, from its spec.providerID, for the record of
+// processing: the provider and its headquarters ("hetzner, headquartered in DE"), or why the
+// provider cannot be named.
+func DescribeProvider(providerID string) string {
+	provider := ProviderOf(providerID)
+	switch {
+	case providerID == "":
+		return "not named by the node (no spec.providerID: on-premises, or a provider that sets none)"
+	case provider == genericOpenStack:
+		return "an OpenStack cloud (" + providerIDOrigin(providerID) + "): which provider runs it cannot be told"
+	case provider == "":
+		return "unknown (" + providerIDOrigin(providerID) + " names no known provider)"
+	}
+	if hq, ok := headquarters[provider]; ok {
+		return provider + ", headquartered in " + hq.Country
+	}
+	return provider
+}
+
 // providerIDOrigin names the part of a providerID that the provider id was taken from.
 func providerIDOrigin(providerID string) string {
 	if strings.HasPrefix(providerID, "ocid1.") {

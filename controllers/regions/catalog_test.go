@@ -509,3 +509,18 @@ func TestSovereignProvider(t *testing.T) {
 		})
 	}
 }
+
+func TestDescribeProvider(t *testing.T) {
+	for providerID, want := range map[string]string{
+		hcloudID:        "hetzner, headquartered in DE",
+		awsID:           "aws, headquartered in US",
+		"exoscale://1":  "exoscale, headquartered in CH",
+		openstackID:     "an OpenStack cloud (providerID scheme openstack://): which provider runs it cannot be told",
+		"kwok://node-1": "unknown (providerID scheme kwok:// names no known provider)",
+		"":              "not named by the node (no spec.providerID: on-premises, or a provider that sets none)",
+	} {
+		if got := DescribeProvider(providerID); got != want {
+			t.Errorf("DescribeProvider(%q) = %q, want %q", providerID, got, want)
+		}
+	}
+}
