@@ -1413,36 +1413,6 @@ spec:
 		// Strict inputs: every string the operator writes into a configuration file, a link or
 		// the Markdown record is refused here when it could break out of its place.
 		{
-			name:      "an LDAP URL with a second, plaintext server after a space is refused",
-			manifest:  manifestWith(map[string]string{"access": ldapAccess("ldaps://ldap.example.eu/ ldap://evil.example:636", okBaseDN, okFilter)}),
-			wantField: "spec.access.ldap.url", wantMsg: "must be exactly one ldaps:// server",
-		},
-		{
-			name:      "an LDAP URL with two servers separated by a comma is refused",
-			manifest:  manifestWith(map[string]string{"access": ldapAccess("ldaps://a.example.eu,ldap://b.example.eu", okBaseDN, okFilter)}),
-			wantField: "spec.access.ldap.url", wantMsg: "must be exactly one ldaps:// server",
-		},
-		{
-			name:      "an LDAP URL with a path is refused",
-			manifest:  manifestWith(map[string]string{"access": ldapAccess("ldaps://ldap.example.eu/dc=example,dc=eu", okBaseDN, okFilter)}),
-			wantField: "spec.access.ldap.url", wantMsg: "must be exactly one ldaps:// server",
-		},
-		{
-			name:      "an LDAP URL with a user is refused",
-			manifest:  manifestWith(map[string]string{"access": ldapAccess("ldaps://admin@ldap.example.eu", okBaseDN, okFilter)}),
-			wantField: "spec.access.ldap.url", wantMsg: "must be exactly one ldaps:// server",
-		},
-		{
-			name:      "an LDAP URL with a port above 65535 is refused",
-			manifest:  manifestWith(map[string]string{"access": ldapAccess("ldaps://ldap.example.eu:70000", okBaseDN, okFilter)}),
-			wantField: "spec.access.ldap.url", wantMsg: "must be exactly one ldaps:// server",
-		},
-		{
-			name:      "an LDAP URL with a trailing newline is refused",
-			manifest:  manifestWith(map[string]string{"access": ldapAccess(`ldaps://ldap.example.eu\n`, okBaseDN, okFilter)}),
-			wantField: "spec.access.ldap.url", wantMsg: "must be exactly one ldaps:// server",
-		},
-		{
 			name:      "an LDAP base DN with a newline is refused: it would add a line to saslauthd.conf",
 			manifest:  manifestWith(map[string]string{"access": ldapAccess(okLDAPURL, `dc=eu\nldap_servers: ldap://evil.example`, okFilter)}),
 			wantField: "spec.access.ldap.baseDN", wantMsg: "must not contain control characters",
@@ -1458,36 +1428,6 @@ spec:
 			wantField: "spec.access.ldap.filter", wantMsg: "must not contain control characters",
 		},
 		{
-			name:      "a privacy policy URL with a space is refused",
-			manifest:  manifestWith(map[string]string{"privacyPolicyURL": `"https://example.eu/privacy notice"`}),
-			wantField: "spec.privacyPolicyURL", wantMsg: "must not contain whitespace, quotes",
-		},
-		{
-			name:      "a privacy policy URL with a double quote is refused",
-			manifest:  manifestWith(map[string]string{"privacyPolicyURL": `'https://example.eu/privacy"onmouseover="x'`}),
-			wantField: "spec.privacyPolicyURL", wantMsg: "must not contain whitespace, quotes",
-		},
-		{
-			name:      "a privacy policy URL with a single quote is refused",
-			manifest:  manifestWith(map[string]string{"privacyPolicyURL": `"https://example.eu/privacy'+alert(1)+'"`}),
-			wantField: "spec.privacyPolicyURL", wantMsg: "must not contain whitespace, quotes",
-		},
-		{
-			name:      "a privacy policy URL with an angle bracket is refused",
-			manifest:  manifestWith(map[string]string{"privacyPolicyURL": `"https://example.eu/<script>"`}),
-			wantField: "spec.privacyPolicyURL", wantMsg: "must not contain whitespace, quotes",
-		},
-		{
-			name:      "a privacy policy URL with a backtick is refused",
-			manifest:  manifestWith(map[string]string{"privacyPolicyURL": "\"https://example.eu/`x`\""}),
-			wantField: "spec.privacyPolicyURL", wantMsg: "must not contain whitespace, quotes",
-		},
-		{
-			name:      "a privacy policy URL with a no-break space is refused",
-			manifest:  manifestWith(map[string]string{"privacyPolicyURL": `"https://example.eu/privacy\u00a0notice"`}),
-			wantField: "spec.privacyPolicyURL", wantMsg: "must not contain whitespace, quotes",
-		},
-		{
 			name:      "an issuerRef name that is not an object name is refused",
 			manifest:  manifestWith(map[string]string{"tls": `{issuerRef: {name: "Lets Encrypt"}}`}),
 			wantField: "spec.tls.issuerRef.name", wantMsg: "should match",
@@ -1497,6 +1437,39 @@ spec:
 			manifest:  manifestWith(map[string]string{"tls": `{issuerRef: {name: letsencrypt, group: "cert-manager.io\n"}}`}),
 			wantField: "spec.tls.issuerRef.group", wantMsg: "should match",
 		},
+	}
+	// One row per refused LDAP URL and privacy policy URL: the rows differ only in the value.
+	refusedLDAPURLs := map[string]string{
+		"a second, plaintext server after a space": "ldaps://ldap.example.eu/ ldap://evil.example:636",
+		"two servers separated by a comma":         "ldaps://a.example.eu,ldap://b.example.eu",
+		"a path":                                   "ldaps://ldap.example.eu/dc=example,dc=eu",
+		"a user":                                   "ldaps://admin@ldap.example.eu",
+		"a port above 65535":                       "ldaps://ldap.example.eu:70000",
+		"a trailing newline":                       `ldaps://ldap.example.eu\n`,
+	}
+	for _, what := range slices.Sorted(maps.Keys(refusedLDAPURLs)) {
+		tests = append(tests, struct{ name, manifest, wantField, wantMsg string }{
+			"an LDAP URL with " + what + " is refused",
+			manifestWith(map[string]string{"access": ldapAccess(refusedLDAPURLs[what], okBaseDN, okFilter)}),
+			"spec.access.ldap.url", "must be exactly one ldaps:// server",
+		})
+	}
+	// The URL is written into JavaScript, an HTML link and Markdown: no character may end its
+	// string or start markup there. Values are YAML scalars as written.
+	refusedPrivacyURLs := map[string]string{
+		"a space":          `"https://example.eu/privacy notice"`,
+		"a double quote":   `'https://example.eu/privacy"onmouseover="x'`,
+		"a single quote":   `"https://example.eu/privacy'+alert(1)+'"`,
+		"an angle bracket": `"https://example.eu/<script>"`,
+		"a backtick":       "\"https://example.eu/`x`\"",
+		"a no-break space": `"https://example.eu/privacy\u00a0notice"`,
+	}
+	for _, what := range slices.Sorted(maps.Keys(refusedPrivacyURLs)) {
+		tests = append(tests, struct{ name, manifest, wantField, wantMsg string }{
+			"a privacy policy URL with " + what + " is refused",
+			manifestWith(map[string]string{"privacyPolicyURL": refusedPrivacyURLs[what]}),
+			"spec.privacyPolicyURL", "must not contain whitespace, quotes",
+		})
 	}
 
 	for _, tt := range tests {

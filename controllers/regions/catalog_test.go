@@ -204,19 +204,18 @@ func TestJudgeOverride(t *testing.T) {
 }
 
 func TestLabelOutside(t *testing.T) {
+	// where is the catalog's location of an outside label.
 	tests := []struct {
-		name    string
-		j       Jurisdiction
-		region  string
-		outside bool
-		where   string
+		name, region, where string
+		j                   Jurisdiction
+		outside             bool
 	}{
-		{"us-east-1 lies outside the EEA for every provider", EEA, "us-east-1", true, "provider aws: N. Virginia, US"},
-		{"eu-central-2 is Zurich", EU, "eu-central-2", true, "provider aws: Zurich, CH"},
-		{"norwayeast lies outside the EU", EU, "norwayeast", true, "provider azure: Oslo, NO"},
-		{"norwayeast lies inside the EEA", EEA, "norwayeast", false, ""},
-		{"eu-central-1 lies inside the EU", EU, "eu-central-1", false, ""},
-		{"a label the catalog does not know is not outside", EEA, "RegionOne", false, ""},
+		{"us-east-1 lies outside the EEA for every provider", "us-east-1", "provider aws: N. Virginia, US", EEA, true},
+		{"eu-central-2 is Zurich", "eu-central-2", "provider aws: Zurich, CH", EU, true},
+		{"norwayeast lies outside the EU", "norwayeast", "provider azure: Oslo, NO", EU, true},
+		{"norwayeast lies inside the EEA", "norwayeast", "", EEA, false},
+		{"eu-central-1 lies inside the EU", "eu-central-1", "", EU, false},
+		{"a label the catalog does not know is not outside", "RegionOne", "", EEA, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
