@@ -397,6 +397,54 @@ func TestAShortJWTSigningSecretFailsACC3WithoutRevealingIt(t *testing.T) {
 	}
 }
 
+// TestInputsThatCannotWorkStall: values the CRD cannot judge (the catalog, a Quantity, the
+// content of a Secret) stall the platform with the field named, and nothing is deployed.
+func TestInputsThatCannotWorkStall(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	for _, tc := range []struct {
+		name, reason, names string
+		change              func(*v1alpha1.MeetingPlatform)
+		jwtSecret           string
+	}{
+		{name: "a listed region the catalog places outside the jurisdiction", reason: v1alpha1.ReasonInvalidSpec, names: "spec.placement.allowedRegions[1]",
+			change: func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Placement.AllowedRegions = []string{"eu-central-1", "us-east-1"} }},
+		{name: "a videobridge memory limit too small for its heap", reason: v1alpha1.ReasonInvalidSpec, names: "spec.components.jvb.resources.limits.memory",
+			change: func(mp *v1alpha1.MeetingPlatform) {
+				mp.Spec.Components.JVB.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("100Mi")}}
+			}},
+		{name: "a JWT signing secret with a quote, which would end prosody's Lua string", reason: v1alpha1.ReasonInvalidSecret,
+			names: `key "secret" of Secret "meet-jwt" (spec.access.jwt.secretRef)`, jwtSecret: `a-signing-secret-long-enough-but-with-a-" quote`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := newNamespace(t)
+			createTLSSecret(t, ns)
+			secret := tc.jwtSecret
+			if secret == "" {
+				secret = "a-test-signing-secret-that-is-long-enough"
+			}
+			jwt := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "meet-jwt", Namespace: ns}, StringData: map[string]string{"secret": secret}}
+			if err := k8s.Create(context.Background(), jwt); err != nil {
+				t.Fatal(err)
+			}
+			mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+			if tc.change != nil {
+				tc.change(mp)
+			}
+			if err := k8s.Create(context.Background(), mp); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "Stalled names the field", stalledWith(mp, tc.reason, tc.names))
+			if err := eventFor(mp, tc.reason, secret); tc.jwtSecret != "" && err == nil {
+				t.Error("the Stalled event shows the secret")
+			}
+			if _, err := liveDeployment(mp, settings.Web); !apierrors.IsNotFound(err) {
+				t.Errorf("a stalled platform was deployed (err %v)", err)
+			}
+		})
+	}
+}
+
 func TestInternalAccountsWaitForTheirClaimAndLiveOnIt(t *testing.T) {
 	startManager(t)
 	ensureEUNode(t)
