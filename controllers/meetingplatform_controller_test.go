@@ -408,7 +408,9 @@ func TestInputsThatCannotWorkStall(t *testing.T) {
 		jwtSecret           string
 	}{
 		{name: "a listed region the catalog places outside the jurisdiction", reason: v1alpha1.ReasonInvalidSpec, names: "spec.placement.allowedRegions[1]",
-			change: func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Placement.AllowedRegions = []string{"eu-central-1", "us-east-1"} }},
+			change: func(mp *v1alpha1.MeetingPlatform) {
+				mp.Spec.Placement.AllowedRegions = []string{"eu-central-1", "us-east-1"}
+			}},
 		{name: "a videobridge memory limit too small for its heap", reason: v1alpha1.ReasonInvalidSpec, names: "spec.components.jvb.resources.limits.memory",
 			change: func(mp *v1alpha1.MeetingPlatform) {
 				mp.Spec.Components.JVB.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("100Mi")}}

@@ -56,7 +56,8 @@ type Entry struct {
 // lets personal data leave the EU/EEA.
 //
 // Regions outside the EU/EEA are listed on purpose, so that a rejection can say where a node is
-// ("Zurich, CH") instead of only "unknown".
+// ("Zurich, CH") instead of only "unknown", and so that spec.placement.allowedRegions cannot
+// admit them: the list may add only regions the catalog does not know (see Judge).
 //
 // Deliberately excluded, because the country is not verified by a source (it is unknown, only
 // inferred from the label value itself, or only found in the third-party compilation "3P",
