@@ -234,8 +234,8 @@ type PlacementSpec struct {
 	// catalog outranks the list: a value the catalog places outside the jurisdiction (AWS
 	// us-east-1, eu-central-2 = Zurich, ...) is refused (Stalled, InvalidSpec), and a node the
 	// catalog places outside fails EU-2 whatever the list says. A node in a listed region the
-	// catalog does not know is allowed on your word: status and the processing record mark its
-	// location as user-asserted. When set it must not be empty.
+	// catalog does not know is allowed on your word: EU-2 warns that its location is
+	// user-asserted, and the processing record says so. When set it must not be empty.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MinItems=1

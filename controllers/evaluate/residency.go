@@ -106,10 +106,10 @@ func describePlacement(mp *v1alpha1.MeetingPlatform) string {
 	return "jurisdiction " + string(mp.Spec.Placement.Jurisdiction)
 }
 
-// EU-2: every running pod sits on a node the region catalog places inside the jurisdiction,
-// or in a region the catalog does not know and the user listed; the message names those
-// user-asserted regions, because their location is the user's word, not a fact the operator
-// checked.
+// EU-2: every running pod sits on a node the region catalog places inside the jurisdiction.
+// A node in a region the catalog does not know but the user listed is allowed (it is not
+// evicted), yet its location is the user's word, not a fact the operator checked: then the
+// result is Warn, naming those user-asserted regions, never Pass on a guess.
 func checkPodPlacement(s *Snapshot) (v1alpha1.ControlResultValue, string) {
 	mp := s.Platform
 	f := s.nodeFindings("region", func(node *corev1.Node) (bool, string) {
@@ -117,8 +117,8 @@ func checkPodPlacement(s *Snapshot) (v1alpha1.ControlResultValue, string) {
 		return v.Allowed, v.Reason
 	})
 	ok := fmt.Sprintf("every running platform pod sits on a node inside the allowed regions of %s", describePlacement(mp))
-	if asserted := s.userAssertedRegions(); len(asserted) > 0 {
-		ok += fmt.Sprintf("; the location of %s is user-asserted (listed in spec.placement.allowedRegions, unknown to the built-in catalog)", quoteList(asserted))
+	if asserted := s.userAssertedRegions(); len(f) == 0 && len(asserted) > 0 {
+		return warn("%s, but the location of %s is user-asserted: listed in spec.placement.allowedRegions and unknown to the built-in catalog, so it is not verified", ok, quoteList(asserted))
 	}
 	return f.result(ok)
 }

@@ -255,8 +255,8 @@ var tampering = []tamperCase{
 			s.Platform.Spec.Placement.AllowedRegions = []string{"eu-central-1", "fsn1", "nbg1", "us-east-1"}
 			movePod(web, node("us-node-1", "us-east-1", "aws:///us-east-1a/i-0abc"))(s)
 		}},
-	{name: "a web pod on a node in a user-listed region the catalog does not know passes EU-2, marked user-asserted", control: "EU-2", want: v1alpha1.ResultPass,
-		mentions: []string{`the location of ["dc-ber-1"] is user-asserted`},
+	{name: "a web pod on a node in a user-listed region the catalog does not know warns on EU-2: its location is user-asserted", control: "EU-2", want: v1alpha1.ResultWarn,
+		mentions: []string{`the location of ["dc-ber-1"] is user-asserted`, "not verified"},
 		mutate: func(s *Snapshot) {
 			s.Platform.Spec.Placement.AllowedRegions = []string{"dc-ber-1", "fsn1", "nbg1"}
 			movePod(web, node("onprem-1", "dc-ber-1", ""))(s)

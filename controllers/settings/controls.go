@@ -161,7 +161,7 @@ var Catalog = []Control{
 	{
 		ID: EU2, Family: FamilyEU, Severity: v1alpha1.SeverityCritical,
 		Title:       "Every running pod sits on a node inside the jurisdiction",
-		Remediation: "Evict the pods from nodes outside the jurisdiction (Enforce mode does this) and make sure nodes carry their real region label. spec.placement.allowedRegions cannot admit a region the built-in catalog places outside the jurisdiction.",
+		Remediation: "Evict the pods from nodes outside the jurisdiction (Enforce mode does this) and make sure nodes carry their real region label. spec.placement.allowedRegions cannot admit a region the built-in catalog places outside the jurisdiction; a listed region the catalog does not know is user-asserted (Warn): document where it lies.",
 	},
 	{
 		ID: EU3, Family: FamilyEU, Severity: v1alpha1.SeverityMedium,
