@@ -184,3 +184,27 @@ func TestAPlatformCreatedAgainUnderItsNameDoesNotInheritTheStatusOfItsPredecesso
 		t.Errorf("the new platform inherited the inventory of the deleted one: %v", got.Inventory)
 	}
 }
+
+func TestSecretValuesMustFitWhereProsodyWritesThem(t *testing.T) {
+	jwt := secretKeyRef{jwtSecretRefField, "meet-jwt", "secret"}
+	ldap := secretKeyRef{"spec.access.ldap.bindSecretRef", "bind", "password"}
+	for _, tt := range []struct {
+		name  string
+		ref   secretKeyRef
+		value string
+		fits  bool
+	}{
+		{"a base64 JWT secret fits the Lua string", jwt, "q3J8vX2mL9pR4tW7yZ1cF6hK0nB5dG8sA2eU4+/=", true},
+		{"a quote would end the Lua string", jwt, `secret" .. os.getenv("HOME") .. "`, false},
+		{"a backslash would escape in the Lua string", jwt, `secret\`, false},
+		{"a line break breaks the Lua string", jwt, "secret\nmore", false},
+		{"an LDAP password may hold quotes and backslashes", ldap, `pa"ss\word`, true},
+		{"a line break in an LDAP password would add a saslauthd setting", ldap, "pw\nldap_servers: ldap://evil.example", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fitsItsPlace(tt.ref, []byte(tt.value)); got != tt.fits {
+				t.Errorf("fitsItsPlace = %v, want %v", got, tt.fits)
+			}
+		})
+	}
+}

@@ -20,7 +20,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -43,6 +45,8 @@ const unwatchedRecheck = 10 * time.Second
 type inputs struct {
 	// tls is the TLS Secret (spec.tls.secretName, or the Secret cert-manager fills).
 	tls *corev1.Secret
+	// jwt is the Secret of spec.access.jwt.secretRef, whose signing secret ACC-3 judges.
+	jwt *corev1.Secret
 	// versions identify, by Secret name, the version of every Secret the components read
 	// (the user's and the credentials Secret): what secretsDigest stamps onto the pods.
 	versions map[string]string
@@ -89,11 +93,17 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 		if secret != nil {
 			s.inputs.version(secret.Name, string(secret.UID)+"/"+secret.ResourceVersion)
 		}
+		if ref.field == jwtSecretRefField {
+			s.inputs.jwt = secret
+		}
 		switch {
 		case secret == nil:
 			missing = append(missing, fmt.Sprintf("Secret %q (%s)", ref.secret, ref.field))
 		case len(secret.Data[ref.key]) == 0:
 			missing = append(missing, fmt.Sprintf("key %q in Secret %q (%s)", ref.key, ref.secret, ref.field))
+		case invalid == nil && !fitsItsPlace(ref, secret.Data[ref.key]):
+			invalid = stall(v1alpha1.ReasonInvalidSecret, "key %q of Secret %q (%s) holds %s, which would break out of the line of prosody's configuration it is written into",
+				ref.key, ref.secret, ref.field, unfit(ref))
 		}
 	}
 
@@ -135,12 +145,15 @@ func referencedInputs(mp *v1alpha1.MeetingPlatform) []string {
 // secretKeyRef is one key of a user's Secret that the spec references.
 type secretKeyRef struct{ field, secret, key string }
 
+// jwtSecretRefField is the field of the JWT signing Secret.
+const jwtSecretRefField = "spec.access.jwt.secretRef"
+
 // referencedKeys lists the keys of user Secrets the components read through secretKeyRef; a
 // missing key would leave the pods failing to start.
 func referencedKeys(mp *v1alpha1.MeetingPlatform) []secretKeyRef {
 	var refs []secretKeyRef
 	if jwt := mp.Spec.Access.JWT; jwt != nil && mp.Spec.Access.Authentication == v1alpha1.AuthenticationJWT {
-		refs = append(refs, secretKeyRef{"spec.access.jwt.secretRef", jwt.SecretRef.Name, jwt.SecretRef.Key})
+		refs = append(refs, secretKeyRef{jwtSecretRefField, jwt.SecretRef.Name, jwt.SecretRef.Key})
 	}
 	if ldap := mp.Spec.Access.LDAP; ldap != nil && mp.Spec.Access.Authentication == v1alpha1.AuthenticationLDAP {
 		for _, key := range []string{settings.LDAPBindDNKey, settings.LDAPPasswordKey} {
@@ -148,6 +161,28 @@ func referencedKeys(mp *v1alpha1.MeetingPlatform) []secretKeyRef {
 		}
 	}
 	return refs
+}
+
+// fitsItsPlace reports whether a Secret value can be written where prosody's configuration
+// templates put it (docker-jitsi-meet stable-11146-2): the JWT secret inside a Lua string,
+// `app_secret = "{{ .Env.JWT_APP_SECRET }}"` (prosody/rootfs/defaults/conf.d/jitsi-meet.cfg.lua
+// L132), where a quote or a backslash ends or escapes the string; the LDAP bind DN and password
+// on a line of saslauthd.conf, `ldap_bind_pw: {{ .Env.LDAP_BINDPW }}` (saslauthd.conf L9-10),
+// where a line break adds a setting of its own (a second ldap_servers, say).
+func fitsItsPlace(ref secretKeyRef, value []byte) bool {
+	v := string(value)
+	if strings.ContainsFunc(v, unicode.IsControl) {
+		return false
+	}
+	return ref.field != jwtSecretRefField || !strings.ContainsAny(v, `"\`)
+}
+
+// unfit says what fitsItsPlace refuses, without showing the value.
+func unfit(ref secretKeyRef) string {
+	if ref.field == jwtSecretRefField {
+		return "a quote, a backslash or a control character"
+	}
+	return "a control character such as a line break"
 }
 
 // readSecret reads a Secret past the cache; nil when it does not exist.

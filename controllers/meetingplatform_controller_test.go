@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -349,6 +350,101 @@ func TestMissingJWTSecretStallsUntilItAppears(t *testing.T) {
 	// Nothing polls a platform that waits for a Secret: only the watch on Secrets can wake it.
 	createJWTSecret(t, ns)
 	eventually(t, "the platform deploys once the Secret exists", deployed(mp))
+}
+
+func TestAShortJWTSigningSecretFailsACC3WithoutRevealingIt(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	eventually(t, "AccessRestricted with the long test secret", func() error {
+		return conditionIs(mp, v1alpha1.ConditionAccessRestricted, metav1.ConditionTrue)
+	})
+
+	jwt := &corev1.Secret{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: mp.Namespace, Name: "meet-jwt"}, jwt); err != nil {
+		t.Fatal(err)
+	}
+	const short = "tooShortSigningKey7"
+	jwt.Data = map[string][]byte{"secret": []byte(short)}
+	if err := k8s.Update(context.Background(), jwt); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "ACC-3 fails and says the signing secret is shorter than 32 bytes", func() error {
+		if err := conditionIs(mp, v1alpha1.ConditionAccessRestricted, metav1.ConditionFalse); err != nil {
+			return err
+		}
+		for _, c := range getPlatform(t, mp).Status.Compliance.Controls {
+			if c.ID == string(settings.ACC3) && c.Result == v1alpha1.ResultFail && strings.Contains(c.Message, "shorter than 32 bytes") {
+				return nil
+			}
+		}
+		return fmt.Errorf("ACC-3 does not fail for the short signing secret")
+	})
+	// Neither the secret nor its length (which would narrow a guess) reaches status.
+	reveals := func(message string) bool {
+		return strings.Contains(message, short) || strings.Contains(message, fmt.Sprintf("%d bytes", len(short))) ||
+			strings.Contains(message, fmt.Sprintf("%d characters", len(short)))
+	}
+	live := getPlatform(t, mp)
+	for _, c := range live.Status.Conditions {
+		if reveals(c.Message) {
+			t.Errorf("condition %s reveals the secret or its length: %q", c.Type, c.Message)
+		}
+	}
+	for _, c := range live.Status.Compliance.Controls {
+		if reveals(c.Message) {
+			t.Errorf("control %s reveals the secret or its length: %q", c.ID, c.Message)
+		}
+	}
+}
+
+// TestInputsThatCannotWorkStall: values the CRD cannot judge (the catalog, a Quantity, the
+// content of a Secret) stall the platform with the field named, and nothing is deployed.
+func TestInputsThatCannotWorkStall(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	for _, tc := range []struct {
+		name, reason, names string
+		change              func(*v1alpha1.MeetingPlatform)
+		jwtSecret           string
+	}{
+		{name: "a listed region the catalog places outside the jurisdiction", reason: v1alpha1.ReasonInvalidSpec, names: "spec.placement.allowedRegions[1]",
+			change: func(mp *v1alpha1.MeetingPlatform) {
+				mp.Spec.Placement.AllowedRegions = []string{"eu-central-1", "us-east-1"}
+			}},
+		{name: "a videobridge memory limit too small for its heap", reason: v1alpha1.ReasonInvalidSpec, names: "spec.components.jvb.resources.limits.memory",
+			change: func(mp *v1alpha1.MeetingPlatform) {
+				mp.Spec.Components.JVB.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("100Mi")}}
+			}},
+		{name: "a JWT signing secret with a quote, which would end prosody's Lua string", reason: v1alpha1.ReasonInvalidSecret,
+			names: `key "secret" of Secret "meet-jwt" (spec.access.jwt.secretRef)`, jwtSecret: `a-signing-secret-long-enough-but-with-a-" quote`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := newNamespace(t)
+			createTLSSecret(t, ns)
+			secret := tc.jwtSecret
+			if secret == "" {
+				secret = "a-test-signing-secret-that-is-long-enough"
+			}
+			jwt := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "meet-jwt", Namespace: ns}, StringData: map[string]string{"secret": secret}}
+			if err := k8s.Create(context.Background(), jwt); err != nil {
+				t.Fatal(err)
+			}
+			mp := newPlatform(ns, v1alpha1.ComplianceModeEnforce)
+			if tc.change != nil {
+				tc.change(mp)
+			}
+			if err := k8s.Create(context.Background(), mp); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "Stalled names the field", stalledWith(mp, tc.reason, tc.names))
+			if err := eventFor(mp, tc.reason, secret); tc.jwtSecret != "" && err == nil {
+				t.Error("the Stalled event shows the secret")
+			}
+			if _, err := liveDeployment(mp, settings.Web); !apierrors.IsNotFound(err) {
+				t.Errorf("a stalled platform was deployed (err %v)", err)
+			}
+		})
+	}
 }
 
 func TestInternalAccountsWaitForTheirClaimAndLiveOnIt(t *testing.T) {

@@ -35,10 +35,13 @@ type MeetingPlatformSpec struct {
 	Domain string `json:"domain,omitempty"`
 
 	// privacyPolicyURL is the https:// address of the privacy notice (GDPR Art. 13) that every
-	// meeting page links to instead of jitsi.org.
+	// meeting page links to instead of jitsi.org. No whitespace, quotes, backticks, angle
+	// brackets or control characters: the URL is written into the client's JavaScript, an HTML
+	// link and the Markdown record of processing; percent-encode such characters (%20, %22).
 	// +required
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') && isURL(self) && url(self).getHostname() != ''",message="must be an absolute https:// URL"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\s\p{Z}\p{Cc}\x22\x27<>\x60]')`,message="must not contain whitespace, quotes, backticks, angle brackets or control characters; percent-encode them"
 	PrivacyPolicyURL string `json:"privacyPolicyURL"`
 
 	// compliance selects how the gdpr-eu profile is applied.
@@ -76,7 +79,9 @@ type MeetingPlatformSpec struct {
 	// +default={}
 	STUN STUNSpec `json:"stun,omitzero"`
 
-	// components sets replicas and compute resources per component.
+	// components sets replicas and compute resources per component. The Java heap of jicofo and
+	// the videobridge is three quarters of their memory limit, at least 192 MiB and at most
+	// 16 GiB; a memory limit below 256Mi is refused (Stalled, InvalidSpec).
 	// +optional
 	// +default={}
 	Components ComponentsSpec `json:"components,omitzero"`
@@ -130,6 +135,7 @@ type IssuerReference struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
 	Name string `json:"name,omitempty"`
 
 	// kind is Issuer (in the platform's namespace) or ClusterIssuer.
@@ -142,6 +148,7 @@ type IssuerReference struct {
 	// +optional
 	// +default="cert-manager.io"
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
 	Group string `json:"group,omitempty"`
 }
 
@@ -222,8 +229,13 @@ type PlacementSpec struct {
 	// +default="EEA"
 	Jurisdiction Jurisdiction `json:"jurisdiction,omitempty"`
 
-	// allowedRegions replaces the built-in region catalog with an explicit list of region label
-	// values, e.g. for on-premises clusters. When set it must not be empty.
+	// allowedRegions narrows the regions the pods may run in to an explicit list of region label
+	// values, or names regions the built-in catalog does not know (on-premises labels). The
+	// catalog outranks the list: a value the catalog places outside the jurisdiction (AWS
+	// us-east-1, eu-central-2 = Zurich, ...) is refused (Stalled, InvalidSpec), and a node the
+	// catalog places outside fails EU-2 whatever the list says. A node in a listed region the
+	// catalog does not know is allowed on your word: EU-2 warns that its location is
+	// user-asserted, and the processing record says so. When set it must not be empty.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MinItems=1
@@ -290,8 +302,11 @@ type AccessSpec struct {
 	// +optional
 	Internal *InternalAuthSpec `json:"internal,omitempty"`
 
-	// guests lets participants without credentials join a room after an authenticated host has
-	// opened it (they wait in the lobby). Default false.
+	// guests lets participants without credentials join a room: they log in anonymously to
+	// prosody's guest domain and can join only once an authenticated user has opened the room
+	// (until then they see a waiting screen); then they join at once. The lobby is available but
+	// off in every new room: only when a moderator switches it on do guests wait there until
+	// admitted. Default false: every participant authenticates.
 	// +optional
 	// +default=false
 	Guests bool `json:"guests,omitempty"`
@@ -307,7 +322,8 @@ type JWTSpec struct {
 	AppID string `json:"appID,omitempty"`
 
 	// secretRef names the key of a Secret in the platform's namespace that holds the shared
-	// token signing secret. The operator never copies it into a ConfigMap or status.
+	// token signing secret: at least 32 bytes (HS256 needs a 256-bit key), or ACC-3 fails. The
+	// operator never copies it into a ConfigMap or status.
 	// +required
 	SecretRef SecretKeyReference `json:"secretRef,omitzero"`
 }
@@ -328,22 +344,29 @@ type InternalAuthSpec struct {
 
 // LDAPSpec configures directory authentication.
 type LDAPSpec struct {
-	// url of the directory; ldaps:// only, so passwords never cross the network in clear text.
+	// url of the directory: exactly one server, ldaps://host or ldaps://host:port, optionally
+	// with a trailing "/", and nothing else (no second server, path, query or user). ldaps://
+	// only, so passwords never cross the network in clear text; prosody's saslauthd takes a
+	// space-separated list of servers, so a second, plaintext one could otherwise slip in.
 	// +required
-	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('ldaps://') && isURL(self) && url(self).getHostname() != ''",message="must be an ldaps:// URL, e.g. ldaps://ldap.example.eu"
+	// +kubebuilder:validation:MaxLength=262
+	// +kubebuilder:validation:XValidation:rule="self.matches('^ldaps://[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$') && (url(self).getPort() == '' || int(url(self).getPort()) <= 65535)",message="must be exactly one ldaps:// server: ldaps://host or ldaps://host:port, optionally with a trailing /, e.g. ldaps://ldap.example.eu"
 	URL string `json:"url"`
 
-	// baseDN is the search base for user entries, e.g. ou=people,dc=example,dc=eu.
+	// baseDN is the search base for user entries, e.g. ou=people,dc=example,dc=eu. One line:
+	// no control characters.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'\p{Cc}')`,message="must not contain control characters such as line breaks"
 	BaseDN string `json:"baseDN,omitempty"`
 
-	// filter selects the user entry; %u is replaced by the user name. Default (uid=%u).
+	// filter selects the user entry; %u is replaced by the user name. Default (uid=%u). One
+	// line: no control characters.
 	// +optional
 	// +default="(uid=%u)"
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'\p{Cc}')`,message="must not contain control characters such as line breaks"
 	Filter string `json:"filter,omitempty"`
 
 	// bindSecretRef names a Secret in the platform's namespace with the keys bindDN and

@@ -25,9 +25,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -127,6 +130,77 @@ var tooLongDomain = strings.Repeat(strings.Repeat("a", 63)+".", 3) + strings.Rep
 
 // A 253-character domain: the longest DNS name, accepted.
 var longestDomain = strings.Repeat(strings.Repeat("a", 63)+".", 3) + strings.Repeat("b", 58) + ".eu"
+
+// fullManifest sets every field a JWT platform can have; TestValidManifestsAreAcceptedAndDefaulted
+// reads it back and TestNoStringFieldAcceptsControlCharacters spoils each of its strings.
+const fullManifest = `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: full
+spec:
+  domain: video.meet-01.example.eu
+  privacyPolicyURL: https://www.example.eu/en/privacy?section=meetings#video
+  compliance:
+    mode: Enforce
+  tls:
+    secretName: video.example.eu-tls
+  ingress:
+    className: nginx-public
+    controllerNamespace: ingress-system
+  media:
+    type: NodePort
+    port: 32767
+    advertiseAddresses:
+    - 203.0.113.10
+    - "2001:db8::10"
+  placement:
+    jurisdiction: EU
+    allowedRegions:
+    - fsn1
+    - nbg1
+    - DE_Frankfurt.1
+    regionLabel: example.eu/region
+    sovereignProviders: true
+  access:
+    authentication: JWT
+    jwt:
+      appID: meet.example_app-1
+      secretRef:
+        name: jwt
+        key: signing.key
+    guests: true
+  stun:
+    servers:
+    - stun:stun.example.eu:3478
+    - stuns:stun.example.eu
+  components:
+    web:
+      replicas: 20
+      resources:
+        requests:
+          cpu: 100m
+          memory: 128Mi
+        limits:
+          memory: 256Mi
+    prosody:
+      resources:
+        requests:
+          cpu: 50m
+    jicofo:
+      resources:
+        limits:
+          memory: 512Mi
+    jvb:
+      resources:
+        requests:
+          cpu: "2"
+          memory: 2Gi
+  image:
+    registry: registry.example.eu:5000/mirror/jitsi
+    tag: stable-10314
+    pullPolicy: Always
+`
 
 func TestInvalidManifestsAreRefused(t *testing.T) {
 	c := apiServer(t)
@@ -667,7 +741,7 @@ spec:
       bindSecretRef:
         name: ldap-bind
 `,
-			wantField: "spec.access.ldap.url", wantMsg: "must be an ldaps:// URL",
+			wantField: "spec.access.ldap.url", wantMsg: "must be exactly one ldaps:// server",
 		},
 		{
 			name: "an ldaps:// directory URL without a host is refused",
@@ -689,7 +763,7 @@ spec:
       bindSecretRef:
         name: ldap-bind
 `,
-			wantField: "spec.access.ldap.url", wantMsg: "must be an ldaps:// URL",
+			wantField: "spec.access.ldap.url", wantMsg: "must be exactly one ldaps:// server",
 		},
 		{
 			name: "an ldap section without baseDN is refused",
@@ -1336,6 +1410,66 @@ spec:
 `,
 			wantField: "spec.ingress.controllerNamespace", wantMsg: "should match",
 		},
+		// Strict inputs: every string the operator writes into a configuration file, a link or
+		// the Markdown record is refused here when it could break out of its place.
+		{
+			name:      "an LDAP base DN with a newline is refused: it would add a line to saslauthd.conf",
+			manifest:  manifestWith(map[string]string{"access": ldapAccess(okLDAPURL, `dc=eu\nldap_servers: ldap://evil.example`, okFilter)}),
+			wantField: "spec.access.ldap.baseDN", wantMsg: "must not contain control characters",
+		},
+		{
+			name:      "an LDAP filter with a newline is refused",
+			manifest:  manifestWith(map[string]string{"access": ldapAccess(okLDAPURL, okBaseDN, `(uid=%u)\nldap_auth_method: fastbind`)}),
+			wantField: "spec.access.ldap.filter", wantMsg: "must not contain control characters",
+		},
+		{
+			name:      "an LDAP filter with a C1 control character is refused",
+			manifest:  manifestWith(map[string]string{"access": ldapAccess(okLDAPURL, okBaseDN, `(uid=%u)\u0085`)}),
+			wantField: "spec.access.ldap.filter", wantMsg: "must not contain control characters",
+		},
+		{
+			name:      "an issuerRef name that is not an object name is refused",
+			manifest:  manifestWith(map[string]string{"tls": `{issuerRef: {name: "Lets Encrypt"}}`}),
+			wantField: "spec.tls.issuerRef.name", wantMsg: "should match",
+		},
+		{
+			name:      "an issuerRef group that is not an API group is refused",
+			manifest:  manifestWith(map[string]string{"tls": `{issuerRef: {name: letsencrypt, group: "cert-manager.io\n"}}`}),
+			wantField: "spec.tls.issuerRef.group", wantMsg: "should match",
+		},
+	}
+	// One row per refused LDAP URL and privacy policy URL: the rows differ only in the value.
+	refusedLDAPURLs := map[string]string{
+		"a second, plaintext server after a space": "ldaps://ldap.example.eu/ ldap://evil.example:636",
+		"two servers separated by a comma":         "ldaps://a.example.eu,ldap://b.example.eu",
+		"a path":                                   "ldaps://ldap.example.eu/dc=example,dc=eu",
+		"a user":                                   "ldaps://admin@ldap.example.eu",
+		"a port above 65535":                       "ldaps://ldap.example.eu:70000",
+		"a trailing newline":                       `ldaps://ldap.example.eu\n`,
+	}
+	for _, what := range slices.Sorted(maps.Keys(refusedLDAPURLs)) {
+		tests = append(tests, struct{ name, manifest, wantField, wantMsg string }{
+			"an LDAP URL with " + what + " is refused",
+			manifestWith(map[string]string{"access": ldapAccess(refusedLDAPURLs[what], okBaseDN, okFilter)}),
+			"spec.access.ldap.url", "must be exactly one ldaps:// server",
+		})
+	}
+	// The URL is written into JavaScript, an HTML link and Markdown: no character may end its
+	// string or start markup there. Values are YAML scalars as written.
+	refusedPrivacyURLs := map[string]string{
+		"a space":          `"https://example.eu/privacy notice"`,
+		"a double quote":   `'https://example.eu/privacy"onmouseover="x'`,
+		"a single quote":   `"https://example.eu/privacy'+alert(1)+'"`,
+		"an angle bracket": `"https://example.eu/<script>"`,
+		"a backtick":       "\"https://example.eu/`x`\"",
+		"a no-break space": `"https://example.eu/privacy\u00a0notice"`,
+	}
+	for _, what := range slices.Sorted(maps.Keys(refusedPrivacyURLs)) {
+		tests = append(tests, struct{ name, manifest, wantField, wantMsg string }{
+			"a privacy policy URL with " + what + " is refused",
+			manifestWith(map[string]string{"privacyPolicyURL": refusedPrivacyURLs[what]}),
+			"spec.privacyPolicyURL", "must not contain whitespace, quotes",
+		})
 	}
 
 	for _, tt := range tests {
@@ -1372,6 +1506,36 @@ spec:
 			}
 		})
 	}
+}
+
+// manifestWith is the minimal valid manifest with some top-level spec fields replaced, each
+// given as a YAML value ("{secretName: x}", a quoted string): the rows of the strict-input
+// rules differ from a valid platform in one value, and say only that.
+func manifestWith(fields map[string]string) string {
+	spec := map[string]string{
+		"domain": "meet.example.eu", "privacyPolicyURL": "https://example.eu/privacy",
+		"tls": "{secretName: meet-tls}", "access": "{jwt: {appID: meetwarden, secretRef: {name: jwt-secret}}}",
+	}
+	maps.Copy(spec, fields)
+	var b strings.Builder
+	b.WriteString("apiVersion: meetwarden.io/v1alpha1\nkind: MeetingPlatform\nmetadata:\n  name: meet\nspec:\n")
+	for _, k := range slices.Sorted(maps.Keys(spec)) {
+		fmt.Fprintf(&b, "  %s: %s\n", k, spec[k])
+	}
+	return b.String()
+}
+
+// Valid LDAP settings, for rows that spoil one of the others.
+const (
+	okLDAPURL = "ldaps://ldap.example.eu:636"
+	okBaseDN  = "ou=people,dc=example,dc=eu"
+	okFilter  = "(uid=%u)"
+)
+
+// ldapAccess is an access section with LDAP authentication. The values are YAML double-quoted
+// strings as written, so a row can spell a newline as \n.
+func ldapAccess(url, baseDN, filter string) string {
+	return fmt.Sprintf(`{authentication: LDAP, ldap: {url: "%s", baseDN: "%s", filter: "%s", bindSecretRef: {name: ldap-bind}}}`, url, baseDN, filter)
 }
 
 // minimalSpec is the spec of the minimal valid manifest after the API server applied every
@@ -1451,75 +1615,8 @@ spec:
 			want: func(s *v1alpha1.MeetingPlatformSpec) {},
 		},
 		{
-			name: "a platform with every field set keeps every value",
-			manifest: `
-apiVersion: meetwarden.io/v1alpha1
-kind: MeetingPlatform
-metadata:
-  name: full
-spec:
-  domain: video.meet-01.example.eu
-  privacyPolicyURL: https://www.example.eu/en/privacy?section=meetings#video
-  compliance:
-    mode: Enforce
-  tls:
-    secretName: video.example.eu-tls
-  ingress:
-    className: nginx-public
-    controllerNamespace: ingress-system
-  media:
-    type: NodePort
-    port: 32767
-    advertiseAddresses:
-    - 203.0.113.10
-    - "2001:db8::10"
-  placement:
-    jurisdiction: EU
-    allowedRegions:
-    - fsn1
-    - nbg1
-    - DE_Frankfurt.1
-    regionLabel: example.eu/region
-    sovereignProviders: true
-  access:
-    authentication: JWT
-    jwt:
-      appID: meet.example_app-1
-      secretRef:
-        name: jwt
-        key: signing.key
-    guests: true
-  stun:
-    servers:
-    - stun:stun.example.eu:3478
-    - stuns:stun.example.eu
-  components:
-    web:
-      replicas: 20
-      resources:
-        requests:
-          cpu: 100m
-          memory: 128Mi
-        limits:
-          memory: 256Mi
-    prosody:
-      resources:
-        requests:
-          cpu: 50m
-    jicofo:
-      resources:
-        limits:
-          memory: 512Mi
-    jvb:
-      resources:
-        requests:
-          cpu: "2"
-          memory: 2Gi
-  image:
-    registry: registry.example.eu:5000/mirror/jitsi
-    tag: stable-10314
-    pullPolicy: Always
-`,
+			name:     "a platform with every field set keeps every value",
+			manifest: fullManifest,
 			want: func(s *v1alpha1.MeetingPlatformSpec) {
 				*s = v1alpha1.MeetingPlatformSpec{
 					Domain:           "video.meet-01.example.eu",
@@ -1603,6 +1700,22 @@ spec:
 			want: func(s *v1alpha1.MeetingPlatformSpec) {
 				s.Access = v1alpha1.AccessSpec{Authentication: "Internal",
 					Internal: &v1alpha1.InternalAuthSpec{AccountsClaimName: "prosody-accounts"}}
+			},
+		},
+		{
+			name:     "an LDAP URL with a trailing slash and without port is accepted",
+			manifest: manifestWith(map[string]string{"access": `{authentication: LDAP, ldap: {url: "ldaps://ldap.example.eu/", baseDN: "dc=eu", bindSecretRef: {name: ldap-bind}}}`}),
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.Access = v1alpha1.AccessSpec{Authentication: "LDAP", LDAP: &v1alpha1.LDAPSpec{
+					URL: "ldaps://ldap.example.eu/", BaseDN: "dc=eu", Filter: "(uid=%u)", BindSecretRef: v1alpha1.LocalObjectReference{Name: "ldap-bind"},
+				}}
+			},
+		},
+		{
+			name:     "a privacy policy URL with percent-encoded spaces and quotes is accepted",
+			manifest: manifestWith(map[string]string{"privacyPolicyURL": "https://example.eu/privacy%20notice?q=%22a%22"}),
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.PrivacyPolicyURL = "https://example.eu/privacy%20notice?q=%22a%22"
 			},
 		},
 		{
@@ -2002,4 +2115,145 @@ func TestSpecFieldsAreDocumented(t *testing.T) {
 		t.Errorf("checked only %d fields; the walk is broken", checked)
 	}
 	t.Logf("%d spec fields documented", checked)
+}
+
+// TestNoStringFieldAcceptsControlCharacters spoils, one at a time, every string of valid
+// platforms (every field the API has between them) with a control character in the middle, and
+// wants the API server to refuse each, naming the field: a line break in any value the
+// operator writes into an environment variable, a configuration file or the record would
+// start a new line there. It also walks the CRD to check that no string field was left out.
+func TestNoStringFieldAcceptsControlCharacters(t *testing.T) {
+	c := apiServer(t)
+	bases := []string{
+		fullManifest,
+		manifestWith(map[string]string{"access": ldapAccess(okLDAPURL, okBaseDN, okFilter)}),
+		manifestWith(map[string]string{"access": "{authentication: Internal, internal: {accountsClaimName: prosody-accounts}}"}),
+		manifestWith(map[string]string{"tls": "{issuerRef: {name: letsencrypt, kind: ClusterIssuer, group: cert-manager.io}}"}),
+	}
+	spoiled := map[string]bool{}
+	for _, base := range bases {
+		obj := decode(t, base)
+		for _, leaf := range stringLeaves(obj.Object["spec"]) {
+			path, value := fieldPath("spec", leaf), valueAt(obj.Object["spec"], leaf)
+			spoiled[schemaPath(path)] = true
+			for _, control := range []string{"\n", "\x1b", "\u0085"} {
+				t.Run(fmt.Sprintf("%s with %q", path, control), func(t *testing.T) {
+					bad := decode(t, base)
+					spoilt := value[:1] + control + value[1:]
+					setAt(bad.Object["spec"], leaf, spoilt)
+					err := c.Create(t.Context(), bad)
+					if err == nil {
+						_ = c.Delete(context.Background(), bad)
+						t.Fatalf("the API server accepted %s = %q", path, spoilt)
+					}
+					if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), path) {
+						t.Fatalf("want an Invalid error naming %s, got %v", path, err)
+					}
+				})
+			}
+		}
+	}
+
+	crd, err := crdClient.ApiextensionsV1().CustomResourceDefinitions().
+		Get(t.Context(), "meetingplatforms.meetwarden.io", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("reading the installed CRD: %v", err)
+	}
+	for _, path := range schemaStrings("spec", crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"]) {
+		if !spoiled[path] {
+			t.Errorf("string field %s is in no base manifest of this test, so nothing shows that it refuses control characters", path)
+		}
+	}
+}
+
+// stringLeaves lists the string values under v, each as the map keys and list indices that
+// lead to it; compute resources are upstream types and skipped.
+func stringLeaves(v any, steps ...any) [][]any {
+	var out [][]any
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if k != "resources" {
+				out = append(out, stringLeaves(v[k], append(slices.Clone(steps), k)...)...)
+			}
+		}
+	case []any:
+		for i := range v {
+			out = append(out, stringLeaves(v[i], append(slices.Clone(steps), i)...)...)
+		}
+	case string:
+		out = append(out, steps)
+	}
+	return out
+}
+
+// fieldPath names a leaf as the API server does: spec.media.advertiseAddresses[0].
+func fieldPath(root string, steps []any) string {
+	for _, step := range steps {
+		switch step := step.(type) {
+		case string:
+			root += "." + step
+		case int:
+			root += fmt.Sprintf("[%d]", step)
+		}
+	}
+	return root
+}
+
+// valueAt returns the string a leaf leads to in v, and setAt replaces it.
+func valueAt(v any, steps []any) string {
+	for _, step := range steps {
+		v = child(v, step)
+	}
+	s, _ := v.(string)
+	return s
+}
+
+func setAt(v any, steps []any, value string) {
+	parent, last := v, steps[len(steps)-1]
+	for _, step := range steps[:len(steps)-1] {
+		parent = child(parent, step)
+	}
+	switch last := last.(type) {
+	case string:
+		parent.(map[string]any)[last] = value
+	case int:
+		parent.([]any)[last] = value
+	}
+}
+
+// child is the value under a map key or at a list index.
+func child(v any, step any) any {
+	if i, ok := step.(int); ok {
+		return v.([]any)[i]
+	}
+	return v.(map[string]any)[step.(string)]
+}
+
+// listIndex is a list index in a field path.
+var listIndex = regexp.MustCompile(`\[[0-9]+\]`)
+
+// schemaPath turns a field path into its schema path: list indices become [].
+func schemaPath(path string) string {
+	return listIndex.ReplaceAllString(path, "[]")
+}
+
+// schemaStrings lists the string properties of a schema by schema path, compute resources
+// skipped like stringLeaves does.
+func schemaStrings(path string, s apiextensionsv1.JSONSchemaProps) []string {
+	var out []string
+	switch s.Type {
+	case "string":
+		out = append(out, path)
+	case "array":
+		if s.Items != nil && s.Items.Schema != nil {
+			out = append(out, schemaStrings(path+"[]", *s.Items.Schema)...)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+		if name != "resources" {
+			out = append(out, schemaStrings(path+"."+name, s.Properties[name])...)
+		}
+	}
+	return out
 }

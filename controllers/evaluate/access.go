@@ -17,6 +17,7 @@ limitations under the License.
 package evaluate
 
 import (
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -55,9 +56,43 @@ func checkCredentials(s *Snapshot) (resultValue, string) {
 			}
 		}
 	}
+	jwt, jwtValue := s.jwtSecretFindings()
+	f.addAll(jwt)
+	if len(jwtValue) >= minComparedSecret {
+		values[jwtSigningSecret] = jwtValue
+	}
 	f.addAll(s.secretInjectionFindings())
 	f.addAll(s.leakedCredentialFindings(values))
-	return f.result("credentials are random, kept in Secret " + name + " owned by the platform, injected by secretKeyRef and found in no ConfigMap or literal value")
+	ok := "credentials are random, kept in Secret " + name + " owned by the platform, injected by secretKeyRef and found in no ConfigMap or literal value"
+	if jwtSpec := s.Platform.Spec.Access.JWT; jwtSpec != nil && s.Platform.Spec.Access.Authentication == v1alpha1.AuthenticationJWT {
+		ok += fmt.Sprintf("; the JWT signing secret (Secret %s key %s) is at least %d bytes long", jwtSpec.SecretRef.Name, jwtSpec.SecretRef.Key, settings.JWTSecretMinBytes)
+	}
+	return f.result(ok)
+}
+
+// jwtSigningSecret names the user's JWT signing secret among the credentials searched for in
+// other objects.
+const jwtSigningSecret = "JWT signing secret"
+
+// jwtSecretFindings judges the user's JWT signing secret, and returns its value for the leak
+// search. A finding says only "shorter than N bytes": neither the secret nor its length, which
+// would narrow a guess, reaches status.
+func (s *Snapshot) jwtSecretFindings() (findings, string) {
+	var f findings
+	access := s.Platform.Spec.Access
+	if access.Authentication != v1alpha1.AuthenticationJWT || access.JWT == nil {
+		return f, ""
+	}
+	ref := access.JWT.SecretRef
+	if s.JWTSecret == nil {
+		f.add("the JWT signing Secret %s (spec.access.jwt.secretRef) could not be read, so the strength of its key %s is unknown", ref.Name, ref.Key)
+		return f, ""
+	}
+	value := string(s.JWTSecret.Data[ref.Key])
+	if len(value) < settings.JWTSecretMinBytes {
+		f.add("the JWT signing secret (Secret %s key %s) is shorter than %d bytes: tokens signed with it can be forged by guessing it", ref.Name, ref.Key, settings.JWTSecretMinBytes)
+	}
+	return f, value
 }
 
 // minComparedSecret is the shortest credential value searched for in other objects; shorter

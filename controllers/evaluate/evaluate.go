@@ -52,6 +52,9 @@ type Snapshot struct {
 	Secrets []corev1.Secret
 	// TLSSecret is the user's TLS Secret or the one cert-manager fills; nil when missing.
 	TLSSecret *corev1.Secret
+	// JWTSecret is the user's Secret of spec.access.jwt.secretRef, whose key ACC-3 judges; nil
+	// when it is missing or authentication is not JWT.
+	JWTSecret *corev1.Secret
 	Services  []corev1.Service
 	// Ingresses and NetworkPolicies are every one in the platform's namespace, whoever made
 	// them: another Ingress for the domain or another policy selecting the pods changes what

@@ -80,6 +80,9 @@ func euNode(name, region string) *corev1.Node {
 	}
 }
 
+// jwtSigningSecretValue is the user's JWT signing secret in the test snapshots: 48 bytes.
+const jwtSigningSecretValue = "q3J8vX2mL9pR4tW7yZ1cF6hK0nB5dG8sA2eU4iO7xM9wQ1rT"
+
 // credentials are fixed, long and varied, like the reconciler's generated ones.
 func credentials() map[string][]byte {
 	out := map[string][]byte{}
@@ -149,6 +152,10 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 	}
 	s.TLSSecret = tlsSecret(settings.TLSSecretName(mp), validCert(mp.Spec.Domain))
 	s.TLSSecret.Namespace = mp.Namespace
+	if jwt := mp.Spec.Access.JWT; jwt != nil {
+		s.JWTSecret = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: jwt.SecretRef.Name},
+			Data: map[string][]byte{jwt.SecretRef.Key: []byte(jwtSigningSecretValue)}}
+	}
 
 	// Web and the signalling components on one node, the bridge on another.
 	// The nodes carry the platform's region label too, when it has its own.
@@ -268,6 +275,9 @@ func deepCopy(s *Snapshot) *Snapshot {
 	}
 	if s.TLSSecret != nil {
 		out.TLSSecret = s.TLSSecret.DeepCopy()
+	}
+	if s.JWTSecret != nil {
+		out.JWTSecret = s.JWTSecret.DeepCopy()
 	}
 	for k, n := range s.Nodes {
 		out.Nodes[k] = n.DeepCopy()

@@ -107,13 +107,37 @@ func describePlacement(mp *v1alpha1.MeetingPlatform) string {
 }
 
 // EU-2: every running pod sits on a node the region catalog places inside the jurisdiction.
+// A node in a region the catalog does not know but the user listed is allowed (it is not
+// evicted), yet its location is the user's word, not a fact the operator checked: then the
+// result is Warn, naming those user-asserted regions, never Pass on a guess.
 func checkPodPlacement(s *Snapshot) (v1alpha1.ControlResultValue, string) {
 	mp := s.Platform
 	f := s.nodeFindings("region", func(node *corev1.Node) (bool, string) {
 		v := settings.JudgeNode(mp, node)
 		return v.Allowed, v.Reason
 	})
-	return f.result(fmt.Sprintf("every running platform pod sits on a node inside the allowed regions of %s", describePlacement(mp)))
+	ok := fmt.Sprintf("every running platform pod sits on a node inside the allowed regions of %s", describePlacement(mp))
+	if asserted := s.userAssertedRegions(); len(f) == 0 && len(asserted) > 0 {
+		return warn("%s, but the location of %s is user-asserted: listed in spec.placement.allowedRegions and unknown to the built-in catalog, so it is not verified", ok, quoteList(asserted))
+	}
+	return f.result(ok)
+}
+
+// userAssertedRegions are the sorted region labels of the nodes running platform pods that
+// the judgement allows only on the user's word.
+func (s *Snapshot) userAssertedRegions() []string {
+	var out []string
+	for _, pod := range s.runningPods() {
+		node := s.Nodes[pod.Spec.NodeName]
+		if node == nil {
+			continue
+		}
+		if v := settings.JudgeNode(s.Platform, node); v.Allowed && v.UserAsserted {
+			out = append(out, node.Labels[s.Platform.Spec.Placement.RegionLabel])
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // nodeFindings judges the node of every running pod, naming the pod, its node and the reason

@@ -18,6 +18,7 @@ package evaluate
 
 import (
 	"crypto/x509"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -250,6 +251,18 @@ var tampering = []tamperCase{
 		mutate: movePod(web, node("us-node-1", "us-east-1", "aws:///us-east-1a/i-0abc"))},
 	{name: "a web pod on AWS eu-central-2 (Zurich) fails EU-2", control: "EU-2", mentions: []string{"pod " + webPod, "node zrh-node-1", "Zurich, CH"},
 		mutate: movePod(web, node("zrh-node-1", "eu-central-2", "aws:///eu-central-2a/i-1"))},
+	{name: "a web pod on an AWS us-east-1 node fails EU-2 even when allowedRegions lists us-east-1", control: "EU-2",
+		mentions: []string{"pod " + webPod, "node us-node-1", "N. Virginia, US: outside the EEA", "cannot admit"},
+		mutate: func(s *Snapshot) {
+			s.Platform.Spec.Placement.AllowedRegions = []string{"eu-central-1", "fsn1", "nbg1", "us-east-1"}
+			movePod(web, node("us-node-1", "us-east-1", "aws:///us-east-1a/i-0abc"))(s)
+		}},
+	{name: "a web pod on a node in a user-listed region the catalog does not know warns on EU-2: its location is user-asserted", control: "EU-2", want: v1alpha1.ResultWarn,
+		mentions: []string{`the location of ["dc-ber-1"] is user-asserted`, "not verified"},
+		mutate: func(s *Snapshot) {
+			s.Platform.Spec.Placement.AllowedRegions = []string{"dc-ber-1", "fsn1", "nbg1"}
+			movePod(web, node("onprem-1", "dc-ber-1", ""))(s)
+		}},
 	{name: "a pod on a node that cannot be read fails EU-2", control: "EU-2", mentions: []string{"pod " + webPod, "node gone-1"},
 		mutate: func(s *Snapshot) {
 			s.Pods[slices.IndexFunc(s.Pods, func(p corev1.Pod) bool { return p.Name == webPod })].Spec.NodeName = "gone-1"
@@ -284,6 +297,17 @@ var tampering = []tamperCase{
 		}},
 	{name: "a short credential fails ACC-3", control: "ACC-3", mentions: []string{"Secret meet-credentials", "JVB_AUTH_PASSWORD", "fewer than 32"},
 		mutate: func(s *Snapshot) { s.secret("meet-credentials").Data["JVB_AUTH_PASSWORD"] = []byte("short") }},
+	{name: "a one-byte JWT signing secret fails ACC-3 and says it is shorter than 32 bytes", control: "ACC-3",
+		mentions: []string{"JWT signing secret (Secret meet-jwt key secret)", "shorter than 32 bytes"},
+		mutate:   func(s *Snapshot) { s.JWTSecret.Data["secret"] = []byte("x") }},
+	{name: "a 31-byte JWT signing secret fails ACC-3", control: "ACC-3", mentions: []string{"shorter than 32 bytes"},
+		mutate: func(s *Snapshot) { s.JWTSecret.Data["secret"] = []byte(jwtSigningSecretValue[:31]) }},
+	{name: "a JWT signing Secret that could not be read fails ACC-3", control: "ACC-3", mentions: []string{"Secret meet-jwt", "could not be read"},
+		mutate: func(s *Snapshot) { s.JWTSecret = nil }},
+	{name: "the JWT signing secret copied into a ConfigMap fails ACC-3", control: "ACC-3", mentions: []string{"ConfigMap meet-web-config", "JWT signing secret"},
+		mutate: func(s *Snapshot) {
+			s.configMap("meet-web-config").Data["debug.txt"] = "token key: " + jwtSigningSecretValue
+		}},
 	{name: "a credentials Secret not owned by the platform fails ACC-3", control: "ACC-3", mentions: []string{"Secret meet-credentials", "not owned"},
 		mutate: func(s *Snapshot) { s.secret("meet-credentials").OwnerReferences = nil }},
 	{name: "a prosody Service of type NodePort fails ACC-4", control: "ACC-4", mentions: []string{"Service meet-prosody (NodePort)"},
@@ -506,7 +530,7 @@ func TestTamperingIsCaught(t *testing.T) {
 				t.Errorf("%s message is not one line: %q", tc.control, got.Message)
 			}
 			for _, r := range results {
-				for _, secret := range credentials() {
+				for _, secret := range append(slices.Collect(maps.Values(credentials())), []byte(jwtSigningSecretValue)) {
 					if strings.Contains(r.Message, string(secret)) {
 						t.Errorf("%s message reveals a credential: %q", r.ID, r.Message)
 					}

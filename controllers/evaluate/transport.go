@@ -38,19 +38,25 @@ func checkHTTPS(s *Snapshot) (resultValue, string) {
 	return f.result("Ingress serves " + mp.Spec.Domain + " over HTTPS only, redirects HTTP, and the web pods send HSTS for at least a year")
 }
 
+// servingIngresses are the Ingresses, anyone's, that route spec.domain, sorted by name.
+func (s *Snapshot) servingIngresses() []*networkingv1.Ingress {
+	var serving []*networkingv1.Ingress
+	for i := range s.Ingresses {
+		ing := &s.Ingresses[i]
+		if slices.ContainsFunc(ing.Spec.Rules, func(r networkingv1.IngressRule) bool { return r.Host == s.Platform.Spec.Domain }) {
+			serving = append(serving, ing)
+		}
+	}
+	sort.Slice(serving, func(i, j int) bool { return serving[i].Name < serving[j].Name })
+	return serving
+}
+
 // ingressTLSFindings checks every Ingress that routes spec.domain.
 func (s *Snapshot) ingressTLSFindings() findings {
 	mp := s.Platform
 	domain, secret := mp.Spec.Domain, settings.TLSSecretName(mp)
 	var f findings
-	var serving []*networkingv1.Ingress
-	for i := range s.Ingresses {
-		ing := &s.Ingresses[i]
-		if slices.ContainsFunc(ing.Spec.Rules, func(r networkingv1.IngressRule) bool { return r.Host == domain }) {
-			serving = append(serving, ing)
-		}
-	}
-	sort.Slice(serving, func(i, j int) bool { return serving[i].Name < serving[j].Name })
+	serving := s.servingIngresses()
 	if len(serving) == 0 {
 		f.add("no Ingress routes %s", domain)
 	}

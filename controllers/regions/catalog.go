@@ -56,7 +56,8 @@ type Entry struct {
 // lets personal data leave the EU/EEA.
 //
 // Regions outside the EU/EEA are listed on purpose, so that a rejection can say where a node is
-// ("Zurich, CH") instead of only "unknown".
+// ("Zurich, CH") instead of only "unknown", and so that spec.placement.allowedRegions cannot
+// admit them: the list may add only regions the catalog does not know (see Judge).
 //
 // Deliberately excluded, because the country is not verified by a source (it is unknown, only
 // inferred from the label value itself, or only found in the third-party compilation "3P",
@@ -94,6 +95,36 @@ var catalog = []Entry{
 	{Provider: "aws", Region: "eu-central-2", City: "Zurich", Country: "CH", Source: "AWS-P"},
 	{Provider: "aws", Region: "eu-west-2", City: "London", Country: "GB", Source: "AWS-P"},
 	{Provider: "aws", Region: "il-central-1", City: "Tel Aviv", Country: "IL", Source: "AWS-P"},
+	// AWS regions outside Europe, so that a node there is placed by the catalog (and rejected
+	// whatever spec.placement.allowedRegions lists) rather than left "unknown". City or state as
+	// the partition file's description gives it; the country follows from it.
+	{Provider: "aws", Region: "us-east-1", City: "N. Virginia", Country: "US", Source: "AWS-P"},
+	{Provider: "aws", Region: "us-east-2", City: "Ohio", Country: "US", Source: "AWS-P"},
+	{Provider: "aws", Region: "us-west-1", City: "N. California", Country: "US", Source: "AWS-P"},
+	{Provider: "aws", Region: "us-west-2", City: "Oregon", Country: "US", Source: "AWS-P"},
+	{Provider: "aws", Region: "us-gov-east-1", City: "GovCloud US-East", Country: "US", Source: "AWS-P"},
+	{Provider: "aws", Region: "us-gov-west-1", City: "GovCloud US-West", Country: "US", Source: "AWS-P"},
+	{Provider: "aws", Region: "ca-central-1", City: "", Country: "CA", Source: "AWS-P"},
+	{Provider: "aws", Region: "ca-west-1", City: "Calgary", Country: "CA", Source: "AWS-P"},
+	{Provider: "aws", Region: "mx-central-1", City: "", Country: "MX", Source: "AWS-P"},
+	{Provider: "aws", Region: "sa-east-1", City: "Sao Paulo", Country: "BR", Source: "AWS-P"},
+	{Provider: "aws", Region: "af-south-1", City: "Cape Town", Country: "ZA", Source: "AWS-P"},
+	{Provider: "aws", Region: "me-central-1", City: "", Country: "AE", Source: "AWS-P"},
+	{Provider: "aws", Region: "me-south-1", City: "", Country: "BH", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-east-1", City: "Hong Kong", Country: "HK", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-northeast-1", City: "Tokyo", Country: "JP", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-northeast-2", City: "Seoul", Country: "KR", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-northeast-3", City: "Osaka", Country: "JP", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-south-1", City: "Mumbai", Country: "IN", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-south-2", City: "Hyderabad", Country: "IN", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-southeast-1", City: "Singapore", Country: "SG", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-southeast-2", City: "Sydney", Country: "AU", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-southeast-3", City: "Jakarta", Country: "ID", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-southeast-4", City: "Melbourne", Country: "AU", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-southeast-5", City: "", Country: "MY", Source: "AWS-P"},
+	{Provider: "aws", Region: "ap-southeast-7", City: "", Country: "TH", Source: "AWS-P"},
+	{Provider: "aws", Region: "cn-north-1", City: "Beijing", Country: "CN", Source: "AWS-P"},
+	{Provider: "aws", Region: "cn-northwest-1", City: "Ningxia", Country: "CN", Source: "AWS-P"},
 
 	// Google Cloud: label = zone without its final "-<letter>".
 	{Provider: "gcp", Region: "europe-west1", City: "St. Ghislain", Country: "BE", Source: "GCP-D1"},
@@ -458,6 +489,25 @@ func SovereignProvider(providerID string) (ok bool, reason string) {
 	return false, fmt.Sprintf("provider %s (from %s) is headquartered in %s", provider, from, hq.Country)
 }
 
+// DescribeProvider says who runs a node, from its spec.providerID, for the record of
+// processing: the provider and its headquarters ("hetzner, headquartered in DE"), or why the
+// provider cannot be named.
+func DescribeProvider(providerID string) string {
+	provider := ProviderOf(providerID)
+	switch {
+	case providerID == "":
+		return "not named by the node (no spec.providerID: on-premises, or a provider that sets none)"
+	case provider == genericOpenStack:
+		return "an OpenStack cloud (" + providerIDOrigin(providerID) + "): which provider runs it cannot be told"
+	case provider == "":
+		return "unknown (" + providerIDOrigin(providerID) + " names no known provider)"
+	}
+	if hq, ok := headquarters[provider]; ok {
+		return provider + ", headquartered in " + hq.Country
+	}
+	return provider
+}
+
 // providerIDOrigin names the part of a providerID that the provider id was taken from.
 func providerIDOrigin(providerID string) string {
 	if strings.HasPrefix(providerID, "ocid1.") {
@@ -475,26 +525,37 @@ func providerIDOrigin(providerID string) string {
 // Verdict is the outcome of Judge.
 type Verdict struct {
 	Allowed bool
+	// UserAsserted is true when the node is allowed only because spec.placement.allowedRegions
+	// lists a region (or AWS zone) the catalog does not know: its location is the user's word,
+	// not the catalog's, and the processing record says so.
+	UserAsserted bool
 	// Reason is a one-line English explanation for status conditions and Events. It depends only
 	// on Judge's arguments, so an unchanged node never produces a new message.
 	Reason string
 }
 
+// overrideField is the spec field whose values Judge's allowedOverride holds.
+const overrideField = "spec.placement.allowedRegions"
+
 // Judge decides whether a node lies in jurisdiction j, from its spec.providerID and its region
-// and zone labels.
+// and zone labels. The catalog outranks the user's list (allowedOverride,
+// spec.placement.allowedRegions): the list can only narrow the jurisdiction or name regions
+// the catalog does not know.
 //
-//   - A non-empty allowedOverride (spec.placement.allowedRegions) replaces the catalog: the
-//     region must be one of its values. The user takes responsibility for those values.
-//   - Otherwise, when the providerID names a provider, the (provider, region) pair must be in
-//     the catalog and lie in j. An unknown pair is rejected.
-//   - When it does not (no providerID, kwok://, unknown scheme, generic openstack://), the region
-//     label is judged alone, like node affinity does: allowed only if every catalog entry with
-//     that value lies in j.
+//   - Where the catalog places the node, its placement decides: a node outside j is rejected
+//     whatever the list says; a node inside j is allowed, unless a non-empty list leaves its
+//     region out. The catalog places a node by its (provider, region) pair when the providerID
+//     names a provider, and otherwise (no providerID, kwok://, unknown scheme, generic
+//     openstack://) by the region label alone, like node affinity does: outside j if any
+//     catalog entry with that value lies outside, inside if every one lies inside.
+//   - Where the catalog does not place the node, only the list can allow it, and the verdict
+//     is UserAsserted.
 //   - An empty region label is always rejected.
 //   - AWS Local Zones and Wavelength Zones keep their parent's region label but may lie in
-//     another country (us-east-1-qro-1a is in Mexico). They are rejected unless the zone itself
-//     is listed in allowedOverride; the catalog lists none. (AWS Outposts sit wherever the
-//     customer put them but carry ordinary zone labels; labels cannot reveal them.)
+//     another country (us-east-1-qro-1a is in Mexico). The catalog lists none, so they are
+//     rejected unless the zone itself is listed in allowedOverride (UserAsserted). (AWS
+//     Outposts sit wherever the customer put them but carry ordinary zone labels; labels
+//     cannot reveal them.)
 //
 // Labels can be set by the kubelet or anyone allowed to patch nodes; Judge trusts them. The IBM
 // region "eu-de" also covers single-zone data centres outside Frankfurt (mil01, Milan); Judge
@@ -508,57 +569,96 @@ func Judge(j Jurisdiction, allowedOverride []string, providerID, region, zone st
 	if region == "" {
 		return deny("node %s has no region label: its location cannot be judged", of)
 	}
-	subject := fmt.Sprintf("region %q %s", region, of)
 	byLabel := provider == "" || provider == genericOpenStack
-
 	if isAWSSubZone(provider, byLabel, region, zone) {
-		what := fmt.Sprintf("zone %q %s is an AWS Local Zone or Wavelength Zone of region %q, which can lie in another country than its region", zone, of, region)
-		if len(allowedOverride) > 0 {
-			if slices.Contains(allowedOverride, zone) {
-				return allow("%s; the zone is listed in spec.placement.allowedRegions", what)
-			}
-			return deny("%s; the zone is not in spec.placement.allowedRegions", what)
-		}
-		return deny("%s; no such zone is in the built-in catalog", what)
+		what := fmt.Sprintf("zone %q %s is an AWS Local Zone or Wavelength Zone of region %q, which can lie in another country than its region, and the built-in catalog lists no such zone", zone, of, region)
+		return judgeUnplaced(allowedOverride, what, zone)
 	}
-
-	if len(allowedOverride) > 0 {
-		if e, ok := Lookup(provider, region); ok {
-			subject += " (" + where(e) + ")"
-		}
-		if slices.Contains(allowedOverride, region) {
-			return allow("%s is in spec.placement.allowedRegions", subject)
-		}
-		return deny("%s is not in spec.placement.allowedRegions", subject)
+	subject := fmt.Sprintf("region %q %s", region, of)
+	p := place(j, provider, byLabel, region)
+	if !p.known {
+		return judgeUnplaced(allowedOverride, subject+" is not in the built-in catalog", region)
 	}
+	listed := slices.Contains(allowedOverride, region)
+	switch {
+	case !p.inside && listed:
+		return deny("%s %s: outside the %s; %s lists it, but cannot admit a region the catalog places outside the jurisdiction", subject, p.where, j, overrideField)
+	case !p.inside:
+		return deny("%s %s: outside the %s", subject, p.where, j)
+	case len(allowedOverride) > 0 && !listed:
+		return deny("%s %s: inside the %s, but not in %s", subject, p.where, j, overrideField)
+	case listed:
+		return allow("%s %s: inside the %s, and in %s", subject, p.where, j, overrideField)
+	}
+	return allow("%s %s: inside the %s", subject, p.where, j)
+}
 
+// judgeUnplaced judges a node the catalog does not place: only the user's list can allow it,
+// and then on the user's word.
+func judgeUnplaced(allowedOverride []string, what, value string) Verdict {
+	switch {
+	case slices.Contains(allowedOverride, value):
+		v := allow("%s; allowed because %s lists %q (a user-asserted location)", what, overrideField, value)
+		v.UserAsserted = true
+		return v
+	case len(allowedOverride) > 0:
+		return deny("%s; %s does not list it either", what, overrideField)
+	}
+	return deny("%s", what)
+}
+
+// placement is where the catalog puts a node: known is false when it cannot say; where reads
+// "is Frankfurt, DE" or "(judged by the label alone) is ...".
+type placement struct {
+	known, inside bool
+	where         string
+}
+
+// place asks the catalog where a node lies: by its (provider, region) pair, or by the region
+// label alone when the provider is unknown.
+func place(j Jurisdiction, provider string, byLabel bool, region string) placement {
 	if byLabel {
-		return judgeByLabel(j, subject, region)
+		return placeByLabel(j, region)
 	}
 	e, ok := Lookup(provider, region)
 	if !ok {
-		return deny("%s is not in the built-in catalog", subject)
+		return placement{}
 	}
-	if j.Contains(e.Country) {
-		return allow("%s is %s: inside the %s", subject, at(e), j)
-	}
-	return deny("%s is %s: outside the %s", subject, at(e), j)
+	return placement{known: true, inside: j.Contains(e.Country), where: "is " + at(e)}
 }
 
-// judgeByLabel judges a region label value without knowing the provider.
-func judgeByLabel(j Jurisdiction, subject, region string) Verdict {
+// placeByLabel places a region label value without knowing the provider: outside j if any
+// provider's entry with that value lies outside (node affinity would admit that provider's
+// nodes too), inside only if every entry lies inside.
+func placeByLabel(j Jurisdiction, region string) placement {
 	entries := entriesFor(region)
 	if len(entries) == 0 {
-		return deny("%s is not in the built-in catalog", subject)
+		return placement{}
 	}
 	var places []string
 	for _, e := range entries {
 		if !j.Contains(e.Country) {
-			return deny("%s (judged by the label alone) is %s for provider %s: outside the %s", subject, at(e), e.Provider, j)
+			return placement{known: true, where: fmt.Sprintf("(judged by the label alone) is %s for provider %s", at(e), e.Provider)}
 		}
 		places = append(places, e.Provider+" "+where(e))
 	}
-	return allow("%s (judged by the label alone) is inside the %s for every catalog entry: %s", subject, j, strings.Join(places, "; "))
+	return placement{known: true, inside: true, where: "(judged by the label alone: " + strings.Join(places, "; ") + ")"}
+}
+
+// LabelOutside reports whether the catalog places a region label value outside j for every
+// provider that uses it: no node with that label can lie in j, so listing it in
+// spec.placement.allowedRegions is a mistake. It returns the catalog's location ("provider
+// aws: N. Virginia, US") for the message.
+func LabelOutside(j Jurisdiction, region string) (bool, string) {
+	entries := entriesFor(region)
+	var places []string
+	for _, e := range entries {
+		if j.Contains(e.Country) {
+			return false, ""
+		}
+		places = append(places, "provider "+e.Provider+": "+where(e))
+	}
+	return len(entries) > 0, strings.Join(places, "; ")
 }
 
 // isAWSSubZone reports whether the zone label marks an AWS Local Zone or Wavelength Zone.

@@ -92,14 +92,24 @@ func TestJudgeReasons(t *testing.T) {
 			`region "eu-central-1" of provider aws is Frankfurt, DE: inside the EU`},
 		{"a region without a city in the sources names only the country", EU, nil, azureID, "westeurope", "westeurope-1",
 			`region "westeurope" of provider azure is in NL: inside the EU`},
-		{"an unknown pair says it is not in the catalog", EU, nil, awsID, "us-east-1", "us-east-1a",
-			`region "us-east-1" of provider aws is not in the built-in catalog`},
-		{"a rejection by override names the catalog location", EU, []string{"eu-central-1"}, awsID, "eu-central-2", "eu-central-2a",
-			`region "eu-central-2" of provider aws (Zurich, CH) is not in spec.placement.allowedRegions`},
+		{"a US AWS region names its location", EU, nil, awsID, "us-east-1", "us-east-1a",
+			`region "us-east-1" of provider aws is N. Virginia, US: outside the EU`},
+		{"an unknown pair says it is not in the catalog", EU, nil, hcloudID, "eu-central-1", "",
+			`region "eu-central-1" of provider hetzner is not in the built-in catalog`},
+		{"a catalog region missing from the list names its location", EU, []string{"eu-central-1"}, gceID, "europe-west3", "europe-west3-a",
+			`region "europe-west3" of provider gcp is Frankfurt, DE: inside the EU, but not in spec.placement.allowedRegions`},
+		{"a listed region the catalog places outside says the list cannot admit it", EEA, []string{"eu-central-1", "us-east-1"}, awsID, "us-east-1", "us-east-1a",
+			`region "us-east-1" of provider aws is N. Virginia, US: outside the EEA; spec.placement.allowedRegions lists it, but cannot admit a region the catalog places outside the jurisdiction`},
+		{"a listed catalog region inside the jurisdiction says both", EEA, []string{"eu-central-1"}, awsID, "eu-central-1", "eu-central-1a",
+			`region "eu-central-1" of provider aws is Frankfurt, DE: inside the EEA, and in spec.placement.allowedRegions`},
+		{"a listed region the catalog does not know is a user-asserted location", EEA, []string{"RegionOne"}, "", "RegionOne", "",
+			`region "RegionOne" of a node with no providerID is not in the built-in catalog; allowed because spec.placement.allowedRegions lists "RegionOne" (a user-asserted location)`},
+		{"an unknown region missing from the list says so", EEA, []string{"RegionOne"}, "", "RegionTwo", "",
+			`region "RegionTwo" of a node with no providerID is not in the built-in catalog; spec.placement.allowedRegions does not list it either`},
 		{"a node without providerID is judged by the label alone", EU, nil, "", "eu-central-2", "",
 			`region "eu-central-2" of a node with no providerID (judged by the label alone) is Zurich, CH for provider aws: outside the EU`},
 		{"a shared label lists every provider that uses it", EU, nil, "", "eu-de", "",
-			`region "eu-de" of a node with no providerID (judged by the label alone) is inside the EU for every catalog entry: ibm Frankfurt, DE; otc Biere/Magdeburg, DE`},
+			`region "eu-de" of a node with no providerID (judged by the label alone: ibm Frankfurt, DE; otc Biere/Magdeburg, DE): inside the EU`},
 		{"a node without region label says so", EU, nil, awsID, "", "",
 			`node of provider aws has no region label: its location cannot be judged`},
 	}
@@ -146,35 +156,75 @@ func TestJudgeWithoutKnownProvider(t *testing.T) {
 	}
 }
 
+// TestJudgeOverride: the catalog outranks spec.placement.allowedRegions. The list narrows the
+// jurisdiction and names regions the catalog does not know; it never admits a region the
+// catalog places outside.
 func TestJudgeOverride(t *testing.T) {
-	override := []string{"RegionOne", "eu-central-1"}
+	override := []string{"RegionOne", "eu-central-1", "us-east-1", "eu-central-2", "fsn1"}
 	tests := []struct {
-		name       string
-		providerID string
-		region     string
-		zone       string
-		allowed    bool
-		reason     string
+		name         string
+		providerID   string
+		region       string
+		zone         string
+		allowed      bool
+		userAsserted bool
+		reason       string
 	}{
-		{"an on-premises region listed in the override is allowed", "", "RegionOne", "", true, "is in spec.placement.allowedRegions"},
-		{"a catalog EU region missing from the override is rejected", gceID, "europe-west3", "europe-west3-a", false, "not in spec.placement.allowedRegions"},
-		{"a non-EU region listed in the override is allowed because the user chose it", awsID, "eu-central-1", "eu-central-1a", true, "is in spec.placement.allowedRegions"},
-		{"an empty region label is rejected even with an override", "", "", "", false, "has no region label"},
-		{"a Local Zone of an overridden region is rejected unless the zone is listed", awsID, "eu-central-1", "eu-central-1-ham-1a", false, "the zone is not in spec.placement.allowedRegions"},
+		{"an on-premises region listed in the list is allowed on the user's word", "", "RegionOne", "", true, true, "a user-asserted location"},
+		{"a catalog EU region missing from the list is rejected", gceID, "europe-west3", "europe-west3-a", false, false, "not in spec.placement.allowedRegions"},
+		{"a catalog EU region in the list is allowed by the catalog", awsID, "eu-central-1", "eu-central-1a", true, false, "inside the EU, and in spec.placement.allowedRegions"},
+		{"a listed AWS us-east-1 node is rejected: the catalog places it in the US", "aws:///us-east-1a/i-1", "us-east-1", "us-east-1a", false, false, "N. Virginia, US: outside the EU"},
+		{"a listed AWS eu-central-2 node is rejected: the catalog places it in Zurich", "aws:///eu-central-2a/i-1", "eu-central-2", "eu-central-2a", false, false, "Zurich, CH: outside the EU"},
+		{"a listed us-east-1 node without providerID is rejected by its label", "", "us-east-1", "", false, false, "judged by the label alone"},
+		{"a listed region of another provider that the catalog does not know is user-asserted", hcloudID, "eu-central-1", "", true, true, "user-asserted"},
+		{"a listed Hetzner region is allowed by the catalog, not by the user", hcloudID, "fsn1", "fsn1-dc14", true, false, "Falkenstein, DE"},
+		{"an empty region label is rejected even with a list", "", "", "", false, false, "has no region label"},
+		{"a Local Zone of a listed region is rejected unless the zone is listed", awsID, "eu-central-1", "eu-central-1-ham-1a", false, false, "does not list it either"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := Judge(EU, override, tt.providerID, tt.region, tt.zone)
-			if v.Allowed != tt.allowed || !strings.Contains(v.Reason, tt.reason) {
-				t.Fatalf("Judge = %+v, want Allowed=%v and a reason containing %q", v, tt.allowed, tt.reason)
+			if v.Allowed != tt.allowed || v.UserAsserted != tt.userAsserted || !strings.Contains(v.Reason, tt.reason) {
+				t.Fatalf("Judge = %+v, want Allowed=%v UserAsserted=%v and a reason containing %q", v, tt.allowed, tt.userAsserted, tt.reason)
 			}
 		})
 	}
-	t.Run("an empty override falls back to the catalog", func(t *testing.T) {
+	t.Run("an empty list falls back to the catalog", func(t *testing.T) {
 		if v := Judge(EU, []string{}, awsID, "eu-central-2", "eu-central-2a"); v.Allowed {
-			t.Fatalf("Judge with empty override = %+v, want the catalog to reject eu-central-2", v)
+			t.Fatalf("Judge with empty list = %+v, want the catalog to reject eu-central-2", v)
 		}
 	})
+	t.Run("without a list nothing is user-asserted", func(t *testing.T) {
+		for _, e := range catalog {
+			if v := Judge(EEA, nil, "", e.Region, ""); v.UserAsserted {
+				t.Errorf("Judge(EEA, nil, %q) = %+v", e.Region, v)
+			}
+		}
+	})
+}
+
+func TestLabelOutside(t *testing.T) {
+	// where is the catalog's location of an outside label.
+	tests := []struct {
+		name, region, where string
+		j                   Jurisdiction
+		outside             bool
+	}{
+		{"us-east-1 lies outside the EEA for every provider", "us-east-1", "provider aws: N. Virginia, US", EEA, true},
+		{"eu-central-2 is Zurich", "eu-central-2", "provider aws: Zurich, CH", EU, true},
+		{"norwayeast lies outside the EU", "norwayeast", "provider azure: Oslo, NO", EU, true},
+		{"norwayeast lies inside the EEA", "norwayeast", "", EEA, false},
+		{"eu-central-1 lies inside the EU", "eu-central-1", "", EU, false},
+		{"a label the catalog does not know is not outside", "RegionOne", "", EEA, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			outside, where := LabelOutside(tt.j, tt.region)
+			if outside != tt.outside || where != tt.where {
+				t.Fatalf("LabelOutside(%s, %q) = %v, %q; want %v, %q", tt.j, tt.region, outside, where, tt.outside, tt.where)
+			}
+		})
+	}
 }
 
 func TestJudgeAWSLocalZones(t *testing.T) {
@@ -306,6 +356,7 @@ func TestCatalogHygiene(t *testing.T) {
 			{"gcp", "europe-west2", "GB"},
 			{"gcp", "europe-west6", "CH"},
 			{"azure", "norwayeast", "NO"},
+			{"aws", "us-east-1", "US"},
 		} {
 			e, ok := Lookup(c.provider, c.region)
 			if !ok || e.Country != c.country {
@@ -455,5 +506,20 @@ func TestSovereignProvider(t *testing.T) {
 				t.Fatalf("SovereignProvider(%q) = %v, %q; want %v, %q", tt.providerID, ok, reason, tt.want, tt.reason)
 			}
 		})
+	}
+}
+
+func TestDescribeProvider(t *testing.T) {
+	for providerID, want := range map[string]string{
+		hcloudID:        "hetzner, headquartered in DE",
+		awsID:           "aws, headquartered in US",
+		"exoscale://1":  "exoscale, headquartered in CH",
+		openstackID:     "an OpenStack cloud (providerID scheme openstack://): which provider runs it cannot be told",
+		"kwok://node-1": "unknown (providerID scheme kwok:// names no known provider)",
+		"":              "not named by the node (no spec.providerID: on-premises, or a provider that sets none)",
+	} {
+		if got := DescribeProvider(providerID); got != want {
+			t.Errorf("DescribeProvider(%q) = %q, want %q", providerID, got, want)
+		}
 	}
 }

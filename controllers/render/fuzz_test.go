@@ -24,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/regions"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -120,8 +121,14 @@ func (in fuzzInput) spec(sanitized bool) *v1alpha1.MeetingPlatform {
 	if in.eu {
 		mp.Spec.Placement.Jurisdiction = v1alpha1.JurisdictionEU
 	}
+	jurisdiction := regions.Jurisdiction(settings.Defaulted(mp).Spec.Placement.Jurisdiction)
 	for _, r := range splitList(in.regions) {
-		mp.Spec.Placement.AllowedRegions = append(mp.Spec.Placement.AllowedRegions, clean(r, "region", 63))
+		r = clean(r, "region", 63)
+		// A region the catalog places outside the jurisdiction ("ash", "lon1") is refused.
+		if outside, _ := regions.LabelOutside(jurisdiction, r); sanitized && outside {
+			continue
+		}
+		mp.Spec.Placement.AllowedRegions = append(mp.Spec.Placement.AllowedRegions, r)
 	}
 	for i, s := range splitList(in.stun) {
 		if sanitized {

@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -285,6 +286,17 @@ func TestObjects(t *testing.T) {
 			t.Fatalf("VIDEOBRIDGE_MAX_MEMORY=%q", got)
 		}
 	})
+	t.Run("an exabyte memory limit gives the bridge and jicofo the largest heap, not an overflow", func(t *testing.T) {
+		mp := minimal()
+		huge := &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("4E")}}
+		mp.Spec.Components.JVB.Resources, mp.Spec.Components.Jicofo.Resources = huge, huge.DeepCopy()
+		objs := mustRender(t, mp)
+		for c, name := range map[settings.Component]string{settings.JVB: "VIDEOBRIDGE_MAX_MEMORY", settings.Jicofo: "JICOFO_MAX_MEMORY"} {
+			if got := envOf(t, objs, mp, c)[name]; got != "16384m" {
+				t.Errorf("%s=%q, want 16384m", name, got)
+			}
+		}
+	})
 	t.Run("a configuration change changes the config hash of the pods that mount it", func(t *testing.T) {
 		a, b := minimal(), minimal()
 		b.Spec.PrivacyPolicyURL = "https://example.eu/privacy-v2"
@@ -413,6 +425,9 @@ func TestValidate(t *testing.T) {
 		{"a region that is not a label value is refused", func(mp *v1alpha1.MeetingPlatform) {
 			mp.Spec.Placement.AllowedRegions = []string{"eu west"}
 		}, "spec.placement.allowedRegions"},
+		{"a listed region the catalog places outside the jurisdiction is refused", func(mp *v1alpha1.MeetingPlatform) {
+			mp.Spec.Placement.AllowedRegions = []string{"eu-central-1", "us-east-1"}
+		}, "spec.placement.allowedRegions[1]"},
 		{"JWT without its settings is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Access.JWT = nil }, "spec.access.jwt"},
 		{"an app ID with a quote is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Access.JWT.AppID = `meet"` }, "spec.access.jwt.appID"},
 		{"JWT settings with LDAP authentication are refused", func(mp *v1alpha1.MeetingPlatform) {
@@ -422,12 +437,22 @@ func TestValidate(t *testing.T) {
 		{"a plain ldap:// URL is refused", func(mp *v1alpha1.MeetingPlatform) {
 			mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationLDAP, LDAP: &v1alpha1.LDAPSpec{URL: "ldap://l.example.eu", BaseDN: "dc=eu", BindSecretRef: v1alpha1.LocalObjectReference{Name: "b"}}}
 		}, "spec.access.ldap.url"},
+		{"an LDAP URL with a second, plaintext server is refused", func(mp *v1alpha1.MeetingPlatform) {
+			mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationLDAP, LDAP: &v1alpha1.LDAPSpec{URL: "ldaps://l.example.eu/ ldap://evil.example:636", BaseDN: "dc=eu", BindSecretRef: v1alpha1.LocalObjectReference{Name: "b"}}}
+		}, "spec.access.ldap.url"},
+		{"a privacy URL with a quote is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.PrivacyPolicyURL = `https://example.eu/p"x` }, "spec.privacyPolicyURL"},
 		{"an LDAP filter with a newline is refused", func(mp *v1alpha1.MeetingPlatform) {
 			mp.Spec.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationLDAP, LDAP: &v1alpha1.LDAPSpec{URL: "ldaps://l.example.eu", BaseDN: "dc=eu", Filter: "(uid=%u)\nldap_servers: ldap://evil", BindSecretRef: v1alpha1.LocalObjectReference{Name: "b"}}}
 		}, "spec.access.ldap.filter"},
 		{"a STUN server without scheme is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.STUN.Servers = []string{"stun.example.eu"} }, "spec.stun.servers[0]"},
 		{"a STUN host with a quote is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.STUN.Servers = []string{`stun:a"b`} }, "spec.stun.servers[0]"},
 		{"more than 20 web replicas are refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Components.Web.Replicas = 21 }, "spec.components.web.replicas"},
+		{"a videobridge memory limit too small for its heap is refused", func(mp *v1alpha1.MeetingPlatform) {
+			mp.Spec.Components.JVB.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("200Mi")}}
+		}, "spec.components.jvb.resources.limits.memory"},
+		{"a jicofo memory limit too small for its heap is refused", func(mp *v1alpha1.MeetingPlatform) {
+			mp.Spec.Components.Jicofo.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}}
+		}, "spec.components.jicofo.resources.limits.memory"},
 		{"an unknown pull policy is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Image.PullPolicy = "Sometimes" }, "spec.image.pullPolicy"},
 	}
 	for _, tt := range tests {

@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -29,6 +30,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/regions"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -37,6 +39,16 @@ var domainPattern = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])
 
 // appIDPattern is the CRD's rule for spec.access.jwt.appID.
 var appIDPattern = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_.]*$`)
+
+// ldapURLPattern is the CRD's rule for spec.access.ldap.url: exactly one ldaps:// server. The
+// value becomes saslauthd's ldap_servers, a space-separated list (docker-jitsi-meet
+// stable-11146-2 prosody/rootfs/defaults/saslauthd.conf, "ldap_servers: {{ .Env.LDAP_URL }}"),
+// so anything after the host could name a second, plaintext server.
+var ldapURLPattern = regexp.MustCompile(`^ldaps://[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$`)
+
+// unsafeInURL are the characters the CRD refuses in spec.privacyPolicyURL besides control
+// characters: whitespace, quotes, backticks and angle brackets.
+const unsafeInURL = " \t\"'<>`"
 
 // Validate reports why a spec cannot be rendered safely. The API server's validation already
 // rejects most of these; the renderer checks again because every string it writes ends up in
@@ -56,8 +68,9 @@ func Validate(mp *v1alpha1.MeetingPlatform) error {
 	if !domainPattern.MatchString(s.Domain) || len(s.Domain) > 253 {
 		fail("spec.domain", "%q is not a lower-case DNS name with at least two labels", s.Domain)
 	}
-	if u, err := url.Parse(s.PrivacyPolicyURL); err != nil || u.Scheme != "https" || u.Host == "" || !printable(s.PrivacyPolicyURL) {
-		fail("spec.privacyPolicyURL", "%q is not an absolute https:// URL", s.PrivacyPolicyURL)
+	if u, err := url.Parse(s.PrivacyPolicyURL); err != nil || u.Scheme != "https" || u.Host == "" || !printable(s.PrivacyPolicyURL) ||
+		strings.ContainsAny(s.PrivacyPolicyURL, unsafeInURL) || strings.ContainsFunc(s.PrivacyPolicyURL, unicode.IsSpace) {
+		fail("spec.privacyPolicyURL", "%q is not an absolute https:// URL without whitespace, quotes or angle brackets", s.PrivacyPolicyURL)
 	}
 
 	if (s.TLS.SecretName == "") == (s.TLS.IssuerRef == nil) {
@@ -95,6 +108,8 @@ func Validate(mp *v1alpha1.MeetingPlatform) error {
 	if r := s.Components.Web.Replicas; r < 1 || r > 20 {
 		fail("spec.components.web.replicas", "%d is outside 1-20", r)
 	}
+	validateJavaMemory(fail, "spec.components.jicofo", s.Components.Jicofo.Resources)
+	validateJavaMemory(fail, "spec.components.jvb", s.Components.JVB.Resources)
 	if !printable(s.Image.Registry) || !printable(s.Image.Tag) || strings.ContainsAny(s.Image.Registry+s.Image.Tag, " @") {
 		fail("spec.image", "registry %q or tag %q is not a plain image reference", s.Image.Registry, s.Image.Tag)
 	}
@@ -107,6 +122,18 @@ func Validate(mp *v1alpha1.MeetingPlatform) error {
 }
 
 type failFunc func(field, format string, args ...any)
+
+// validateJavaMemory refuses a memory limit of a Java component too small for its heap
+// (settings.HeapMiB): the heap would be larger than the limit, and the container killed.
+func validateJavaMemory(fail failFunc, field string, res *corev1.ResourceRequirements) {
+	if res == nil {
+		return
+	}
+	if limit, ok := res.Limits[corev1.ResourceMemory]; ok && !limit.IsZero() && limit.Cmp(settings.MinJavaMemoryLimit) < 0 {
+		fail(field+".resources.limits.memory", "%s is below %s: a Java component's heap is three quarters of its memory limit and at least %d MiB",
+			limit.String(), settings.MinJavaMemoryLimit.String(), settings.MinHeapMiB)
+	}
+}
 
 func checkName(fail failFunc, field, name string) {
 	if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 {
@@ -142,6 +169,13 @@ func validatePlacement(fail failFunc, mp *v1alpha1.MeetingPlatform) {
 	if msgs := validation.IsQualifiedName(p.RegionLabel); len(msgs) > 0 {
 		fail("spec.placement.regionLabel", "%q: %s", p.RegionLabel, strings.Join(msgs, "; "))
 	}
+	for i, r := range p.AllowedRegions {
+		if outside, where := regions.LabelOutside(regions.Jurisdiction(p.Jurisdiction), r); outside {
+			fail(fmt.Sprintf("spec.placement.allowedRegions[%d]", i),
+				"%q is a region the built-in catalog places outside the %s (%s): the list can only narrow the jurisdiction or name regions the catalog does not know",
+				r, p.Jurisdiction, where)
+		}
+	}
 	allowed := settings.AllowedRegions(mp)
 	if len(allowed) == 0 {
 		fail("spec.placement", "no region is allowed, so no pod could be scheduled")
@@ -172,8 +206,8 @@ func validateAccess(fail failFunc, a v1alpha1.AccessSpec) {
 			fail("spec.access.ldap", "required when authentication is LDAP")
 			return
 		}
-		if u, err := url.Parse(a.LDAP.URL); err != nil || u.Scheme != "ldaps" || u.Host == "" || !printable(a.LDAP.URL) {
-			fail("spec.access.ldap.url", "%q is not an ldaps:// URL", a.LDAP.URL)
+		if u, err := url.Parse(a.LDAP.URL); err != nil || !ldapURLPattern.MatchString(a.LDAP.URL) || (u.Port() != "" && !validPort(u.Port())) {
+			fail("spec.access.ldap.url", "%q is not exactly one ldaps:// server (ldaps://host[:port], optionally with a trailing /)", a.LDAP.URL)
 		}
 		if a.LDAP.BaseDN == "" || !printable(a.LDAP.BaseDN) {
 			fail("spec.access.ldap.baseDN", "must be a non-empty line of printable characters")
@@ -192,6 +226,12 @@ func validateAccess(fail failFunc, a v1alpha1.AccessSpec) {
 	if a.Authentication != v1alpha1.AuthenticationLDAP && a.LDAP != nil {
 		fail("spec.access.ldap", "may only be set when authentication is LDAP")
 	}
+}
+
+// validPort reports whether p is a port number, 1-65535.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // printable reports whether s is free of control characters (newlines above all), which would

@@ -163,7 +163,7 @@ var Catalog = []Control{
 	{
 		ID: EU2, Family: FamilyEU, Severity: v1alpha1.SeverityCritical,
 		Title:       "Every running pod sits on a node inside the jurisdiction",
-		Remediation: "Evict the pods from nodes outside the jurisdiction (Enforce mode does this) and make sure nodes carry their real region label.",
+		Remediation: "Evict the pods from nodes outside the jurisdiction (Enforce mode does this) and make sure nodes carry their real region label. spec.placement.allowedRegions cannot admit a region the built-in catalog places outside the jurisdiction; a listed region the catalog does not know is user-asserted (Warn): document where it lies.",
 	},
 	{
 		ID: EU3, Family: FamilyEU, Severity: v1alpha1.SeverityMedium,
@@ -187,8 +187,8 @@ var Catalog = []Control{
 	},
 	{
 		ID: ACC3, Family: FamilyACC, Severity: v1alpha1.SeverityHigh,
-		Title:       "Component credentials are random, kept in the platform's Secret, injected by secretKeyRef, and copied nowhere else",
-		Remediation: "Inject credentials only by secretKeyRef from the operator's credentials Secret; remove copies from ConfigMaps and literal values, and rotate any credential that was exposed.",
+		Title:       "Component credentials are random, kept in the platform's Secret, injected by secretKeyRef, and copied nowhere else; the JWT signing secret is at least 32 bytes long",
+		Remediation: "Inject credentials only by secretKeyRef from the operator's credentials Secret; remove copies from ConfigMaps and literal values, and rotate any credential that was exposed. Give the JWT signing secret at least 32 random bytes (e.g. openssl rand -base64 48) and reissue the tokens.",
 	},
 	{
 		ID: ACC4, Family: FamilyACC, Severity: v1alpha1.SeverityHigh,

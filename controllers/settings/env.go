@@ -225,6 +225,12 @@ var CredentialKeys = []string{"JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"}
 // CredentialMinLength is the minimum length of a generated credential (ACC-3).
 const CredentialMinLength = 32
 
+// JWTSecretMinBytes is the shortest JWT signing secret ACC-3 accepts. Prosody verifies tokens
+// with HMAC, HS256 unless told otherwise, and RFC 7518 §3.2 requires a key at least as long as
+// the hash output for it: 256 bits. A shorter shared secret can be guessed offline from one
+// token, and then anyone can sign tokens for any room.
+const JWTSecretMinBytes = 32
+
 // SecretEnvs lists every credential variable of the platform with the Secret it comes from.
 func SecretEnvs(mp *v1alpha1.MeetingPlatform) []SecretEnv {
 	creds := CredentialsSecretName(mp)

@@ -267,13 +267,20 @@ var ScratchVolumes = []ScratchVolume{
 
 // AllowedRegions are the region label values the platform's pods require: the explicit
 // spec.placement.allowedRegions, else the built-in catalog's regions of the jurisdiction.
-// Sorted and without duplicates. mp must be defaulted (Defaulted).
+// The catalog outranks the list: a listed value the catalog places outside the jurisdiction
+// for every provider (us-east-1, eu-central-2) is left out, so no pod is ever scheduled there
+// (render.Validate refuses such a list, naming the value). Sorted and without duplicates.
+// mp must be defaulted (Defaulted).
 func AllowedRegions(mp *v1alpha1.MeetingPlatform) []string {
 	p := mp.Spec.Placement
+	j := regions.Jurisdiction(p.Jurisdiction)
 	if len(p.AllowedRegions) == 0 {
-		return regions.AllowedRegions(regions.Jurisdiction(p.Jurisdiction))
+		return regions.AllowedRegions(j)
 	}
-	out := slices.Clone(p.AllowedRegions)
+	out := slices.DeleteFunc(slices.Clone(p.AllowedRegions), func(r string) bool {
+		outside, _ := regions.LabelOutside(j, r)
+		return outside
+	})
 	slices.Sort(out)
 	return slices.Compact(out)
 }

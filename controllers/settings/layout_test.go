@@ -17,6 +17,7 @@ limitations under the License.
 package settings
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,8 +111,10 @@ func TestNodeAllowed(t *testing.T) {
 		{"an AWS node in Virginia does not", nil, node("us-east-1", "aws:///us-east-1a/i-1"), false, "us-east-1"},
 		{"AWS eu-central-2 is Zurich, outside the EEA", nil, node("eu-central-2", "aws:///eu-central-2a/i-1"), false, "eu-central-2"},
 		{"a node without a region label is refused", nil, node("", ""), false, ""},
-		{"an explicit region list replaces the catalog", func(p *v1alpha1.PlacementSpec) { p.AllowedRegions = []string{"dc-1"} },
+		{"an explicit region list admits a region the catalog does not know", func(p *v1alpha1.PlacementSpec) { p.AllowedRegions = []string{"dc-1"} },
 			node("dc-1", ""), true, ""},
+		{"an explicit region list cannot admit an AWS node in Virginia", func(p *v1alpha1.PlacementSpec) { p.AllowedRegions = []string{"eu-central-1", "us-east-1"} },
+			node("us-east-1", "aws:///us-east-1a/i-1"), false, "outside the EEA"},
 		{"with sovereign providers an AWS region in the EU is refused", func(p *v1alpha1.PlacementSpec) { p.SovereignProviders = true },
 			node("eu-central-1", "aws:///eu-central-1a/i-1"), false, ""},
 		{"with sovereign providers a Hetzner node in Germany is allowed", func(p *v1alpha1.PlacementSpec) { p.SovereignProviders = true },
@@ -124,5 +127,13 @@ func TestNodeAllowed(t *testing.T) {
 				t.Errorf("NodeAllowed = %v, %q; want %v with a reason naming %q", ok, reason, tt.allowed, tt.reason)
 			}
 		})
+	}
+}
+
+func TestAllowedRegionsLeaveOutWhatTheCatalogPlacesOutside(t *testing.T) {
+	mp := Defaulted(&v1alpha1.MeetingPlatform{ObjectMeta: metav1.ObjectMeta{Name: "meet"}})
+	mp.Spec.Placement.AllowedRegions = []string{"us-east-1", "eu-central-1", "RegionOne", "eu-central-2", "eu-central-1"}
+	if got, want := AllowedRegions(mp), []string{"RegionOne", "eu-central-1"}; !slices.Equal(got, want) {
+		t.Errorf("AllowedRegions = %v, want %v: the node affinity must never admit a region the catalog places outside the jurisdiction", got, want)
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/test/fixtures"
 )
@@ -479,4 +481,23 @@ func TestDefaulted(t *testing.T) {
 			t.Fatal("overwritten")
 		}
 	})
+}
+
+func TestHeapMiB(t *testing.T) {
+	for limit, want := range map[string]int64{
+		"4Gi":   3072,  // three quarters
+		"1Gi":   768,   // the default jicofo limit
+		"1.5Gi": 1152,  // a fractional limit
+		"256Mi": 192,   // MinJavaMemoryLimit gives exactly the smallest heap
+		"100Mi": 192,   // smaller limits are refused by render.Validate; the heap never shrinks below the bound
+		"100m":  192,   // a tenth of a byte, still not zero or negative
+		"21Gi":  16128, // just below the cap
+		"64Gi":  16384, // capped
+		"4E":    16384, // 4e18 bytes: three quarters of it overflowed int64 before the cap
+		"8Ei":   16384, // beyond int64 altogether
+	} {
+		if got := HeapMiB(resource.MustParse(limit)); got != want {
+			t.Errorf("HeapMiB(%s) = %d, want %d", limit, got, want)
+		}
+	}
 }

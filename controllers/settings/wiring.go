@@ -51,11 +51,39 @@ func WiringEnv(mp *v1alpha1.MeetingPlatform, c Component, memoryLimit *resource.
 	return env
 }
 
-// setHeap sizes a Java component's heap to three quarters of its memory limit; the images'
-// default of 3 GiB would exceed a smaller limit and get the container killed.
+// Bounds of the heap of a Java component (jicofo, the videobridge), in MiB. The heap is three
+// quarters of the memory limit, the rest left to the JVM's own memory (threads, metaspace,
+// direct buffers), clamped to these bounds:
+//   - at most MaxHeapMiB (16 GiB), over eight times the load the images' own default of 3 GiB
+//     is sized for: a larger limit only leaves more memory outside the heap, and a limit such
+//     as 4E no longer overflows the arithmetic into a negative or absurd -Xmx;
+//   - at least MinHeapMiB, a sanity bound (not a measured minimum) against a JVM too small to
+//     hold a conference. MinJavaMemoryLimit is the smallest limit whose three quarters reach
+//     it; render.Validate refuses a smaller one (Stalled, naming the field) rather than write
+//     a heap larger than the limit.
+const (
+	MinHeapMiB = 192
+	MaxHeapMiB = 16 << 10
+)
+
+// MinJavaMemoryLimit is the smallest memory limit of jicofo or the videobridge: 4/3 of
+// MinHeapMiB.
+var MinJavaMemoryLimit = resource.MustParse("256Mi")
+
+// HeapMiB is the heap for a memory limit: three quarters of it, clamped to MinHeapMiB and
+// MaxHeapMiB. The limit is compared as a Quantity first, so no arithmetic can overflow.
+func HeapMiB(limit resource.Quantity) int64 {
+	if limit.Cmp(*resource.NewQuantity(MaxHeapMiB<<20/3*4, resource.BinarySI)) >= 0 {
+		return MaxHeapMiB
+	}
+	return min(max(limit.Value()/(1<<20)*3/4, MinHeapMiB), MaxHeapMiB)
+}
+
+// setHeap sizes a Java component's heap from its memory limit (HeapMiB); the images' default of
+// 3 GiB would exceed a smaller limit and get the container killed.
 func setHeap(env map[string]string, name string, limit *resource.Quantity) {
 	if limit != nil && !limit.IsZero() {
-		env[name] = fmt.Sprintf("%dm", limit.Value()*3/4/(1<<20))
+		env[name] = fmt.Sprintf("%dm", HeapMiB(*limit))
 	}
 }
 
