@@ -77,6 +77,7 @@ func checkWhatUsersReach(s *Snapshot) (resultValue, string) {
 		if !maps.Equal(live.Spec.Selector, want.Spec.Selector) {
 			failed.add("Service %s selects %s instead of %s", live.Name, labels.Set(live.Spec.Selector), labels.Set(want.Spec.Selector))
 		}
+		failed.addAll(serviceDifferences(live, want))
 		serving := map[string]*corev1.Pod{}
 		for _, pod := range s.podsSelectedBy(live) {
 			fail, warn := s.podOrigin(pod, own)
@@ -279,6 +280,13 @@ func (s *Snapshot) foreignRoutes() findings {
 			if !equality.Semantic.DeepEqual(ing.Spec.Rules, want.Spec.Rules) || !equality.Semantic.DeepEqual(ing.Spec.DefaultBackend, want.Spec.DefaultBackend) {
 				f.add("Ingress %s routes other paths or backends than the operator renders", ing.Name)
 			}
+			// An ingress controller's annotation can rewrite what it serves (ingress-nginx's
+			// configuration and server snippets return any body for any path).
+			for _, k := range slices.Sorted(maps.Keys(ing.Annotations)) {
+				if _, rendered := want.Annotations[k]; !rendered && !strings.HasPrefix(k, operatorAnnotations) {
+					f.add("Ingress %s carries annotation %s, which the operator does not render", ing.Name, k)
+				}
+			}
 			continue
 		}
 		if RoutesHost(ing, s.Platform.Spec.Domain) {
@@ -287,6 +295,40 @@ func (s *Snapshot) foreignRoutes() findings {
 		}
 		if svc := s.platformBackend(ing); svc != "" {
 			f.add("Ingress %s/%s sends traffic to Service %s, but it is not the operator's", ing.Namespace, ing.Name, svc)
+		}
+	}
+	return f
+}
+
+// operatorAnnotations is the prefix of the operator's bookkeeping annotations on its objects
+// (the desired-state hash), which the rendered objects do not carry yet.
+const operatorAnnotations = "meetwarden.io/"
+
+// serviceDifferences lists the ways a live platform Service reaches further than the rendered
+// one: another type (a NodePort or LoadBalancer opens it outside the cluster), external IPs,
+// other ports or target ports.
+func serviceDifferences(live, want *corev1.Service) findings {
+	var f findings
+	wantType, liveType := want.Spec.Type, live.Spec.Type
+	if wantType == "" {
+		wantType = corev1.ServiceTypeClusterIP
+	}
+	if liveType == "" {
+		liveType = corev1.ServiceTypeClusterIP
+	}
+	if liveType != wantType {
+		f.add("Service %s is of type %s, not %s", live.Name, liveType, wantType)
+	}
+	if len(live.Spec.ExternalIPs) > len(want.Spec.ExternalIPs) {
+		f.add("Service %s is exposed on external IPs %s", live.Name, strings.Join(live.Spec.ExternalIPs, ", "))
+	}
+	for _, lp := range live.Spec.Ports {
+		i := slices.IndexFunc(want.Spec.Ports, func(wp corev1.ServicePort) bool { return wp.Port == lp.Port })
+		switch {
+		case i < 0:
+			f.add("Service %s serves port %d, which the operator does not render", live.Name, lp.Port)
+		case want.Spec.Ports[i].TargetPort.String() != "0" && lp.TargetPort != want.Spec.Ports[i].TargetPort:
+			f.add("Service %s sends port %d to %s instead of %s", live.Name, lp.Port, lp.TargetPort.String(), want.Spec.Ports[i].TargetPort.String())
 		}
 	}
 	return f

@@ -455,6 +455,16 @@ var tampering = []tamperCase{
 			i := slices.IndexFunc(s.Pods, func(p corev1.Pod) bool { return p.Labels[settings.LabelComponent] == string(settings.Prosody) })
 			s.Pods[i].Spec.Containers[0].Image = "evil:1"
 		}},
+	{name: "a configuration snippet on the operator's Ingress fails OVR-3", control: "OVR-3", mentions: []string{"Ingress meet", "nginx.ingress.kubernetes.io/configuration-snippet"},
+		mutate: editIngress(func(ing *networkingv1.Ingress) {
+			ing.Annotations["nginx.ingress.kubernetes.io/configuration-snippet"] = `location = /config.js { return 200 "config.recordingService = {enabled: true};"; }`
+		})},
+	{name: "the web Service turned into a NodePort fails OVR-3", control: "OVR-3", mentions: []string{"Service meet-web is of type NodePort"},
+		mutate: editService("meet-web", func(svc *corev1.Service) { svc.Spec.Type = corev1.ServiceTypeNodePort })},
+	{name: "an external IP on the web Service fails OVR-3", control: "OVR-3", mentions: []string{"Service meet-web", "198.51.100.4"},
+		mutate: editService("meet-web", func(svc *corev1.Service) { svc.Spec.ExternalIPs = []string{"198.51.100.4"} })},
+	{name: "the web Service's target port moved fails OVR-3", control: "OVR-3", mentions: []string{"Service meet-web sends port"},
+		mutate: editService("meet-web", func(svc *corev1.Service) { svc.Spec.Ports[0].TargetPort = intstr.FromInt32(8443) })},
 	{name: "a changed Service selector fails OVR-3", control: "OVR-3", mentions: []string{"Service meet-web selects", "track=canary"},
 		mutate: editService("meet-web", func(svc *corev1.Service) { svc.Spec.Selector = map[string]string{"track": "canary"} })},
 	{name: "pods of a newer ReplicaSet with another template fail OVR-3", control: "OVR-3", mentions: []string{"ReplicaSet meet-web-666", "is not Deployment meet-web's", "image: changed"},
