@@ -159,16 +159,20 @@ func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope)
 			return nil, err
 		}
 	}
-	// Every Ingress of the namespace, and every other one that routes the domain.
-	if err := r.List(ctx, &ingresses); err != nil {
+	// Every Ingress of the namespace, and every other one that routes the domain, exactly or
+	// by a wildcard (ingressHostField).
+	if err := r.List(ctx, &ingresses, client.InNamespace(mp.Namespace)); err != nil {
 		return nil, err
 	}
-	for _, ing := range ingresses.Items {
-		switch {
-		case ing.Namespace == mp.Namespace:
-			snap.Ingresses = append(snap.Ingresses, ing)
-		case evaluate.RoutesHost(&ing, mp.Spec.Domain):
-			snap.DomainIngresses = append(snap.DomainIngresses, ing)
+	snap.Ingresses = ingresses.Items
+	// The cache's own copies are only read here, and the few that route the domain copied.
+	var all networkingv1.IngressList
+	if err := r.List(ctx, &all, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	for i := range all.Items {
+		if ing := &all.Items[i]; ing.Namespace != mp.Namespace && evaluate.RoutesHost(ing, mp.Spec.Domain) {
+			snap.DomainIngresses = append(snap.DomainIngresses, *ing.DeepCopy())
 		}
 	}
 	snap.Deployments, snap.ConfigMaps, snap.Secrets = deployments.Items, configMaps.Items, secrets.Items
