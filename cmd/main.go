@@ -44,6 +44,7 @@ func main() {
 		apiQPS               float64
 		apiBurst             int
 		concurrency          int
+		rollouts             int
 		pprofAddr            string
 		caBundle             string
 	)
@@ -54,6 +55,7 @@ func main() {
 	flag.Float64Var(&apiQPS, "kube-api-qps", 100, "Queries per second the operator may send to the API server (client-side limit).")
 	flag.IntVar(&apiBurst, "kube-api-burst", 200, "Burst of queries above kube-api-qps.")
 	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "How many platforms are reconciled in parallel.")
+	flag.IntVar(&rollouts, "max-concurrent-rollouts", controllers.DefaultMaxConcurrentRollouts, "How many platforms roll out at once the pod templates a new operator version changes (a restart of prosody, jicofo and the videobridge ends running meetings); the others wait their turn. 0: no limit.")
 	flag.StringVar(&caBundle, "trusted-ca-bundle", "", "PEM file of certificate authorities TLS-2 trusts besides the system's roots (a private CA the organisation's browsers trust).")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "Address Go's pprof profiles are served on, for diagnosis; empty (the default) disables it. Bind it to loopback: the profiles are not authenticated.")
 	opts := zap.Options{}
@@ -96,6 +98,11 @@ func main() {
 		os.Exit(1)
 	}
 	reconciler.MaxConcurrentReconciles = concurrency
+	if rollouts < 0 {
+		setupLog.Error(nil, "--max-concurrent-rollouts must be 0 (no limit) or more", "value", rollouts)
+		os.Exit(1)
+	}
+	reconciler.MaxConcurrentRollouts = rollouts
 	if reconciler.Roots, err = controllers.TrustStore(caBundle); err != nil {
 		setupLog.Error(err, "unable to load the trust store")
 		os.Exit(1)

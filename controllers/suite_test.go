@@ -107,8 +107,9 @@ type runningManager struct {
 	writes *utils.WriteCounter
 }
 
-// startManager starts the real manager with the production cache options and reconciler.
-func startManager(t *testing.T) *runningManager {
+// startManager starts the real manager with the production cache options and reconciler, which
+// configure may adjust before it starts (as cmd/main.go does with its flags).
+func startManager(t *testing.T, configure ...func(*MeetingPlatformReconciler)) *runningManager {
 	t.Helper()
 	writes := &utils.WriteCounter{}
 	mgr, err := ctrl.NewManager(writes.Wrap(testConfig), ctrl.Options{
@@ -127,6 +128,9 @@ func startManager(t *testing.T) *runningManager {
 	}
 	// The tests' organisation trusts the CA that issues their certificates (--trusted-ca-bundle).
 	r.Roots = fixtures.TestRoots()
+	for _, c := range configure {
+		c(r)
+	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}

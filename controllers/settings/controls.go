@@ -49,6 +49,7 @@ const (
 	TRN1 ControlID = "TRN-1"
 	TRN2 ControlID = "TRN-2"
 	OVR1 ControlID = "OVR-1"
+	OVR2 ControlID = "OVR-2"
 	E2E1 ControlID = "E2E-1"
 )
 
@@ -222,6 +223,11 @@ var Catalog = []Control{
 		ID: OVR1, Family: FamilyOVR, Severity: v1alpha1.SeverityCritical,
 		Title:       "The operator owns every override channel: no foreign mounts, envFrom or raw-injection variables, only canonical booleans",
 		Remediation: "Remove foreign mounts at /config, /defaults and the plugin paths, envFrom sources, raw-injection variables and lines added to the operator's files; spell booleans true/false.",
+	},
+	{
+		ID: OVR2, Family: FamilyOVR, Severity: v1alpha1.SeverityMedium,
+		Title:       "The components run a Jitsi release the operator's settings were verified against",
+		Remediation: "Remove spec.image.tag to run the release this operator version was verified with, or pin one of the verified releases (docs/upgrading.md); an unverified release may read settings the operator does not pin.",
 	},
 	{
 		ID: E2E1, Family: FamilyTLS, Severity: v1alpha1.SeverityLow,
