@@ -435,6 +435,12 @@ func allOperators() []*operatorProcess {
 // startOperator runs the manager binary with the cluster's kubeconfig, its stdout and stderr in
 // a log file of its own, and waits until /readyz answers.
 func startOperator(name string, probePort int, args ...string) (*operatorProcess, error) {
+	return startOperatorBinary(managerBin, name, probePort, args...)
+}
+
+// startOperatorBinary is startOperator for another build of the manager (the upgrade test's
+// earlier version).
+func startOperatorBinary(bin, name string, probePort int, args ...string) (*operatorProcess, error) {
 	operatorsMu.Lock()
 	operatorSeq++
 	seq := operatorSeq
@@ -458,14 +464,14 @@ func startOperator(name string, probePort int, args ...string) (*operatorProcess
 	if !hasFlag(args, "--metrics-bind-address") {
 		full = append(full, "--metrics-bind-address=0")
 	}
-	cmd := exec.Command(managerBin, full...)
+	cmd := exec.Command(bin, full...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// The operator dies with the test binary, even when that is killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
-		return nil, fmt.Errorf("starting %s: %w", managerBin, err)
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 	op := &operatorProcess{name: name, cmd: cmd, logPath: logPath, probePort: probePort, done: make(chan struct{})}
 	go func() {
