@@ -574,9 +574,9 @@ type ComponentStatus struct {
 	// +required
 	ReadyReplicas int32 `json:"readyReplicas"`
 	// image the component's Deployment runs (its live pod template). It differs from the image
-	// of status.image.tag while a rollout is queued or deferred.
+	// of status.image.tag while a rollout is queued or deferred. No length limit: it is copied
+	// from the live object, whatever someone wrote there, and a refused status would hide it.
 	// +optional
-	// +kubebuilder:validation:MaxLength=512
 	Image string `json:"image,omitempty"`
 }
 
