@@ -107,7 +107,7 @@ func (r *MeetingPlatformReconciler) applyChildren(ctx context.Context, s *scope)
 	var refusals []refusal
 	var failures []error
 	for _, obj := range isolationFirst(s.desired) {
-		if inventoryID(obj) == s.createdEarlier {
+		if id := inventoryID(obj); id == s.createdEarlier || (s.held != nil && s.held.children.Has(id)) {
 			continue
 		}
 		if err := apply.Prepare(s.mp, obj, r.Scheme()); err != nil {

@@ -95,6 +95,9 @@ type MeetingPlatformReconciler struct {
 	// warnedImages remembers, per platform, the unverified tag an UnverifiedImage Event was
 	// emitted for.
 	warnedImages sync.Map
+	// heldDigests remembers, by Deployment, the digest of what a component whose rollout is held
+	// keeps (rollout.go).
+	heldDigests sync.Map
 	// rolloutSlots are the fleet's rollout slots (rollouts()).
 	rolloutsOnce sync.Once
 	rolloutSlots *rolloutSlots
@@ -241,14 +244,14 @@ func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		if apierrors.IsNotFound(err) {
 			forgetMetrics(req.Namespace, req.Name)
 			r.written.Delete(req.NamespacedName)
-			r.rollouts().forget(req.NamespacedName, r.MaxConcurrentRollouts)
+			r.forgetRollouts(req.NamespacedName)
 			r.warnedImages.Delete(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !original.DeletionTimestamp.IsZero() {
 		// Owner references let the garbage collector remove every child.
-		r.rollouts().forget(req.NamespacedName, r.MaxConcurrentRollouts)
+		r.forgetRollouts(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("meetingplatform", klog.KObj(original)))

@@ -22,9 +22,10 @@ package controllers
 // hardened setting, a new Jitsi release). Rolling it out replaces prosody, jicofo and the
 // videobridge, which ends every running meeting of the platform. So the operator paces these
 // rollouts across the fleet: at most MaxConcurrentRollouts platforms roll at once, in the order
-// they asked; the others keep their live pod templates, and the files those read, and say so in
-// Reconciling (RolloutQueued). A platform with the DeferRolloutAnnotation keeps them until the
-// annotation goes (RolloutDeferred). Everything else about the platform is still applied.
+// they asked; the others are held: their components' Deployments and files are not written
+// (nothing of them changes, not even the Deployment's generation), and they say so in
+// Reconciling (RolloutQueued). A platform with the DeferRolloutAnnotation is held until the
+// annotation goes (RolloutDeferred). Every other object of a held platform is still applied.
 //
 // Nothing else waits: a first deploy, a change of the spec (the generation moved), a rotated
 // Secret (the secrets digest changed) and drift (Enforce mode reverts at once) roll immediately,
@@ -49,6 +50,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -67,11 +69,14 @@ const DefaultMaxConcurrentRollouts = 3
 // released slot wake it first (rolloutSlots.wake).
 const queuedRecheck = 30 * time.Second
 
-// heldRollout is a rollout this pass held back: why, and which components keep their template.
+// heldRollout is a rollout this pass held back: why, and which components keep what runs.
 type heldRollout struct {
 	reason     string // v1alpha1.ReasonRolloutQueued or ReasonRolloutDeferred
 	components []string
 	slots      int // MaxConcurrentRollouts, for the message
+	// children are the inventory IDs of the held components' Deployments and ConfigMaps, which
+	// the pass does not write.
+	children sets.Set[string]
 }
 
 // templateChange is how the desired pod template of one component relates to the live one.
@@ -94,6 +99,9 @@ type componentRollout struct {
 	desiredCM, liveCM   *corev1.ConfigMap  // nil when the component has no files, or liveCM is missing
 	change              templateChange
 	drift, driftedChild string // the drift that makes it roll now, and the child it is on
+	// heldAs is the digest of what the component kept when an earlier pass of this process held
+	// it (heldDigest); "" when none did.
+	heldAs string
 }
 
 // paceRollout holds back the platform's pod-template changes that the operator introduced by
@@ -118,9 +126,10 @@ func (r *MeetingPlatformReconciler) paceRollout(ctx context.Context, s *scope) (
 		}
 	}
 	if now || !endsMeetings {
-		// Only the web pods roll (one by one), or the meetings end anyway.
+		// Nothing waits, only the web pods roll (one by one), or the meetings end anyway.
 		r.rollouts().leave(key)
 		s.noteRevertedByRollout(plan)
+		r.forgetHeld(plan)
 		return 0, nil
 	}
 	held := &heldRollout{reason: v1alpha1.ReasonRolloutDeferred, slots: r.MaxConcurrentRollouts}
@@ -129,16 +138,52 @@ func (r *MeetingPlatformReconciler) paceRollout(ctx context.Context, s *scope) (
 	case rolloutDeferred(s.mp):
 		r.rollouts().leave(key)
 	case r.rollouts().acquire(key, r.MaxConcurrentRollouts, s.now):
+		r.forgetHeld(plan)
 		return 0, nil
 	default:
 		held.reason, wait = v1alpha1.ReasonRolloutQueued, queuedRecheck
 	}
+	held.children = sets.New[string]()
 	for _, c := range pending {
-		c.hold()
-		held.components = append(held.components, string(c.component))
+		r.hold(c, held)
 	}
 	s.held = held
 	return wait, nil
+}
+
+// hold keeps a component as it runs: its Deployment and ConfigMap are not written, and the
+// pass's desired objects, which the controls compare the live ones with, become what runs. The
+// digest of what it keeps is remembered, so that any change to it later is drift (a field
+// someone removed leaves no trace in managedFields).
+func (r *MeetingPlatformReconciler) hold(c *componentRollout, held *heldRollout) {
+	key := client.ObjectKeyFromObject(c.live)
+	if c.heldAs == "" {
+		r.heldDigests.Store(key, heldDigest(c.live, c.liveCM))
+	}
+	c.desired.Spec.Template = *c.live.Spec.Template.DeepCopy()
+	held.children.Insert(inventoryID(c.desired))
+	if c.desiredCM != nil {
+		c.desiredCM.Data = maps.Clone(c.liveCM.Data)
+		held.children.Insert(inventoryID(c.desiredCM))
+	}
+	held.components = append(held.components, string(c.component))
+}
+
+// forgetRollouts drops what the reconciler holds for a platform that is gone or going: its
+// rollout slot and the digests of its held components.
+func (r *MeetingPlatformReconciler) forgetRollouts(key types.NamespacedName) {
+	r.rollouts().forget(key, r.MaxConcurrentRollouts)
+	mp := &v1alpha1.MeetingPlatform{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+	for _, c := range settings.Components {
+		r.heldDigests.Delete(types.NamespacedName{Namespace: key.Namespace, Name: settings.Name(mp, string(c))})
+	}
+}
+
+// forgetHeld drops the digests of the components: none of them is held any more.
+func (r *MeetingPlatformReconciler) forgetHeld(plan []*componentRollout) {
+	for _, c := range plan {
+		r.heldDigests.Delete(client.ObjectKeyFromObject(c.desired))
+	}
 }
 
 // rolloutPlan classifies the template change of every component the platform renders.
@@ -173,6 +218,9 @@ func (r *MeetingPlatformReconciler) readComponent(ctx context.Context, s *scope,
 		return err
 	}
 	c.live = live
+	if held, ok := r.heldDigests.Load(client.ObjectKeyFromObject(live)); ok {
+		c.heldAs = held.(string)
+	}
 	name := settings.ConfigMapName(s.mp, c.component)
 	for _, obj := range s.desired {
 		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == name {
@@ -223,8 +271,8 @@ func (c *componentRollout) classify(s *scope) (templateChange, error) {
 // manager's fields, or (once a rollout was held) anything the held digest covers.
 func (c *componentRollout) findDrift() bool {
 	deployment := apply.KindOf(c.live) + " " + c.live.Name
-	if held, ok := c.live.Annotations[settings.HeldRolloutAnnotation]; ok && held != heldDigest(c.live, c.liveCM) {
-		c.drift, c.driftedChild = deployment+": its pod template or files changed while its rollout was held", inventoryID(c.desired)
+	if c.heldAs != "" && c.heldAs != heldDigest(c.live, c.liveCM) {
+		c.drift, c.driftedChild = deployment+": it or its files changed while its rollout was held", inventoryID(c.desired)
 	}
 	if foreign := apply.ForeignChanges(c.live); foreign != "" {
 		c.drift, c.driftedChild = deployment+": "+foreign, inventoryID(c.desired)
@@ -251,20 +299,6 @@ func (c *componentRollout) secretsRotated() bool {
 	return live != "" && live != c.desired.Spec.Template.Annotations[settings.SecretsDigestAnnotation]
 }
 
-// hold rewrites the component's desired objects to keep what runs: the live pod template and
-// files, under the digest that recognises a later change to them as drift. The rest of the
-// desired Deployment (its labels, replicas, strategy) still applies.
-func (c *componentRollout) hold() {
-	template := c.live.Spec.Template.DeepCopy()
-	// `kubectl rollout restart` owns its annotation; it stays without the operator applying it.
-	delete(template.Annotations, apply.RestartedAtAnnotation)
-	c.desired.Spec.Template = *template
-	if c.desiredCM != nil {
-		c.desiredCM.Data = maps.Clone(c.liveCM.Data)
-	}
-	metav1.SetMetaDataAnnotation(&c.desired.ObjectMeta, settings.HeldRolloutAnnotation, heldDigest(c.live, c.liveCM))
-}
-
 // rolloutDeferred reports whether the platform carries the DeferRolloutAnnotation. Its value is
 // not read, as with Cluster API's cluster.x-k8s.io/paused: "false" defers too.
 func rolloutDeferred(mp *v1alpha1.MeetingPlatform) bool {
@@ -272,15 +306,18 @@ func rolloutDeferred(mp *v1alpha1.MeetingPlatform) bool {
 	return ok
 }
 
-// heldDigest is the digest of what a held component keeps: its live pod template (without the
-// restart annotation `kubectl rollout restart` sets) and the content of its files.
+// heldDigest is the digest of what a held component keeps: its live Deployment's labels and
+// spec (without the restart annotation `kubectl rollout restart` sets on the pod template, which
+// restarts the kept template and is no drift) and its files with their labels.
 func heldDigest(live *appsv1.Deployment, liveCM *corev1.ConfigMap) string {
-	template := live.Spec.Template.DeepCopy()
-	delete(template.Annotations, apply.RestartedAtAnnotation)
+	spec := live.Spec.DeepCopy()
+	delete(spec.Template.Annotations, apply.RestartedAtAnnotation)
 	h := sha256.New()
-	// Neither can fail: both are plain API types.
-	_ = json.NewEncoder(h).Encode(template)
+	// None of these can fail: they are plain API types.
+	_ = json.NewEncoder(h).Encode(live.Labels)
+	_ = json.NewEncoder(h).Encode(spec)
 	if liveCM != nil {
+		_ = json.NewEncoder(h).Encode(liveCM.Labels)
 		_ = json.NewEncoder(h).Encode(liveCM.Data)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]

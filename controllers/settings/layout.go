@@ -54,12 +54,6 @@ const ConfigHashAnnotation = "meetwarden.io/config-hash"
 // that use it.
 const SecretsDigestAnnotation = "meetwarden.io/secrets-digest"
 
-// HeldRolloutAnnotation on a component's Deployment marks a rollout of a new operator version's
-// pod template that the operator holds back (queued or deferred): it is a digest of the live
-// pod template and files the component keeps meanwhile, so that any change to them since is
-// recognised as drift.
-const HeldRolloutAnnotation = "meetwarden.io/held-rollout"
-
 // MeetingComponents are the components whose restart ends every running meeting of the
 // platform: prosody (signalling), jicofo (the conference focus) and the videobridge (media).
 // Each runs one pod, replaced with the Recreate strategy. The web pods only serve the client
