@@ -85,9 +85,10 @@ func stampSecretsDigest(mp *v1alpha1.MeetingPlatform, desired []client.Object, v
 	}
 }
 
-// reconcileChildren makes the live objects match the desired ones, except for the pod templates
-// whose rollout waits for its turn (paceRollout). It does not run on a stalled pass: without the
-// referenced Secrets the components cannot start, so they are deployed once the inputs exist.
+// reconcileChildren makes the live objects match the desired ones, except for the components
+// whose rollout waits for its turn (paceRollout), which are left as they run. It does not run on
+// a stalled pass: without the referenced Secrets the components cannot start, so they are
+// deployed once the inputs exist.
 func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *scope) (ctrl.Result, error) {
 	wait, err := r.paceRollout(ctx, s)
 	if err != nil {

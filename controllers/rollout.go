@@ -105,8 +105,7 @@ type componentRollout struct {
 }
 
 // paceRollout holds back the platform's pod-template changes that the operator introduced by
-// itself, when its turn to roll has not come or it is deferred: the held components' desired
-// Deployments (and ConfigMaps) are rewritten in s.desired to what runs. It returns when to look
+// itself, when its turn to roll has not come or it is deferred (hold). It returns when to look
 // again.
 func (r *MeetingPlatformReconciler) paceRollout(ctx context.Context, s *scope) (time.Duration, error) {
 	plan, err := r.rolloutPlan(ctx, s)
