@@ -46,7 +46,7 @@ func (r *MeetingPlatformReconciler) defaultImageTag() string {
 	return v1alpha1.DefaultImageTag
 }
 
-// verifiedImageTags are the releases the operator's settings were verified against (OVR-2):
+// verifiedImageTags are the releases the operator's settings were verified against (OVR-4):
 // settings.VerifiedImageTags, and the release the operator runs by default, which it was
 // verified with by definition.
 func (r *MeetingPlatformReconciler) verifiedImageTags() []string {
@@ -59,7 +59,7 @@ func (r *MeetingPlatformReconciler) verifiedImageTags() []string {
 
 // recordUnverifiedImage emits UnverifiedImage once per operator process and platform for a
 // release the settings were not verified against: a new pin, or a pin that this operator
-// version no longer counts as verified. OVR-2 warns about every component that runs it.
+// version no longer counts as verified. OVR-4 warns about every component that runs it.
 func (r *MeetingPlatformReconciler) recordUnverifiedImage(s *scope) {
 	key := client.ObjectKeyFromObject(s.mp)
 	verified := r.verifiedImageTags()

@@ -62,7 +62,7 @@ func TestAnEmptyTagRunsTheOperatorsReleaseAndAnUnverifiedPinWarns(t *testing.T) 
 
 	const unverified = "stable-9955"
 	updatePlatform(t, mp, func(live *v1alpha1.MeetingPlatform) { live.Spec.Image.Tag = unverified })
-	eventually(t, "the pin is reported: status.image, an UnverifiedImage Event, and OVR-2 warns", func() error {
+	eventually(t, "the pin is reported: status.image, an UnverifiedImage Event, and OVR-4 warns", func() error {
 		playDeploymentController(t, mp.Namespace, everyDeployment)
 		if err := imageIs(mp, v1alpha1.ImageStatus{Tag: unverified, Source: v1alpha1.ImageTagFromSpec}); err != nil {
 			return err
@@ -75,8 +75,8 @@ func TestAnEmptyTagRunsTheOperatorsReleaseAndAnUnverifiedPinWarns(t *testing.T) 
 			return fmt.Errorf("no compliance yet")
 		}
 		for _, c := range live.Status.Compliance.Controls {
-			if c.ID == string(settings.OVR2) && (c.Result != v1alpha1.ResultWarn || !strings.Contains(c.Message, unverified)) {
-				return fmt.Errorf("OVR-2 is %s: %s", c.Result, c.Message)
+			if c.ID == string(settings.OVR4) && (c.Result != v1alpha1.ResultWarn || !strings.Contains(c.Message, unverified)) {
+				return fmt.Errorf("OVR-4 is %s: %s", c.Result, c.Message)
 			}
 		}
 		// A warning, not a failure: nothing found is against the profile.

@@ -105,6 +105,6 @@ const (
 	// EventPruned: a child the platform no longer renders was deleted.
 	EventPruned = "Pruned"
 	// EventUnverifiedImage (Warning): the platform is to run a Jitsi release the operator's
-	// settings were not verified against (spec.image.tag pins it); control OVR-2 warns.
+	// settings were not verified against (spec.image.tag pins it); control OVR-4 warns.
 	EventUnverifiedImage = "UnverifiedImage"
 )

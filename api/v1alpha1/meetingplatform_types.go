@@ -472,7 +472,7 @@ type ImageSpec struct {
 	// tag of the images. Empty (recommended): the Jitsi release this operator version was
 	// verified with, resolved by the operator on every pass and shown in status.image; it moves
 	// when the operator is upgraded. Set, it pins the release: the operator then warns (control
-	// OVR-2) when it is not one the operator's settings were verified against. Floating tags
+	// OVR-4) when it is not one the operator's settings were verified against. Floating tags
 	// (latest, stable, unstable) are refused.
 	// +optional
 	// +kubebuilder:validation:MaxLength=128

@@ -71,7 +71,7 @@ type Snapshot struct {
 	// spec cannot be rendered; the controls that need it then fail.
 	Desired []client.Object
 	// VerifiedImageTags are the Jitsi releases the operator's settings were verified against
-	// (OVR-2); nil: settings.VerifiedImageTags.
+	// (OVR-4); nil: settings.VerifiedImageTags.
 	VerifiedImageTags []string
 
 	// memo holds what one evaluation derives from the snapshot more than once; see memo.

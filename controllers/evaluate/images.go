@@ -23,7 +23,7 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
-// OVR-2: every component runs a release the settings tables were verified against. It judges
+// OVR-4: every component runs a release the settings tables were verified against. It judges
 // the images of the live Deployments, not the spec: a platform whose rollout is queued or
 // deferred is judged by the release it still runs. Never Fail: an unverified release is a risk
 // the operator cannot rule out (the image may read a setting it does not pin), not a finding.

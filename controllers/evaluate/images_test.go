@@ -45,9 +45,9 @@ func TestOVR2JudgesTheLiveImagesAgainstTheReleasesTheReconcilerVerified(t *testi
 			for i := range s.Deployments {
 				setTag(&s.Deployments[i], tc.liveTag)
 			}
-			got := resultOf(Evaluate(s), "OVR-2")
+			got := resultOf(Evaluate(s), "OVR-4")
 			if got.Result != tc.want || !strings.Contains(got.Message, tc.mentions) {
-				t.Errorf("OVR-2 = %s %q, want %s mentioning %q", got.Result, got.Message, tc.want, tc.mentions)
+				t.Errorf("OVR-4 = %s %q, want %s mentioning %q", got.Result, got.Message, tc.want, tc.mentions)
 			}
 		})
 	}

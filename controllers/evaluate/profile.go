@@ -80,6 +80,6 @@ var checks = map[settings.ControlID]func(*Snapshot) (v1alpha1.ControlResultValue
 	settings.TRN1: checkPrivacyNotice,
 	settings.TRN2: checkProcessingRecord,
 	settings.OVR1: checkOverrides,
-	settings.OVR2: checkVerifiedRelease,
+	settings.OVR4: checkVerifiedRelease,
 	settings.E2E1: settingsCheck(settings.E2E1, "end-to-end encryption is available in the client"),
 }

@@ -359,13 +359,13 @@ var tampering = []tamperCase{
 			c := &d.Spec.Template.Spec.Containers[0]
 			c.EnvFrom = append(c.EnvFrom, corev1.EnvFromSource{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "user-env"}}})
 		})},
-	{name: "a videobridge image of a release the settings were not verified against warns under OVR-2", control: "OVR-2", want: v1alpha1.ResultWarn,
+	{name: "a videobridge image of a release the settings were not verified against warns under OVR-4", control: "OVR-4", want: v1alpha1.ResultWarn,
 		mentions: []string{"Deployment meet-jvb", "ghcr.io/jitsi/jvb:stable-9955", "verified: " + v1alpha1.DefaultImageTag},
 		mutate:   editDeployment(jvb, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "ghcr.io/jitsi/jvb:stable-9955" })},
-	{name: "an image without a tag (read as latest) warns under OVR-2", control: "OVR-2", want: v1alpha1.ResultWarn,
+	{name: "an image without a tag (read as latest) warns under OVR-4", control: "OVR-4", want: v1alpha1.ResultWarn,
 		mentions: []string{"Deployment meet-web", "ghcr.io/jitsi/web,"},
 		mutate:   editDeployment(web, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "ghcr.io/jitsi/web" })},
-	{name: "a missing component's image is unknown, which OVR-2 warns about", control: "OVR-2", want: v1alpha1.ResultWarn,
+	{name: "a missing component's image is unknown, which OVR-4 warns about", control: "OVR-4", want: v1alpha1.ResultWarn,
 		mentions: []string{"Deployment meet-jicofo does not exist"},
 		mutate: func(s *Snapshot) {
 			s.Deployments = slices.DeleteFunc(s.Deployments, func(d appsv1.Deployment) bool { return d.Name == "meet-jicofo" })

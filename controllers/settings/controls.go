@@ -49,7 +49,7 @@ const (
 	TRN1 ControlID = "TRN-1"
 	TRN2 ControlID = "TRN-2"
 	OVR1 ControlID = "OVR-1"
-	OVR2 ControlID = "OVR-2"
+	OVR4 ControlID = "OVR-4"
 	E2E1 ControlID = "E2E-1"
 )
 
@@ -225,7 +225,7 @@ var Catalog = []Control{
 		Remediation: "Remove foreign mounts at /config, /defaults and the plugin paths, envFrom sources, raw-injection variables and lines added to the operator's files; spell booleans true/false.",
 	},
 	{
-		ID: OVR2, Family: FamilyOVR, Severity: v1alpha1.SeverityMedium,
+		ID: OVR4, Family: FamilyOVR, Severity: v1alpha1.SeverityMedium,
 		Title:       "The components run a Jitsi release the operator's settings were verified against",
 		Remediation: "Remove spec.image.tag to run the release this operator version was verified with, or pin one of the verified releases (docs/upgrading.md); an unverified release may read settings the operator does not pin.",
 	},

@@ -25,7 +25,7 @@ import (
 // VerifiedImageTags are the Jitsi releases the tables of this package were verified against:
 // the project's reference notes say, for these images, which variable each template reads and
 // how it parses it. An image of another release may read a setting the operator does not pin,
-// or read a pinned one differently, so control OVR-2 warns about it instead of passing.
+// or read a pinned one differently, so control OVR-4 warns about it instead of passing.
 var VerifiedImageTags = []string{v1alpha1.DefaultImageTag}
 
 // ImageTag is the tag the components run: spec.image.tag, or when it is empty the release this
