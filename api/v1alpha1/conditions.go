@@ -97,3 +97,8 @@ const (
 	// EventPruned: a child the platform no longer renders was deleted.
 	EventPruned = "Pruned"
 )
+
+// EventInstallationOverlap is the reason of the Event on an installation's claim (the Lease
+// meetwarden-installation in the operator's namespace) when it does not reconcile, or stops,
+// because another installation of the operator overlaps its namespaces.
+const EventInstallationOverlap = "InstallationOverlap"
