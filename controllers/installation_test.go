@@ -29,9 +29,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/installation"
@@ -64,15 +62,7 @@ func startInstallation(t *testing.T, namespace string, watch ...string) *running
 		t.Fatal(err)
 	}
 	writes := &utils.WriteCounter{}
-	mgr, err := ctrl.NewManager(writes.Wrap(testConfig), ctrl.Options{
-		Scheme:     testScheme,
-		Metrics:    metricsserver.Options{BindAddress: "0"},
-		Cache:      CacheOptions(scope.Namespaces...),
-		Controller: controllerConfig(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mgr := newTestManager(t, writes, scope.Namespaces...)
 	r, err := NewMeetingPlatformReconciler(mgr)
 	if err != nil {
 		t.Fatal(err)
@@ -282,6 +272,37 @@ func TestAnInstallationThatFindsAnEarlierActiveClaimStops(t *testing.T) {
 	case <-a.done:
 	case <-time.After(waitTimeout):
 		t.Fatal("the installation still runs beside an overlapping one that became active before it")
+	}
+	if a.err == nil || !strings.Contains(a.err.Error(), other+"/"+installation.LeaseName) {
+		t.Errorf("the manager stopped with %v, want an error naming %s", a.err, other)
+	}
+}
+
+func TestAnInstallationWhoseClaimLapsedStopsWhenAnotherTookItsPlace(t *testing.T) {
+	first, other := newNamespace(t), newNamespace(t)
+	a := startInstallation(t, first)
+	eventually(t, "the installation reconciles", a.ready)
+
+	// Another installation became active later: the first came first and stays.
+	lease := rivalClaim(other, metav1.NewMicroTime(time.Now()))
+	if err := k8s.Create(context.Background(), lease); err != nil {
+		t.Fatal(err)
+	}
+	renewing, stopRenewing := context.WithCancel(context.Background())
+	defer stopRenewing()
+	go renewClaim(renewing, lease)
+	consistently(t, "the installation that came first goes on", 2*testClaimValidity, a.ready)
+
+	// The first's claim is gone, as if it lapsed while the first could not renew it: the other
+	// is now the active one, and the first, still reconciling, must stop.
+	if err := k8s.Delete(context.Background(), &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{
+		Namespace: first, Name: installation.LeaseName}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-a.done:
+	case <-time.After(waitTimeout):
+		t.Fatal("the installation still reconciles while another holds the active claim")
 	}
 	if a.err == nil || !strings.Contains(a.err.Error(), other+"/"+installation.LeaseName) {
 		t.Errorf("the manager stopped with %v, want an error naming %s", a.err, other)

@@ -259,14 +259,21 @@ func (g *Guard) act(ctx context.Context, lease *coordinationv1.Lease, rivals []c
 	case active && (first == nil || own.precedes(*first)):
 		g.open(ctx)
 		return nil
-	case active && g.opened():
-		// Both claimed at the same moment and both reconcile: the later one stops.
+	case first == nil:
+		// Not active, yet nothing in the way: check claims before it acts, so this is only
+		// a claim that lapsed in between; the next check claims again.
+		return nil
+	case g.Reconciling():
+		// This installation reconciles, and an overlapping one became active first: they
+		// claimed at the same moment, or this one's claim lapsed while it could not renew it.
+		// A controller cannot be stopped inside a running manager, so the process stops.
 		note := g.standBackNote(*first)
 		log.FromContext(ctx).Error(nil, "stopping: another installation overlapping this one became active first",
 			"installation", g.Key, "other", first.key, "reason", note)
 		g.Recorder.Eventf(lease, nil, corev1.EventTypeWarning, v1alpha1.EventInstallationOverlap, "Stop", "%s", note)
 		return errors.New(note)
 	case active:
+		// Claimed at the same moment as an earlier one, and nothing reconciled yet: stand back.
 		g.fill(lease, false)
 		if err := g.Client.Update(ctx, lease); err != nil {
 			g.unverified(ctx, err)
@@ -288,9 +295,7 @@ func (g *Guard) open(ctx context.Context) {
 }
 
 // Reconciling says whether this installation reconciles (the gate is open).
-func (g *Guard) Reconciling() bool { return g.opened() }
-
-func (g *Guard) opened() bool {
+func (g *Guard) Reconciling() bool {
 	select {
 	case <-g.gate:
 		return true
@@ -324,7 +329,7 @@ func (g *Guard) standBackNote(rival claim) string {
 // goes on (an API server outage must not stop it), and the next check tells.
 func (g *Guard) unverified(ctx context.Context, err error) {
 	log.FromContext(ctx).Error(err, "cannot check for overlapping installations", "installation", g.Key)
-	if !g.opened() {
+	if !g.Reconciling() {
 		g.state.Store(&readiness{fmt.Errorf("cannot tell whether another installation overlaps this one: %w", err)})
 	}
 }
