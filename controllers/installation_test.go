@@ -258,24 +258,10 @@ func TestAnInstallationThatFindsAnEarlierActiveClaimStops(t *testing.T) {
 	a := startInstallation(t, first)
 	eventually(t, "the installation reconciles", a.ready)
 
-	// Another installation, active since a minute ago, that this one did not see when it claimed (they claimed at the same moment), and that renews its claim.
-	earlier := metav1.NewMicroTime(time.Now().Add(-time.Minute))
-	lease := rivalClaim(other, earlier)
-	if err := k8s.Create(context.Background(), lease); err != nil {
-		t.Fatal(err)
-	}
-	renewing, stopRenewing := context.WithCancel(context.Background())
-	defer stopRenewing()
-	go renewClaim(renewing, lease)
-
-	select {
-	case <-a.done:
-	case <-time.After(waitTimeout):
-		t.Fatal("the installation still runs beside an overlapping one that became active before it")
-	}
-	if a.err == nil || !strings.Contains(a.err.Error(), other+"/"+installation.LeaseName) {
-		t.Errorf("the manager stopped with %v, want an error naming %s", a.err, other)
-	}
+	// Another installation, active since a minute ago, that this one did not see when it
+	// claimed (they claimed at the same moment).
+	startRival(t, other, time.Now().Add(-time.Minute))
+	a.stopsNaming(t, other, "the installation still runs beside an overlapping one that became active before it")
 }
 
 func TestAnInstallationWhoseClaimLapsedStopsWhenAnotherTookItsPlace(t *testing.T) {
@@ -284,13 +270,7 @@ func TestAnInstallationWhoseClaimLapsedStopsWhenAnotherTookItsPlace(t *testing.T
 	eventually(t, "the installation reconciles", a.ready)
 
 	// Another installation became active later: the first came first and stays.
-	lease := rivalClaim(other, metav1.NewMicroTime(time.Now()))
-	if err := k8s.Create(context.Background(), lease); err != nil {
-		t.Fatal(err)
-	}
-	renewing, stopRenewing := context.WithCancel(context.Background())
-	defer stopRenewing()
-	go renewClaim(renewing, lease)
+	startRival(t, other, time.Now())
 	consistently(t, "the installation that came first goes on", 2*testClaimValidity, a.ready)
 
 	// The first's claim is gone, as if it lapsed while the first could not renew it: the other
@@ -299,14 +279,7 @@ func TestAnInstallationWhoseClaimLapsedStopsWhenAnotherTookItsPlace(t *testing.T
 		Namespace: first, Name: installation.LeaseName}}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-a.done:
-	case <-time.After(waitTimeout):
-		t.Fatal("the installation still reconciles while another holds the active claim")
-	}
-	if a.err == nil || !strings.Contains(a.err.Error(), other+"/"+installation.LeaseName) {
-		t.Errorf("the manager stopped with %v, want an error naming %s", a.err, other)
-	}
+	a.stopsNaming(t, other, "the installation still reconciles while another holds the active claim")
 }
 
 func TestALapsedClaimBlocksNoOne(t *testing.T) {
@@ -329,6 +302,33 @@ func rivalClaim(ns string, since metav1.MicroTime) *coordinationv1.Lease {
 			Annotations: map[string]string{installation.ScopeAnnotation: "*"}},
 		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("rival"), AcquireTime: &since, RenewTime: &now,
 			LeaseDurationSeconds: ptr.To(int32(testClaimValidity / time.Second))},
+	}
+}
+
+// startRival claims the whole cluster for an installation in ns, active since since, and
+// renews the claim until the test ends.
+func startRival(t *testing.T, ns string, since time.Time) {
+	t.Helper()
+	lease := rivalClaim(ns, metav1.NewMicroTime(since))
+	if err := k8s.Create(context.Background(), lease); err != nil {
+		t.Fatal(err)
+	}
+	renewing, stopRenewing := context.WithCancel(context.Background())
+	t.Cleanup(stopRenewing)
+	go renewClaim(renewing, lease)
+}
+
+// stopsNaming checks that the installation's manager stops, with an error naming the claim in
+// namespace other; failing says why it should have.
+func (ri *runningInstallation) stopsNaming(t *testing.T, other, failing string) {
+	t.Helper()
+	select {
+	case <-ri.done:
+	case <-time.After(waitTimeout):
+		t.Fatal(failing)
+	}
+	if ri.err == nil || !strings.Contains(ri.err.Error(), other+"/"+installation.LeaseName) {
+		t.Errorf("the manager stopped with %v, want an error naming %s", ri.err, other)
 	}
 }
 
