@@ -86,6 +86,9 @@ type MeetingPlatformReconciler struct {
 	// inputNames is the metadata-only cache of the user's Secrets and claims
 	// (userInputWatches); nil until the watches are set up.
 	inputNames cache.Cache
+	// WatchNamespaces are the namespaces the operator reconciles (--watch-namespaces); empty:
+	// all. The manager's cache must be restricted the same way (CacheOptions).
+	WatchNamespaces []string
 	// refusedPasses and blockedEvictions count, per platform, the passes in a row whose writes
 	// were refused or whose evictions a PodDisruptionBudget blocked (backoff).
 	refusedPasses    sync.Map
@@ -127,8 +130,11 @@ func NewMeetingPlatformReconciler(mgr ctrl.Manager) (*MeetingPlatformReconciler,
 
 // CacheOptions restricts the manager's cache to objects labelled as part of a platform, plus
 // MeetingPlatforms and Nodes, so memory does not grow with unrelated objects in the cluster.
-func CacheOptions() cache.Options {
+// With namespaces (--watch-namespaces) it holds only the namespaced objects of those; Nodes are
+// cluster-scoped and stay cached whole, for placement.
+func CacheOptions(namespaces ...string) cache.Options {
 	return cache.Options{
+		DefaultNamespaces:    namespaceConfigs(namespaces),
 		DefaultLabelSelector: platformObjects,
 		// The operator's apply entries in managedFields are as large as its objects and never
 		// read from the cache.

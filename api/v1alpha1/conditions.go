@@ -108,3 +108,8 @@ const (
 	// settings were not verified against (spec.image.tag pins it); control OVR-4 warns.
 	EventUnverifiedImage = "UnverifiedImage"
 )
+
+// EventInstallationOverlap is the reason of the Event on an installation's claim (the Lease
+// meetwarden-installation in the operator's namespace) when it does not reconcile, or stops,
+// because another installation of the operator overlaps its namespaces.
+const EventInstallationOverlap = "InstallationOverlap"

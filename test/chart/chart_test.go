@@ -206,6 +206,8 @@ func TestChartRefusesInvalidValues(t *testing.T) {
 		{"resources are quantities", "resources: {limits: {memory: lots}}\n", "memory"},
 		{"the log level is one the manager knows", "logLevel: verbose\n", "logLevel"},
 		{"the scrape interval is a duration", "serviceMonitor: {enabled: true, interval: often}\n", "interval"},
+		{"watched namespaces are namespace names", "watchNamespaces: [Video]\n", "watchNamespaces"},
+		{"a watched namespace is named once", "watchNamespaces: [video, video]\n", "watchNamespaces"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := run(t, helmBinary(t), helmTemplateArgs("meetwarden", writeValues(t, tc.values))...)
@@ -296,8 +298,8 @@ func assertBindsTo(t *testing.T, objs []*unstructured.Unstructured, serviceAccou
 		t.Errorf("Deployment runs as %q, want %q", d.Spec.Template.Spec.ServiceAccountName, serviceAccount)
 	}
 	bindings := append(only(objs, "ClusterRoleBinding"), only(objs, "RoleBinding")...)
-	if len(bindings) != 2 {
-		t.Errorf("want a ClusterRoleBinding and a RoleBinding, found %d bindings", len(bindings))
+	if roles := roleObjects(objs); len(bindings) != len(roles) {
+		t.Errorf("want one binding per ClusterRole and Role (%d), found %d bindings", len(roles), len(bindings))
 	}
 	for _, u := range bindings {
 		b := typed[rbacv1.RoleBinding](t, u)
