@@ -33,6 +33,7 @@ import (
 
 	meetwardenv1alpha1 "github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers"
+	"github.com/meetwarden/meetwarden/controllers/installation"
 )
 
 func main() {
@@ -44,16 +45,20 @@ func main() {
 		apiQPS               float64
 		apiBurst             int
 		concurrency          int
+		rollouts             int
 		pprofAddr            string
 		caBundle             string
+		watchNamespaces      string
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", true, "Elect a leader so that only one of several replicas reconciles.")
-	flag.StringVar(&leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the pod's namespace).")
+	flag.StringVar(&leaderElectionNS, "leader-election-namespace", "", "The operator's namespace: where the leader-election Lease and the installation's claim (Lease meetwarden-installation) live (default: the pod's namespace).")
+	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "Namespaces, separated by commas, whose platforms this installation reconciles; empty (the default): every namespace. Nodes are read cluster-wide either way.")
 	flag.Float64Var(&apiQPS, "kube-api-qps", 100, "Queries per second the operator may send to the API server (client-side limit).")
 	flag.IntVar(&apiBurst, "kube-api-burst", 200, "Burst of queries above kube-api-qps.")
 	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "How many platforms are reconciled in parallel.")
+	flag.IntVar(&rollouts, "max-concurrent-rollouts", controllers.DefaultMaxConcurrentRollouts, "How many platforms roll out at once the pod templates a new operator version changes (a restart of prosody, jicofo and the videobridge ends running meetings); the others wait their turn. 0: no limit.")
 	flag.StringVar(&caBundle, "trusted-ca-bundle", "", "PEM file of certificate authorities TLS-2 trusts besides the system's roots (a private CA the organisation's browsers trust).")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "Address Go's pprof profiles are served on, for diagnosis; empty (the default) disables it. Bind it to loopback: the profiles are not authenticated.")
 	opts := zap.Options{}
@@ -67,6 +72,14 @@ func main() {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(meetwardenv1alpha1.AddToScheme(scheme))
 
+	scope, err := installation.ParseScope(watchNamespaces)
+	if err != nil {
+		setupLog.Error(err, "invalid --watch-namespaces")
+		os.Exit(1)
+	}
+	namespace, namespaceSource := installation.Namespace(leaderElectionNS)
+	setupLog.Info("installation", "namespace", namespace, "from", namespaceSource, "scope", scope.String())
+
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = float32(apiQPS), apiBurst
 
@@ -76,13 +89,13 @@ func main() {
 		HealthProbeBindAddress:  probeAddr,
 		LeaderElection:          enableLeaderElection,
 		LeaderElectionID:        "meetwarden.meetwarden.io",
-		LeaderElectionNamespace: leaderElectionNS,
+		LeaderElectionNamespace: namespace,
 		// Release the lease on a clean shutdown so a standby replica takes over at once, and
 		// finish within the pod's 10 s termination grace: killed before, the old leader keeps
 		// the lease until it expires.
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr.To(7 * time.Second),
-		Cache:                         controllers.CacheOptions(),
+		Cache:                         controllers.CacheOptions(scope.Namespaces...),
 		PprofBindAddress:              pprofAddr,
 	})
 	if err != nil {
@@ -96,11 +109,27 @@ func main() {
 		os.Exit(1)
 	}
 	reconciler.MaxConcurrentReconciles = concurrency
+	if rollouts < 0 {
+		setupLog.Error(nil, "--max-concurrent-rollouts must be 0 (no limit) or more", "value", rollouts)
+		os.Exit(1)
+	}
+	reconciler.MaxConcurrentRollouts = rollouts
+	reconciler.WatchNamespaces = scope.Namespaces
 	if reconciler.Roots, err = controllers.TrustStore(caBundle); err != nil {
 		setupLog.Error(err, "unable to load the trust store")
 		os.Exit(1)
 	}
-	if err := reconciler.SetupWithManager(mgr); err != nil {
+	// The controller runs only while no other installation of the operator overlaps this one.
+	guard, err := installation.New(mgr, namespace, scope)
+	if err != nil {
+		setupLog.Error(err, "unable to set up the installation guard")
+		os.Exit(1)
+	}
+	if err := mgr.Add(guard); err != nil {
+		setupLog.Error(err, "unable to add the installation guard")
+		os.Exit(1)
+	}
+	if err := reconciler.SetupWithManager(guard.Gate(mgr)); err != nil {
 		setupLog.Error(err, "unable to set up the MeetingPlatform controller")
 		os.Exit(1)
 	}
@@ -110,6 +139,10 @@ func main() {
 	}
 	if err := mgr.AddReadyzCheck("readyz", controllers.CachesSynced(mgr.GetCache())); err != nil {
 		setupLog.Error(err, "unable to set up the ready check")
+		os.Exit(1)
+	}
+	if err := mgr.AddReadyzCheck("installation", guard.Ready); err != nil {
+		setupLog.Error(err, "unable to set up the installation check")
 		os.Exit(1)
 	}
 

@@ -40,9 +40,11 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
-// reconcileDesired renders every owned object. It runs also when the pass is stalled:
-// compliance compares the live objects with what the operator wants.
+// reconcileDesired resolves the image tag and renders every owned object. It runs also when the
+// pass is stalled: compliance compares the live objects with what the operator wants.
 func (r *MeetingPlatformReconciler) reconcileDesired(_ context.Context, s *scope) (ctrl.Result, error) {
+	s.image = r.resolveImage(s.mp)
+	r.recordUnverifiedImage(s)
 	desired, err := render.Objects(s.mp)
 	if err != nil {
 		return ctrl.Result{}, stall(v1alpha1.ReasonInvalidSpec, "%s", err.Error())
@@ -83,19 +85,30 @@ func stampSecretsDigest(mp *v1alpha1.MeetingPlatform, desired []client.Object, v
 	}
 }
 
-// reconcileChildren makes the live objects match the desired ones. It does not run on a
-// stalled pass: without the referenced Secrets the components cannot start, so they are
+// reconcileChildren makes the live objects match the desired ones, except for the components
+// whose rollout waits for its turn (paceRollout), which are left as they run. It does not run on
+// a stalled pass: without the referenced Secrets the components cannot start, so they are
 // deployed once the inputs exist.
+func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *scope) (ctrl.Result, error) {
+	wait, err := r.paceRollout(ctx, s)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	res, err := r.applyChildren(ctx, s)
+	return lowestRequeue(res, ctrl.Result{RequeueAfter: wait}), err
+}
+
+// applyChildren writes every desired child.
 //
 // Isolation goes first (the NetworkPolicies, then the credentials Secret the components need),
 // and one refused child does not stop the others: a taken node port or a refused Ingress must
 // not leave the web pods reachable from the whole cluster because the default-deny policy was
 // never written. Every failure of the pass is reported together.
-func (r *MeetingPlatformReconciler) reconcileChildren(ctx context.Context, s *scope) (ctrl.Result, error) {
+func (r *MeetingPlatformReconciler) applyChildren(ctx context.Context, s *scope) (ctrl.Result, error) {
 	var refusals []refusal
 	var failures []error
 	for _, obj := range isolationFirst(s.desired) {
-		if inventoryID(obj) == s.createdEarlier {
+		if id := inventoryID(obj); id == s.createdEarlier || (s.held != nil && s.held.children.Has(id)) {
 			continue
 		}
 		if err := apply.Prepare(s.mp, obj, r.Scheme()); err != nil {
@@ -253,6 +266,10 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, obj
 	res, err := applier.Sync(ctx, obj, apply.Options{Mode: mode, AppliedBefore: s.inventory.Has(id)})
 	if err == nil {
 		s.inventory.Insert(id)
+	}
+	if drift, ok := s.revertedByRollout[id]; ok && res.Outcome == apply.Changed {
+		// The write that reverted the drift also carried a new desired state (paceRollout).
+		res = apply.Result{Outcome: apply.Reverted, Drift: drift}
 	}
 	switch res.Outcome {
 	case apply.Reverted:

@@ -73,6 +73,7 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 		// the requeue is a safety net.
 		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
+	r.settleRollout(s)
 	s.results = evaluate.Evaluate(snap)
 
 	if s.stalled == nil || s.stalled.reason == v1alpha1.ReasonNoEligibleNode {
@@ -137,7 +138,7 @@ func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope)
 	mp := s.mp
 	in := []client.ListOption{client.InNamespace(mp.Namespace), client.MatchingLabels{settings.LabelInstance: mp.Name}}
 	snap := &liveState{Platform: mp, Desired: s.desired, TLSSecret: s.inputs.tls, JWTSecret: s.inputs.jwt, Now: s.now, Roots: r.Roots,
-		Nodes: map[string]*corev1.Node{}}
+		Nodes: map[string]*corev1.Node{}, VerifiedImageTags: r.verifiedImageTags()}
 
 	var deployments appsv1.DeploymentList
 	var configMaps corev1.ConfigMapList
@@ -231,6 +232,7 @@ func componentStatuses(deployments []appsv1.Deployment, mp *v1alpha1.MeetingPlat
 				st.DesiredReplicas = *d.Spec.Replicas
 			}
 			st.ReadyReplicas = d.Status.AvailableReplicas
+			st.Image = componentImage(d, component)
 			// kstatus' rules for a Deployment: the controller saw the current template, every
 			// replica runs it, and no pod of the previous template is left (a surge pod that is
 			// not ready yet while the old one still serves is a rollout, not Ready).
@@ -242,4 +244,19 @@ func componentStatuses(deployments []appsv1.Deployment, mp *v1alpha1.MeetingPlat
 		out = append(out, st)
 	}
 	return out, rollingOut
+}
+
+// componentImage is the image of the component's container in its live pod template: the one
+// named after the component, else the first.
+func componentImage(d *appsv1.Deployment, c settings.Component) string {
+	containers := d.Spec.Template.Spec.Containers
+	for _, ctr := range containers {
+		if ctr.Name == string(c) {
+			return ctr.Image
+		}
+	}
+	if len(containers) > 0 {
+		return containers[0].Image
+	}
+	return ""
 }

@@ -32,6 +32,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -47,6 +48,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/apply"
@@ -71,6 +73,13 @@ type MeetingPlatformReconciler struct {
 	Evictions rest.Interface
 	// MaxConcurrentReconciles is how many platforms are reconciled in parallel (default 1).
 	MaxConcurrentReconciles int
+	// MaxConcurrentRollouts bounds how many platforms roll out, at once, a pod template the
+	// operator changed by itself (rollout.go); 0 or less: no bound.
+	MaxConcurrentRollouts int
+	// ImageTag is the release an empty spec.image.tag resolves to; empty: the release this
+	// operator version was verified with (v1alpha1.DefaultImageTag). Tests set it to play a
+	// newer operator version.
+	ImageTag string
 	// written remembers the status last written per platform: the cache may not show it yet,
 	// and a status compared against a stale cache would otherwise never be corrected.
 	written sync.Map
@@ -79,6 +88,9 @@ type MeetingPlatformReconciler struct {
 	// inputNames is the metadata-only cache of the user's Secrets and claims
 	// (userInputWatches); nil until the watches are set up.
 	inputNames cache.Cache
+	// WatchNamespaces are the namespaces the operator reconciles (--watch-namespaces); empty:
+	// all. The manager's cache must be restricted the same way (CacheOptions).
+	WatchNamespaces []string
 	// refusedPasses and blockedEvictions count, per platform, the passes in a row whose writes
 	// were refused or whose evictions a PodDisruptionBudget blocked (backoff).
 	refusedPasses    sync.Map
@@ -87,6 +99,15 @@ type MeetingPlatformReconciler struct {
 	inputSecrets sync.Map
 	// loops counts the corrections made again and again (loops.go).
 	loops loops
+	// warnedImages remembers, per platform, the unverified tag an UnverifiedImage Event was
+	// emitted for.
+	warnedImages sync.Map
+	// heldDigests remembers, by Deployment, the digest of what a component whose rollout is held
+	// keeps (rollout.go).
+	heldDigests sync.Map
+	// rolloutSlots are the fleet's rollout slots (rollouts()).
+	rolloutsOnce sync.Once
+	rolloutSlots *rolloutSlots
 }
 
 // NewMeetingPlatformReconciler wires the reconciler to a manager.
@@ -106,13 +127,18 @@ func NewMeetingPlatformReconciler(mgr ctrl.Manager) (*MeetingPlatformReconciler,
 		APIReader: mgr.GetAPIReader(),
 		Recorder:  boundedRecorder{mgr.GetEventRecorder("meetwarden")},
 		Now:       time.Now,
+
+		MaxConcurrentRollouts: DefaultMaxConcurrentRollouts,
 	}, nil
 }
 
 // CacheOptions restricts the manager's cache to objects labelled as part of a platform, plus
 // MeetingPlatforms and Nodes, so memory does not grow with unrelated objects in the cluster.
-func CacheOptions() cache.Options {
+// With namespaces (--watch-namespaces) it holds only the namespaced objects of those; Nodes are
+// cluster-scoped and stay cached whole, for placement.
+func CacheOptions(namespaces ...string) cache.Options {
 	return cache.Options{
+		DefaultNamespaces:    namespaceConfigs(namespaces),
 		DefaultLabelSelector: platformObjects,
 		// The operator's apply entries in managedFields are as large as its objects and never
 		// read from the cache.
@@ -226,6 +252,17 @@ type scope struct {
 	rollingOut []string
 	// revertsPaused holds the inventory IDs of the children whose reverts pause (RevertLoop).
 	revertsPaused map[string]bool
+	// observedGeneration is status.observedGeneration as the pass found it, and
+	// previouslyStalled says whether the status was Stalled.
+	observedGeneration int64
+	previouslyStalled  bool
+	// image is the release the pass renders (status.image).
+	image v1alpha1.ImageStatus
+	// held is the rollout this pass held back (paceRollout), nil when none.
+	held *heldRollout
+	// revertedByRollout maps the children whose drift a write of this pass reverts together
+	// with a rollout to the drift (inventory ID to description).
+	revertedByRollout map[string]string
 }
 
 // +kubebuilder:rbac:groups=meetwarden.io,resources=meetingplatforms,verbs=get;list;watch
@@ -254,11 +291,14 @@ func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		if apierrors.IsNotFound(err) {
 			forgetMetrics(req.Namespace, req.Name)
 			r.written.Delete(req.NamespacedName)
+			r.forgetRollouts(req.NamespacedName)
+			r.warnedImages.Delete(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !original.DeletionTimestamp.IsZero() {
 		// Owner references let the garbage collector remove every child.
+		r.forgetRollouts(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("meetingplatform", klog.KObj(original)))
@@ -266,7 +306,9 @@ func (r *MeetingPlatformReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	// The defaults are applied once, here: every step, the renderer and the evaluator read
 	// this copy. The API server has applied them already; this covers objects read before a
 	// default was added, and keeps unit tests honest.
-	s := &scope{mp: settings.Defaulted(original), now: r.now(), inventory: sets.New(r.previousStatus(original).Inventory...)}
+	previous := r.previousStatus(original)
+	s := &scope{mp: settings.Defaulted(original), now: r.now(), inventory: sets.New(previous.Inventory...),
+		observedGeneration: previous.ObservedGeneration, previouslyStalled: meta.IsStatusConditionTrue(previous.Conditions, v1alpha1.ConditionStalled)}
 	defer func() {
 		// The pass may have run out of its deadline (ReconcileTimeout): what it found is still
 		// written, with a short deadline of its own.
@@ -384,7 +426,7 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.MeetingPlatform{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, deferRolloutChanged))).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
@@ -406,6 +448,8 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	for _, src := range userInputs {
 		b = b.WatchesRawSource(src)
 	}
+	// A freed rollout slot wakes the platforms first in the queue.
+	b = b.WatchesRawSource(source.Channel(r.rollouts().wake, &handler.EnqueueRequestForObject{}))
 	r.certManager = certificateKindServed(mgr)
 	if r.certManager {
 		b = b.Owns(newCertificate())

@@ -52,6 +52,9 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	if s.inventory.Len() > 0 {
 		st.Inventory = sets.List(s.inventory)
 	}
+	if s.image.Tag != "" {
+		st.Image = s.image.DeepCopy()
+	}
 	if s.results != nil {
 		r.recordControlChanges(s, previous.Compliance)
 		st.Compliance = complianceStatus(s.results, previous.Compliance, s.now)
@@ -244,6 +247,12 @@ func reconcilingCondition(s *scope, reconcileErr error) metav1.Condition {
 		c.Reason, c.Message = v1alpha1.ReasonRevertingDrift, "reverted "+strings.Join(s.reverted, "; ")
 	case !componentsReady(s):
 		c.Reason, c.Message = v1alpha1.ReasonComponentsProgressing, "waiting for "+notReady(s)
+	case s.held != nil:
+		c.Reason, c.Message = s.held.reason, heldMessage(s.held)
+		if s.held.reason == v1alpha1.ReasonRolloutDeferred {
+			// Nothing is under way: the operator waits for the user, as kstatus' Current says.
+			c.Status = metav1.ConditionFalse
+		}
 	default:
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, v1alpha1.ReasonConverged, "every child matches the desired state"
 	}
@@ -266,7 +275,8 @@ func readyCondition(s *scope, others []metav1.Condition, stalled, reconciling me
 		if len(s.drifted) > 0 {
 			c.Message = "drift left in place (Audit mode): " + strings.Join(s.drifted, "; ")
 		}
-	case reconciling.Status == metav1.ConditionTrue:
+	case reconciling.Status == metav1.ConditionTrue && reconciling.Reason != v1alpha1.ReasonRolloutQueued:
+		// A queued rollout is no reason to page anyone: the platform serves, as it is judged.
 		c.Reason, c.Message = reconciling.Reason, reconciling.Message
 	default:
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, v1alpha1.ReasonReady, "every component is available and every control passes"

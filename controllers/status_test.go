@@ -24,6 +24,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -106,6 +107,28 @@ func TestConditions(t *testing.T) {
 			wantText: map[string]string{v1alpha1.ConditionReady: "drift left in place (Audit mode): Deployment meet-web"},
 		},
 		{
+			name: "a queued rollout is Reconciling, naming the components, and the platform stays Ready",
+			scope: scope{results: []v1alpha1.ControlStatus{pass}, components: allReady,
+				held: &heldRollout{reason: v1alpha1.ReasonRolloutQueued, components: []string{"prosody", "jvb"}, slots: 3}},
+			want: map[string]metav1.ConditionStatus{v1alpha1.ConditionReconciling: metav1.ConditionTrue,
+				v1alpha1.ConditionReady: metav1.ConditionTrue},
+			wantText: map[string]string{v1alpha1.ConditionReconciling: "new pod templates for prosody, jvb (a new operator version); their rollout would end running meetings and waits for one of 3 rollout slots"},
+		},
+		{
+			name: "a deferred rollout is not Reconciling: the operator waits for the annotation to go",
+			scope: scope{results: []v1alpha1.ControlStatus{pass}, components: allReady,
+				held: &heldRollout{reason: v1alpha1.ReasonRolloutDeferred, components: []string{"jicofo"}}},
+			want: map[string]metav1.ConditionStatus{v1alpha1.ConditionReconciling: metav1.ConditionFalse,
+				v1alpha1.ConditionReady: metav1.ConditionTrue},
+			wantText: map[string]string{v1alpha1.ConditionReconciling: "deferred by the annotation meetwarden.io/defer-rollout"},
+		},
+		{
+			name: "a failing control of a queued platform still makes it not Ready",
+			scope: scope{results: []v1alpha1.ControlStatus{fail}, components: allReady,
+				held: &heldRollout{reason: v1alpha1.ReasonRolloutQueued, components: []string{"jvb"}}},
+			want: map[string]metav1.ConditionStatus{v1alpha1.ConditionReady: metav1.ConditionFalse, v1alpha1.ConditionCompliant: metav1.ConditionFalse},
+		},
+		{
 			name:     "a transient error keeps the platform Reconciling with the error",
 			scope:    scope{results: []v1alpha1.ControlStatus{pass}, components: allReady},
 			err:      errors.New("connection refused"),
@@ -186,6 +209,20 @@ func TestComponentStatusesCountAvailableReplicasWhileRollingOut(t *testing.T) {
 	}
 	if !slices.Equal(rollingOut, []string{"web", "jicofo"}) {
 		t.Errorf("rolling out = %v, want [web jicofo]", rollingOut)
+	}
+}
+
+func TestComponentStatusesReportTheImageEachComponentRuns(t *testing.T) {
+	one := int32(1)
+	jvb := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "meet-jvb"}, Spec: appsv1.DeploymentSpec{Replicas: &one,
+		Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{
+			{Name: "sidecar", Image: "example.com/sidecar:1"}, {Name: "jvb", Image: "ghcr.io/jitsi/jvb:stable-9955"}}}}}}
+	got, _ := componentStatuses([]appsv1.Deployment{jvb}, &v1alpha1.MeetingPlatform{ObjectMeta: metav1.ObjectMeta{Name: "meet"}})
+	if got[3].Name != "jvb" || got[3].Image != "ghcr.io/jitsi/jvb:stable-9955" {
+		t.Errorf("jvb status %+v, want the image of its jvb container", got[3])
+	}
+	if got[0].Image != "" {
+		t.Errorf("web has no Deployment, but its status names image %q", got[0].Image)
 	}
 }
 

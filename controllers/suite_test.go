@@ -107,26 +107,38 @@ type runningManager struct {
 	writes *utils.WriteCounter
 }
 
-// startManager starts the real manager with the production cache options and reconciler.
-func startManager(t *testing.T) *runningManager {
+// newTestManager is a manager with the production cache options, restricted to namespaces
+// (none: all), whose writes are counted.
+func newTestManager(t *testing.T, writes *utils.WriteCounter, namespaces ...string) ctrl.Manager {
 	t.Helper()
-	writes := &utils.WriteCounter{}
 	mgr, err := ctrl.NewManager(writes.Wrap(testConfig), ctrl.Options{
 		Scheme:  testScheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
-		Cache:   CacheOptions(),
+		Cache:   CacheOptions(namespaces...),
 		// Several managers start in one test binary; names of controllers must not clash.
 		Controller: controllerConfig(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return mgr
+}
+
+// startManager starts the real manager with the production cache options and reconciler, which
+// configure may adjust before it starts (as cmd/main.go does with its flags).
+func startManager(t *testing.T, configure ...func(*MeetingPlatformReconciler)) *runningManager {
+	t.Helper()
+	writes := &utils.WriteCounter{}
+	mgr := newTestManager(t, writes)
 	r, err := NewMeetingPlatformReconciler(mgr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The tests' organisation trusts the CA that issues their certificates (--trusted-ca-bundle).
 	r.Roots = fixtures.TestRoots()
+	for _, c := range configure {
+		c(r)
+	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}

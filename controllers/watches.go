@@ -167,6 +167,9 @@ func (r *MeetingPlatformReconciler) userInputWatches(mgr ctrl.Manager) ([]source
 		Scheme:           mgr.GetScheme(),
 		Mapper:           mgr.GetRESTMapper(),
 		DefaultTransform: keepIdentity,
+
+		// The namespaces the operator reconciles, as in the manager's cache (CacheOptions).
+		DefaultNamespaces: namespaceConfigs(r.WatchNamespaces),
 	})
 	if err != nil {
 		return nil, err
@@ -182,6 +185,20 @@ func (r *MeetingPlatformReconciler) userInputWatches(mgr ctrl.Manager) ([]source
 		sources = append(sources, source.Kind(names, client.Object(obj), handler.EnqueueRequestsFromMapFunc(r.platformsReading(kind))))
 	}
 	return sources, nil
+}
+
+// namespaceConfigs restricts a cache to the namespaces; none: the whole cluster. Cluster-scoped
+// kinds (Nodes) are not affected: controller-runtime's multi-namespace cache keeps one
+// cluster-wide informer for them (pkg/cache/multi_namespace_cache.go, v0.24).
+func namespaceConfigs(namespaces []string) map[string]cache.Config {
+	if len(namespaces) == 0 {
+		return nil
+	}
+	configs := make(map[string]cache.Config, len(namespaces))
+	for _, ns := range namespaces {
+		configs[ns] = cache.Config{}
+	}
+	return configs
 }
 
 // keepIdentity strips an object's metadata to what the watch needs: with 10,000 Secrets in a

@@ -388,7 +388,10 @@ cmd_up() {
 
   # --allow-privileged=true so that privileged pods are refused by Pod Security admission per
   # namespace (as on real clusters), not by a cluster-wide flag. Default admission plugins stay
-  # on (PodSecurity among them); NodeRestriction is added as kubeadm does.
+  # on (PodSecurity among them); NodeRestriction is added as kubeadm does, and
+  # OwnerReferencesPermissionEnforcement as OpenShift does: an owner reference with
+  # blockOwnerDeletion needs the right to update the owner's finalizers, so a controller that
+  # lacks it sees every child create refused here, not first on OpenShift.
   # --advertise-address=127.0.0.1 stops it from picking the host's network interface; but
   # Endpoints may not hold loopback addresses, so the endpoint reconciler would log a validation
   # error every 10s: turned off (no pod runs for real, so none needs the `kubernetes` Service).
@@ -403,7 +406,7 @@ cmd_up() {
     --tls-private-key-file="$pki/apiserver.key" \
     --client-ca-file="$pki/ca.crt" \
     --authorization-mode=Node,RBAC \
-    --enable-admission-plugins=NodeRestriction \
+    --enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement \
     --allow-privileged=true \
     --service-cluster-ip-range=10.96.0.0/16 \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \

@@ -43,11 +43,59 @@ for crd in config/crd/bases/*.yaml; do
   } >"$out"
 done
 
-# The manager's ClusterRole: exactly the rules controller-gen generated from the RBAC markers.
+# The manager's rules, exactly those controller-gen generated from the RBAC markers. In cluster
+# mode (watchNamespaces empty) the ClusterRole holds them all. In namespaced mode it keeps only
+# those on cluster_wide resources, and a Role in each watched namespace holds the others; test/chart
+# checks that the two together are exactly config/rbac/role.yaml.
 if [[ "$(grep -c '^kind:' "$role")" != 1 ]] || ! grep -q '^kind: ClusterRole$' "$role"; then
   echo "$role must hold exactly one ClusterRole; add the new kind to $0" >&2
   exit 1
 fi
+# group/resource pairs granted cluster-wide in namespaced mode too: Nodes are cluster-scoped
+# (placement reads every node's region), and the installations' claims are listed in every
+# namespace (controllers/installation).
+cluster_wide="/nodes coordination.k8s.io/leases"
+
+# rules WHICH prints the rules of $role in controller-gen's layout, each with only the
+# resources that are cluster_wide (WHICH=cluster) or not (WHICH=namespaced); a rule left without
+# resources is dropped. A rule naming several API groups cannot be split so and is refused.
+rules() {
+  awk -v which="$1" -v wide="$cluster_wide" -v src="$role" '
+    BEGIN { n = split(wide, w, " "); for (i = 1; i <= n; i++) clusterwide[w[i]] = 1 }
+    /^rules:/ { inrules = 1; next }
+    !inrules { next }
+    /^- / { flush(); inrule = 1; nlines = 0 }
+    { lines[++nlines] = $0 }
+    END { flush() }
+    # section returns the key a line opens ("apiGroups", "resources", ...), or "" for an item.
+    function section(line) {
+      sub(/^- /, "  ", line)
+      if (line !~ /^  [a-zA-Z]+:/) return ""
+      sub(/^ +/, "", line); sub(/:.*/, "", line)
+      return line
+    }
+    function item(line) { sub(/^  - /, "", line); gsub(/"/, "", line); return line }
+    function flush(   i, s, current, groups, group, out, kept) {
+      if (!inrule) return
+      inrule = 0
+      for (i = 1; i <= nlines; i++) {
+        if ((s = section(lines[i])) != "") { current = s; continue }
+        if (current == "apiGroups") { group = item(lines[i]); groups++ }
+      }
+      if (groups != 1) { print src ": a rule with " groups " API groups cannot be split by resource" > "/dev/stderr"; exit 1 }
+      for (i = 1; i <= nlines; i++) {
+        if ((s = section(lines[i])) != "") current = s
+        else if (current == "resources") {
+          if (((group "/" item(lines[i])) in clusterwide) != (which == "cluster")) continue
+          kept++
+        }
+        out = out lines[i] "\n"
+      }
+      if (kept) printf "%s", out
+    }
+  ' "$role"
+}
+
 {
   echo "$header"
   echo '{{- if .Values.rbac.create }}'
@@ -58,7 +106,34 @@ metadata:
   name: {{ include "meetwarden.fullname" . }}-manager
   labels:
     {{- include "meetwarden.labels" . | nindent 4 }}
+{{- if .Values.watchNamespaces }}
+# Namespaced mode: only what is cluster-wide; the Roles of manager-roles.yaml grant the rest in
+# each watched namespace.
+rules:
 TPL
+  rules cluster
+  echo '{{- else }}'
   sed -n '/^rules:/,$p' "$role"
   echo '{{- end }}'
+  echo '{{- end }}'
 } >"$chart/templates/manager-clusterrole.yaml"
+
+{
+  echo "$header"
+  echo '{{- if .Values.rbac.create }}'
+  echo '{{- range .Values.watchNamespaces }}'
+  cat <<'TPL'
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ include "meetwarden.fullname" $ }}-manager
+  namespace: {{ . }}
+  labels:
+    {{- include "meetwarden.labels" $ | nindent 4 }}
+rules:
+TPL
+  rules namespaced
+  echo '{{- end }}'
+  echo '{{- end }}'
+} >"$chart/templates/manager-roles.yaml"

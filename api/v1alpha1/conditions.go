@@ -80,6 +80,14 @@ const (
 	ReasonRevertingDrift        = "RevertingDrift"
 	ReasonComponentsProgressing = "ComponentsProgressing"
 	ReasonConverged             = "Converged"
+	// ReasonRolloutQueued (Reconciling=True): the operator renders a new pod template for an
+	// unchanged spec (a new operator version), whose rollout would end running meetings; the
+	// platform waits for one of the --max-concurrent-rollouts slots and keeps its live
+	// templates meanwhile. Ready stays True: the platform serves and is judged as it runs.
+	ReasonRolloutQueued = "RolloutQueued"
+	// ReasonRolloutDeferred (Reconciling=False): such a rollout is held by the
+	// DeferRolloutAnnotation until it is removed.
+	ReasonRolloutDeferred = "RolloutDeferred"
 
 	// Ready (besides the Stalled and Reconciling reasons it repeats).
 	ReasonReady              = "Ready"
@@ -107,4 +115,12 @@ const (
 	EventNoMediaAddress  = "NoMediaAddress"
 	// EventPruned: a child the platform no longer renders was deleted.
 	EventPruned = "Pruned"
+	// EventUnverifiedImage (Warning): the platform is to run a Jitsi release the operator's
+	// settings were not verified against (spec.image.tag pins it); control OVR-4 warns.
+	EventUnverifiedImage = "UnverifiedImage"
 )
+
+// EventInstallationOverlap is the reason of the Event on an installation's claim (the Lease
+// meetwarden-installation in the operator's namespace) when it does not reconcile, or stops,
+// because another installation of the operator overlaps its namespaces.
+const EventInstallationOverlap = "InstallationOverlap"

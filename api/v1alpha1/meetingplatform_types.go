@@ -86,7 +86,9 @@ type MeetingPlatformSpec struct {
 	// +default={}
 	Components ComponentsSpec `json:"components,omitzero"`
 
-	// image selects the Jitsi images. The tag is pinned, never a floating tag such as "stable".
+	// image selects the Jitsi images. Without a tag the platform runs the release this operator
+	// version was verified with, and moves with the operator; a tag, when set, is pinned, never a
+	// floating tag such as "stable".
 	// +optional
 	// +default={}
 	Image ImageSpec `json:"image,omitzero"`
@@ -456,7 +458,11 @@ type ScalableComponentSpec struct {
 	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
 }
 
-// DefaultImageRegistry and DefaultImageTag select the Jitsi images this operator is tested with.
+// DefaultImageRegistry is the registry of the Jitsi images. DefaultImageTag is the Jitsi release
+// this operator version was verified with: an empty spec.image.tag resolves to it on every pass
+// (status.image), so a platform without a tag moves to the new release when the operator is
+// upgraded. It is deliberately not a schema default, which the API server would store in every
+// platform and so pin it.
 const (
 	DefaultImageRegistry = "ghcr.io/jitsi"
 	DefaultImageTag      = "stable-11146-2"
@@ -486,10 +492,12 @@ type ImageSpec struct {
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$`
 	Registry string `json:"registry,omitempty"`
 
-	// tag of the images (default stable-11146-2). Floating tags (latest, stable, unstable) are
-	// refused: a pinned tag is what the compliance profile was verified against.
+	// tag of the images. Empty (recommended): the Jitsi release this operator version was
+	// verified with, resolved by the operator on every pass and shown in status.image; it moves
+	// when the operator is upgraded. Set, it pins the release: the operator then warns (control
+	// OVR-4) when it is not one the operator's settings were verified against. Floating tags
+	// (latest, stable, unstable) are refused.
 	// +optional
-	// +default="stable-11146-2"
 	// +kubebuilder:validation:MaxLength=128
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`
 	// +kubebuilder:validation:XValidation:rule="!(self in ['latest', 'stable', 'unstable', 'nightly'])",message="must be a pinned version tag such as stable-11146-2, not a floating tag"
@@ -588,6 +596,35 @@ type ComponentStatus struct {
 	// readyReplicas that are available.
 	// +required
 	ReadyReplicas int32 `json:"readyReplicas"`
+	// image the component's Deployment runs (its live pod template). It differs from the image
+	// of status.image.tag while a rollout is queued or deferred. No length limit: it is copied
+	// from the live object, whatever someone wrote there, and a refused status would hide it.
+	// +optional
+	Image string `json:"image,omitempty"`
+}
+
+// ImageTagSource says where the tag of status.image comes from.
+// +kubebuilder:validation:Enum=Spec;Operator
+type ImageTagSource string
+
+const (
+	// ImageTagFromSpec: spec.image.tag pins the release; an operator upgrade does not move it.
+	ImageTagFromSpec ImageTagSource = "Spec"
+	// ImageTagFromOperator: spec.image.tag is empty, and the operator runs the release it was
+	// verified with; it moves with the operator.
+	ImageTagFromOperator ImageTagSource = "Operator"
+)
+
+// ImageStatus is the Jitsi release the operator deploys for the platform.
+type ImageStatus struct {
+	// tag the operator renders for every component: spec.image.tag, or when that is empty the
+	// release this operator version was verified with.
+	// +required
+	// +kubebuilder:validation:MaxLength=128
+	Tag string `json:"tag"`
+	// source is Spec (pinned by spec.image.tag) or Operator (resolved by the operator).
+	// +required
+	Source ImageTagSource `json:"source,omitempty"`
 }
 
 // MeetingPlatformStatus is the observed state of the platform and its compliance.
@@ -612,6 +649,11 @@ type MeetingPlatformStatus struct {
 	// +optional
 	Compliance *ComplianceStatus `json:"compliance,omitempty"`
 
+	// image is the Jitsi release the operator renders for the platform's components, and where
+	// its tag comes from. status.components[].image says what each component runs.
+	// +optional
+	Image *ImageStatus `json:"image,omitempty"`
+
 	// components reports desired and ready replicas per component.
 	// +optional
 	// +listType=map
@@ -628,6 +670,13 @@ type MeetingPlatformStatus struct {
 	// +kubebuilder:validation:items:MaxLength=320
 	Inventory []string `json:"inventory,omitempty"`
 }
+
+// DeferRolloutAnnotation on a MeetingPlatform holds back the rollouts a new operator version
+// would start on its own (a new pod template for an unchanged spec), for example until a
+// maintenance window: while it is present, whatever its value, every component keeps its live
+// template. Remove it to let the rollout go. It never holds back a change of the spec, a rotated
+// Secret or the revert of drift.
+const DeferRolloutAnnotation = "meetwarden.io/defer-rollout"
 
 // MeetingPlatform is a self-hosted Jitsi Meet installation whose privacy settings are enforced
 // and whose compliance with the gdpr-eu profile is reported in status.

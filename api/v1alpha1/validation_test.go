@@ -1562,9 +1562,10 @@ func minimalSpec() v1alpha1.MeetingPlatformSpec {
 			Guests: false,
 		},
 		Components: v1alpha1.ComponentsSpec{Web: v1alpha1.ScalableComponentSpec{Replicas: 1}},
+		// No tag: the schema has no default for it, so that an operator upgrade moves the
+		// platform to the release the new operator was verified with (docs/upgrading.md).
 		Image: v1alpha1.ImageSpec{
 			Registry:   "ghcr.io/jitsi",
-			Tag:        "stable-11146-2",
 			PullPolicy: corev1.PullIfNotPresent,
 		},
 	}

@@ -80,6 +80,34 @@ func foreignChanges(obj client.Object) []string {
 	return out
 }
 
+// ForeignChanges says in one line which fields of live another manager set ("changed by another
+// manager: kubectl-set: ..."), or "" when there is none: the drift managedFields show. A field
+// someone removed leaves no trace there (the API server drops it from every manager's set).
+func ForeignChanges(live client.Object) string {
+	foreign := foreignChanges(live)
+	if len(foreign) == 0 {
+		return ""
+	}
+	return describeDrift(foreign, "")
+}
+
+// DesiredChanged reports whether desired (prepared with Prepare) differs from the desired state
+// live was last applied from: Sync then writes it as a change, not as a revert.
+func DesiredChanged(desired, live client.Object) bool {
+	return live.GetAnnotations()[desiredHashAnnotation] != desired.GetAnnotations()[desiredHashAnnotation]
+}
+
+// PodTemplateDiffers reports whether writing desired would change the pod template of live,
+// which replaces its pods: a field desired's template sets that live's lacks or holds with
+// another value, or a list of another length. API server defaults in live do not count.
+func PodTemplateDiffers(desired, live *appsv1.Deployment) (bool, error) {
+	templateOnly := func(d *appsv1.Deployment) client.Object {
+		return &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Template: d.Spec.Template}}
+	}
+	path, err := firstDifference(templateOnly(desired), templateOnly(live))
+	return path != "", err
+}
+
 // fieldPaths turns a managedFields FieldsV1 tree into readable leaf paths. A list element the
 // manager added as a whole (it owns the element itself, ".") is reported once, not per field.
 func fieldPaths(tree map[string]any, prefix string) []string {

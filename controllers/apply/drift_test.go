@@ -160,3 +160,65 @@ func TestADifferenceInANamedListElementIsNamed(t *testing.T) {
 		t.Errorf("path %q, want the index of an element without a name", p)
 	}
 }
+
+func TestPodTemplateDiffersOnlyWhereThePodsWouldBeReplaced(t *testing.T) {
+	desired := func() *appsv1.Deployment {
+		return &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: "meet-jvb", Annotations: map[string]string{desiredHashAnnotation: "a"}},
+			Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+				Name: "jvb", Image: "ghcr.io/jitsi/jvb:stable-11146-2", Env: []corev1.EnvVar{{Name: "ENABLE_OCTO", Value: "false"}},
+			}}}}},
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(live *appsv1.Deployment)
+		want   bool
+	}{
+		{name: "API server defaults in the live template are no difference", change: func(l *appsv1.Deployment) {
+			l.Spec.Template.Spec.Containers[0].TerminationMessagePath = corev1.TerminationMessagePathDefault
+			l.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyAlways
+		}},
+		{name: "the Deployment's own metadata and replicas are no difference", change: func(l *appsv1.Deployment) {
+			l.Annotations = map[string]string{desiredHashAnnotation: "b"}
+			l.Spec.Replicas = new(int32)
+		}},
+		{name: "another image is", change: func(l *appsv1.Deployment) { l.Spec.Template.Spec.Containers[0].Image = "ghcr.io/jitsi/jvb:stable-9955" }, want: true},
+		{name: "an extra env var is", change: func(l *appsv1.Deployment) {
+			c := &l.Spec.Template.Spec.Containers[0]
+			c.Env = append(c.Env, corev1.EnvVar{Name: "X", Value: "y"})
+		}, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			live := desired()
+			tt.change(live)
+			got, err := PodTemplateDiffers(desired(), live)
+			if err != nil || got != tt.want {
+				t.Errorf("PodTemplateDiffers = %v (err %v), want %v", got, err, tt.want)
+			}
+		})
+	}
+	live := desired()
+	if DesiredChanged(desired(), live) {
+		t.Error("DesiredChanged with the same desired hash")
+	}
+	live.Annotations[desiredHashAnnotation] = "b"
+	if !DesiredChanged(desired(), live) {
+		t.Error("DesiredChanged missed another desired hash")
+	}
+}
+
+func TestForeignChangesDescribesTheDriftInOneLine(t *testing.T) {
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{ManagedFields: []metav1.ManagedFieldsEntry{
+		{Manager: FieldOwner, Operation: metav1.ManagedFieldsOperationApply, FieldsV1: metav1.NewFieldsV1(`{"f:data":{"f:a":{}}}`)},
+	}}}
+	if got := ForeignChanges(cm); got != "" {
+		t.Errorf("the operator's own fields are reported as %q", got)
+	}
+	cm.ManagedFields = append(cm.ManagedFields, metav1.ManagedFieldsEntry{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate,
+		FieldsV1: metav1.NewFieldsV1(`{"f:data":{"f:b":{}}}`)})
+	if got, want := ForeignChanges(cm), "changed by another manager: kubectl-edit: data.b"; got != want {
+		t.Errorf("ForeignChanges = %q, want %q", got, want)
+	}
+}

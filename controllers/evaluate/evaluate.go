@@ -86,6 +86,9 @@ type Snapshot struct {
 	// operator's own mounts at override paths (OVR-1) and the lines of its files. Nil when the
 	// spec cannot be rendered; the controls that need it then fail.
 	Desired []client.Object
+	// VerifiedImageTags are the Jitsi releases the operator's settings were verified against
+	// (OVR-4); nil: settings.VerifiedImageTags.
+	VerifiedImageTags []string
 
 	// memo holds what one evaluation derives from the snapshot more than once; see memo.
 	memo *memo

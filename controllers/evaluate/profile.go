@@ -82,5 +82,6 @@ var checks = map[settings.ControlID]func(*Snapshot) (v1alpha1.ControlResultValue
 	settings.OVR1: checkOverrides,
 	settings.OVR2: checkPodTemplates,
 	settings.OVR3: checkWhatUsersReach,
+	settings.OVR4: checkVerifiedRelease,
 	settings.E2E1: settingsCheck(settings.E2E1, "end-to-end encryption is available in the client"),
 }

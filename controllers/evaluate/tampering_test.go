@@ -471,6 +471,17 @@ var tampering = []tamperCase{
 		mutate: replicaSetRunning("meet-web-666", time.Hour, func(t *corev1.PodTemplateSpec) { t.Spec.Containers[0].Image = "evil:1" })},
 	{name: "pods of an earlier template while the Deployment rolls out warn OVR-3", control: "OVR-3", want: v1alpha1.ResultWarn, mentions: []string{"earlier template of Deployment meet-web", "ReplicaSet meet-web-5d4"},
 		mutate: replicaSetRunning("meet-web-5d4", -2*time.Hour, func(t *corev1.PodTemplateSpec) { t.Annotations["meetwarden.io/config-hash"] = "older" })},
+	{name: "a videobridge image of a release the settings were not verified against warns under OVR-4", control: "OVR-4", want: v1alpha1.ResultWarn,
+		mentions: []string{"Deployment meet-jvb", "ghcr.io/jitsi/jvb:stable-9955", "verified: " + v1alpha1.DefaultImageTag},
+		mutate:   editDeployment(jvb, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "ghcr.io/jitsi/jvb:stable-9955" })},
+	{name: "an image without a tag (read as latest) warns under OVR-4", control: "OVR-4", want: v1alpha1.ResultWarn,
+		mentions: []string{"Deployment meet-web", "ghcr.io/jitsi/web,"},
+		mutate:   editDeployment(web, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "ghcr.io/jitsi/web" })},
+	{name: "a missing component's image is unknown, which OVR-4 warns about", control: "OVR-4", want: v1alpha1.ResultWarn,
+		mentions: []string{"Deployment meet-jicofo does not exist"},
+		mutate: func(s *Snapshot) {
+			s.Deployments = slices.DeleteFunc(s.Deployments, func(d appsv1.Deployment) bool { return d.Name == "meet-jicofo" })
+		}},
 }
 
 // canary adds a Deployment someone else made, whose pods carry the web Service's labels.

@@ -114,7 +114,7 @@ func (p *checker) checkPod(mp *v1alpha1.MeetingPlatform, c settings.Component, d
 		return
 	}
 	ctr := pod.Containers[0]
-	if want := fmt.Sprintf("%s/%s:%s", mp.Spec.Image.Registry, c, mp.Spec.Image.Tag); ctr.Image != want {
+	if want := fmt.Sprintf("%s/%s:%s", mp.Spec.Image.Registry, c, settings.ImageTag(mp)); ctr.Image != want {
 		p.add("%s: image %q, want %q", c, ctr.Image, want)
 	}
 	sc := ctr.SecurityContext

@@ -94,7 +94,7 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 			Affinity: placement(mp),
 			Containers: []corev1.Container{{
 				Name:            string(c),
-				Image:           fmt.Sprintf("%s/%s:%s", mp.Spec.Image.Registry, c, mp.Spec.Image.Tag),
+				Image:           settings.Image(mp, c),
 				ImagePullPolicy: mp.Spec.Image.PullPolicy,
 				Env:             containerEnv(mp, c, res),
 				Ports:           containerPorts(mp, c),

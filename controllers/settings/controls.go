@@ -51,6 +51,7 @@ const (
 	OVR1 ControlID = "OVR-1"
 	OVR2 ControlID = "OVR-2"
 	OVR3 ControlID = "OVR-3"
+	OVR4 ControlID = "OVR-4"
 	E2E1 ControlID = "E2E-1"
 )
 
@@ -234,6 +235,11 @@ var Catalog = []Control{
 		ID: OVR3, Family: FamilyOVR, Severity: v1alpha1.SeverityCritical,
 		Title:       "Users reach only the operator's objects: every pod and endpoint behind the platform's Services belongs to its Deployments, and no other Ingress routes its domain or its Services",
 		Remediation: "Remove the workloads, pods, EndpointSlices and Ingresses the message names (the operator reports foreign objects, it never deletes them), or take the platform's labels off them.",
+	},
+	{
+		ID: OVR4, Family: FamilyOVR, Severity: v1alpha1.SeverityMedium,
+		Title:       "The components run a Jitsi release the operator's settings were verified against",
+		Remediation: "Remove spec.image.tag to run the release this operator version was verified with, or pin one of the verified releases (docs/upgrading.md); an unverified release may read settings the operator does not pin.",
 	},
 	{
 		ID: E2E1, Family: FamilyTLS, Severity: v1alpha1.SeverityLow,

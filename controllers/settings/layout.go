@@ -54,6 +54,12 @@ const ConfigHashAnnotation = "meetwarden.io/config-hash"
 // that use it.
 const SecretsDigestAnnotation = "meetwarden.io/secrets-digest"
 
+// MeetingComponents are the components whose restart ends every running meeting of the
+// platform: prosody (signalling), jicofo (the conference focus) and the videobridge (media).
+// Each runs one pod, replaced with the Recreate strategy. The web pods only serve the client
+// and roll one by one.
+var MeetingComponents = []Component{Prosody, Jicofo, JVB}
+
 // Labels returns the labels of a platform object. component is "web", "prosody", "jicofo" or
 // "jvb"; empty for objects that belong to the whole platform (the credentials Secret, the
 // default-deny NetworkPolicy), which then carry no component label.

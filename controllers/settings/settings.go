@@ -102,7 +102,8 @@ func boolString(b bool) string {
 
 // Defaulted returns a deep copy of mp whose empty optional fields hold the defaults the CRD
 // declares, so that a spec read without API-server defaulting (a unit test, a dry run) renders
-// and evaluates exactly like the stored object. The reconciler calls it once per pass; every
+// and evaluates exactly like the stored object. spec.image.tag has no schema default: an empty
+// tag stays empty here and is resolved by ImageTag. The reconciler calls it once per pass; every
 // other function of this package, render and evaluate take its result.
 // TestDefaultedWritesEveryDefaultOfTheCRD keeps it equal to the CRD.
 func Defaulted(mp *v1alpha1.MeetingPlatform) *v1alpha1.MeetingPlatform {
@@ -131,7 +132,6 @@ func Defaulted(mp *v1alpha1.MeetingPlatform) *v1alpha1.MeetingPlatform {
 		s.Components.Web.Replicas = v1alpha1.DefaultWebReplicas
 	}
 	setDefault(&s.Image.Registry, v1alpha1.DefaultImageRegistry)
-	setDefault(&s.Image.Tag, v1alpha1.DefaultImageTag)
 	setDefault(&s.Image.PullPolicy, v1alpha1.DefaultImagePullPolicy)
 	return out
 }

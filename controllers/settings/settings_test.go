@@ -464,9 +464,14 @@ func TestDefaulted(t *testing.T) {
 		s := d.Spec
 		if s.Media.Type != v1alpha1.MediaServiceNodePort || s.Media.Port != 30000 || s.Placement.Jurisdiction != v1alpha1.JurisdictionEEA ||
 			s.Placement.RegionLabel != v1alpha1.DefaultRegionLabel || s.Access.Authentication != v1alpha1.AuthenticationJWT ||
-			s.Access.JWT.SecretRef.Key != "secret" || s.Components.Web.Replicas != 1 || s.Image.Tag != v1alpha1.DefaultImageTag ||
+			s.Access.JWT.SecretRef.Key != "secret" || s.Components.Web.Replicas != 1 || s.Image.Registry != v1alpha1.DefaultImageRegistry ||
 			s.Ingress.ControllerNamespace != "ingress-nginx" || s.Compliance.Mode != v1alpha1.ComplianceModeEnforce {
 			t.Fatalf("%+v", s)
+		}
+	})
+	t.Run("it leaves the image tag empty: the schema has no default for it, the operator resolves it", func(t *testing.T) {
+		if d.Spec.Image.Tag != "" {
+			t.Fatalf("Defaulted wrote spec.image.tag %q", d.Spec.Image.Tag)
 		}
 	})
 	t.Run("it leaves its input alone", func(t *testing.T) {

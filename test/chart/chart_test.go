@@ -43,6 +43,7 @@ serviceAccount:
   name: meetwarden-operator
   annotations: {example.eu/owner: platform-team}
 logLevel: debug
+maxConcurrentRollouts: 10
 extraArgs: ["--zap-encoder=console"]
 resources:
   requests: {cpu: 200m, memory: 256Mi}
@@ -109,7 +110,7 @@ func TestChartWithDefaultValues(t *testing.T) {
 		t.Errorf("image = %q, want the chart's appVersion as tag", c.Image)
 	}
 	assertArgs(t, c, "--leader-elect=true", "--leader-election-namespace="+releaseNamespace,
-		"--metrics-bind-address=:8080", "--health-probe-bind-address=:8081")
+		"--metrics-bind-address=:8080", "--health-probe-bind-address=:8081", "--max-concurrent-rollouts=3")
 	assertHardened(t, "chart", d)
 	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() ||
 		c.Resources.Limits.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
@@ -143,7 +144,7 @@ func TestChartWithCustomValues(t *testing.T) {
 	if want := "registry.example.eu/platform/meetwarden@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"; c.Image != want {
 		t.Errorf("image = %q, want %q", c.Image, want)
 	}
-	assertArgs(t, c, "--leader-elect=true", "--zap-log-level=debug", "--zap-encoder=console")
+	assertArgs(t, c, "--leader-elect=true", "--zap-log-level=debug", "--zap-encoder=console", "--max-concurrent-rollouts=10")
 	if got := c.Resources.Limits[corev1.ResourceMemory]; got.Cmp(resource.MustParse("512Mi")) != 0 {
 		t.Errorf("memory limit = %s, want 512Mi", got.String())
 	}
@@ -205,6 +206,8 @@ func TestChartRefusesInvalidValues(t *testing.T) {
 		{"resources are quantities", "resources: {limits: {memory: lots}}\n", "memory"},
 		{"the log level is one the manager knows", "logLevel: verbose\n", "logLevel"},
 		{"the scrape interval is a duration", "serviceMonitor: {enabled: true, interval: often}\n", "interval"},
+		{"watched namespaces are namespace names", "watchNamespaces: [Video]\n", "watchNamespaces"},
+		{"a watched namespace is named once", "watchNamespaces: [video, video]\n", "watchNamespaces"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := run(t, helmBinary(t), helmTemplateArgs("meetwarden", writeValues(t, tc.values))...)
@@ -295,8 +298,8 @@ func assertBindsTo(t *testing.T, objs []*unstructured.Unstructured, serviceAccou
 		t.Errorf("Deployment runs as %q, want %q", d.Spec.Template.Spec.ServiceAccountName, serviceAccount)
 	}
 	bindings := append(only(objs, "ClusterRoleBinding"), only(objs, "RoleBinding")...)
-	if len(bindings) != 2 {
-		t.Errorf("want a ClusterRoleBinding and a RoleBinding, found %d bindings", len(bindings))
+	if roles := roleObjects(objs); len(bindings) != len(roles) {
+		t.Errorf("want one binding per ClusterRole and Role (%d), found %d bindings", len(roles), len(bindings))
 	}
 	for _, u := range bindings {
 		b := typed[rbacv1.RoleBinding](t, u)

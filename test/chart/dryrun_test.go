@@ -55,9 +55,17 @@ func TestInstallsPassServerSideDryRun(t *testing.T) {
 		}
 	}
 
+	// The namespaced install's Roles go into the namespaces it watches, which exist before it.
+	for _, name := range watchedNamespaces {
+		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); client.IgnoreAlreadyExists(err) != nil {
+			t.Fatalf("creating namespace %s: %v", name, err)
+		}
+	}
+
 	for install, objs := range map[string][]*unstructured.Unstructured{
 		"helm template (defaults)":         renderChart(t, "meetwarden"),
 		"helm template (custom values)":    renderChart(t, "mw", writeValues(t, customValues)),
+		"helm template (namespaced)":       renderChart(t, "scoped", writeValues(t, namespacedValues)),
 		"kubectl kustomize config/default": renderKustomize(t),
 	} {
 		t.Run(install, func(t *testing.T) {

@@ -34,6 +34,7 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 		"config/rbac/role.yaml":            readObjects(t, "config", "rbac", "role.yaml"),
 		"helm template (defaults)":         renderChart(t, "meetwarden"),
 		"helm template (custom values)":    renderChart(t, "mw", writeValues(t, customValues)),
+		"helm template (namespaced)":       renderChart(t, "mw", writeValues(t, namespacedValues)),
 		"kubectl kustomize config/default": renderKustomize(t),
 	} {
 		t.Run(install, func(t *testing.T) {

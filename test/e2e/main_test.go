@@ -17,7 +17,10 @@ limitations under the License.
 // Package e2e runs meetwarden end to end on a real local cluster: etcd, kube-apiserver,
 // kube-controller-manager and kube-scheduler built from source, and kwok as the kubelet of
 // fake nodes (hack/cluster.sh). The operator runs as its own OS process, built from ./cmd, so
-// the tests can kill it with SIGKILL, run two replicas for leader election, and grep its log.
+// the tests can kill it with SIGKILL, run two replicas for leader election, and grep its log. It
+// authenticates as the Helm chart's ServiceAccount with the chart's RBAC, not as the admin, and
+// the API server runs the OwnerReferencesPermissionEnforcement admission plugin (OpenShift's
+// default): a right the chart lacks fails the tests that need it (identity_test.go).
 //
 // Order of the suite: the fault tests (which stop, kill and restart the shared operator) and
 // the tampering test (which measures revert latencies) are not parallel, so Go runs them
@@ -95,7 +98,10 @@ var (
 	managerBin string
 
 	restConfig *rest.Config
-	k8s        client.WithWatch // the tests' own client, uncached
+	k8s        client.WithWatch // the tests' own client, uncached, admin
+	// suiteIdentity is the chart's ServiceAccount in leaderElectionNamespace, as which the
+	// suite's operators run (identity_test.go).
+	suiteIdentity *operatorIdentity
 
 	// operators guards the suite's operator process, which the fault tests replace.
 	operatorsMu  sync.Mutex
@@ -258,6 +264,10 @@ func setUp() error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: leaderElectionNamespace}}
 	if err := k8s.Create(context.Background(), ns); err != nil {
 		return fmt.Errorf("creating namespace %s: %w", leaderElectionNamespace, err)
+	}
+	progress("installing the chart's ServiceAccount and RBAC in %s; the operators run as it", leaderElectionNamespace)
+	if suiteIdentity, err = installIdentity(context.Background(), "meetwarden", leaderElectionNamespace); err != nil {
+		return err
 	}
 
 	progress("building the manager: go build -o %s ./cmd", managerBin)
@@ -432,9 +442,38 @@ func allOperators() []*operatorProcess {
 	return append([]*operatorProcess(nil), startedOps...)
 }
 
-// startOperator runs the manager binary with the cluster's kubeconfig, its stdout and stderr in
-// a log file of its own, and waits until /readyz answers.
+// startOperator runs the manager binary as the suite's installation (the chart's identity in
+// leaderElectionNamespace) and waits until /readyz answers.
 func startOperator(name string, probePort int, args ...string) (*operatorProcess, error) {
+	return startOperatorAs(suiteIdentity, name, probePort, args...)
+}
+
+// startOperatorBinary is startOperator for another build of the manager (the upgrade test's
+// earlier version).
+func startOperatorBinary(bin, name string, probePort int, args ...string) (*operatorProcess, error) {
+	return startBuildAs(bin, suiteIdentity, name, probePort, args...)
+}
+
+// startOperatorAs runs the manager binary as id and waits until /readyz answers.
+func startOperatorAs(id *operatorIdentity, name string, probePort int, args ...string) (*operatorProcess, error) {
+	return startBuildAs(managerBin, id, name, probePort, args...)
+}
+
+// startBuildAs runs a build of the manager as id and waits until /readyz answers.
+func startBuildAs(bin string, id *operatorIdentity, name string, probePort int, args ...string) (*operatorProcess, error) {
+	op, err := launchOperator(bin, id, name, probePort, args...)
+	if err != nil {
+		return nil, err
+	}
+	if err := op.waitReady(60 * time.Second); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+// launchOperator runs a build of the manager as id, in the installation of id's namespace
+// unless args name another, with its stdout and stderr in a log file of its own.
+func launchOperator(bin string, id *operatorIdentity, name string, probePort int, args ...string) (*operatorProcess, error) {
 	operatorsMu.Lock()
 	operatorSeq++
 	seq := operatorSeq
@@ -458,14 +497,17 @@ func startOperator(name string, probePort int, args ...string) (*operatorProcess
 	if !hasFlag(args, "--metrics-bind-address") {
 		full = append(full, "--metrics-bind-address=0")
 	}
-	cmd := exec.Command(managerBin, full...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	if !hasFlag(args, "--leader-election-namespace") {
+		full = append(full, "--leader-election-namespace="+id.namespace)
+	}
+	cmd := exec.Command(bin, full...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+id.kubeconfig)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// The operator dies with the test binary, even when that is killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
-		return nil, fmt.Errorf("starting %s: %w", managerBin, err)
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 	op := &operatorProcess{name: name, cmd: cmd, logPath: logPath, probePort: probePort, done: make(chan struct{})}
 	go func() {
@@ -477,25 +519,30 @@ func startOperator(name string, probePort int, args ...string) (*operatorProcess
 	startedOps = append(startedOps, op)
 	allOperatorsMu.Unlock()
 	_ = writeOwnerFile()
+	return op, nil
+}
 
-	deadline := time.Now().Add(60 * time.Second)
+// waitReady waits until /readyz answers; an operator that exits or is not ready in time is
+// an error, and killed.
+func (o *operatorProcess) waitReady(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
 	for {
 		select {
-		case <-op.done:
-			exitErr := op.exitErr
+		case <-o.done:
+			exitErr := o.exitErr
 			if exitErr == nil {
 				exitErr = errors.New("exit status 0")
 			}
-			return nil, fmt.Errorf("operator %s exited during startup (%w); last lines of %s:\n%s",
-				name, exitErr, logPath, utils.TailFile(logPath, 30))
+			return fmt.Errorf("operator %s exited during startup (%w); last lines of %s:\n%s",
+				o.name, exitErr, o.logPath, utils.TailFile(o.logPath, 30))
 		default:
 		}
-		if op.ready() {
-			return op, nil
+		if o.ready() {
+			return nil
 		}
 		if time.Now().After(deadline) {
-			op.kill()
-			return nil, fmt.Errorf("operator %s not ready after 60s; last lines of %s:\n%s", name, logPath, utils.TailFile(logPath, 30))
+			o.kill()
+			return fmt.Errorf("operator %s not ready after %s; last lines of %s:\n%s", o.name, timeout, o.logPath, utils.TailFile(o.logPath, 30))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
