@@ -72,8 +72,9 @@ type MeetingPlatformReconciler struct {
 	// written remembers the status last written per platform: the cache may not show it yet,
 	// and a status compared against a stale cache would otherwise never be corrected.
 	written sync.Map
-	// certManager is true when cert-manager's Certificate kind is served (checked at start).
-	certManager bool
+	// optional knows which optional kinds (cert-manager's Certificate) the cluster serves,
+	// and starts their watches when they appear; nil until SetupWithManager.
+	optional *optionalAPIs
 	// inputNames is the metadata-only cache of the user's Secrets and claims
 	// (userInputWatches); nil until the watches are set up.
 	inputNames cache.Cache
@@ -355,12 +356,19 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(nodePlacementChanged{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: ReconcileTimeout}).
 		Named("meetingplatform")
-	for _, src := range userInputs {
+	r.optional = newOptionalAPIs(mgr)
+	optional, err := r.optional.servedAtStart()
+	if err != nil {
+		return err
+	}
+	for _, src := range append(userInputs, optional...) {
 		b = b.WatchesRawSource(src)
 	}
-	r.certManager = certificateKindServed(mgr)
-	if r.certManager {
-		b = b.Owns(newCertificate())
+	c, err := b.Build(r)
+	if err != nil {
+		return err
 	}
-	return b.Complete(r)
+	// Kinds installed later are watched on the running controller (optionalAPIs.Served).
+	r.optional.controller = c
+	return nil
 }

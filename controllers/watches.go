@@ -103,21 +103,10 @@ func nodeReady(n *corev1.Node) bool {
 	return false
 }
 
-// certificateGVK is cert-manager's Certificate; the operator has no Go dependency on cert-manager.
+// certificateGVK is cert-manager's Certificate, an optional kind (optionalKinds).
 var certificateGVK = schema.GroupVersionKind{Group: "cert-manager.io", Version: "v1", Kind: "Certificate"}
 
-func newCertificate() *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(certificateGVK)
-	return u
-}
-
-// certificateKindServed says whether cert-manager's CRDs are installed; without them the
-// operator does not watch Certificates and a platform with tls.issuerRef reports Stalled.
-func certificateKindServed(mgr ctrl.Manager) bool {
-	_, err := mgr.GetRESTMapper().RESTMapping(certificateGVK.GroupKind(), certificateGVK.Version)
-	return err == nil
-}
+func newCertificate() *unstructured.Unstructured { return newOptional(certificateGVK) }
 
 // referencedInputsField indexes cached MeetingPlatforms by the user objects they read, as
 // "<Kind>/<name>": the Secrets of spec.tls and spec.access, and the accounts claim.
