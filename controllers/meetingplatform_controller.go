@@ -96,12 +96,16 @@ func NewMeetingPlatformReconciler(mgr ctrl.Manager) (*MeetingPlatformReconciler,
 	if err != nil {
 		return nil, err
 	}
+	recorder, err := newEventRecorder(mgr)
+	if err != nil {
+		return nil, err
+	}
 	return &MeetingPlatformReconciler{
 		Roots:     roots,
 		Evictions: core.CoreV1().RESTClient(),
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
-		Recorder:  boundedRecorder{mgr.GetEventRecorder("meetwarden")},
+		Recorder:  recorder,
 		Now:       time.Now,
 	}, nil
 }
