@@ -22,9 +22,11 @@ import (
 	"testing"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -81,9 +83,22 @@ func TestCertManagerInstalledAfterTheOperatorStartedIsUsedWithoutARestart(t *tes
 	})
 }
 
+// uninstallCRD deletes the CRD and waits until its API is no longer served: a manager that
+// the next test starts must not find a kind that vanishes before its watch syncs.
 func uninstallCRD(t *testing.T, crd *apiextensionsv1.CustomResourceDefinition) {
 	t.Helper()
 	if err := envtest.UninstallCRDs(testConfig, envtest.CRDInstallOptions{CRDs: []*apiextensionsv1.CustomResourceDefinition{crd}}); err != nil {
 		t.Error(err)
+		return
 	}
+	dc, err := discovery.NewDiscoveryClientForConfig(testConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the API of the CRD is gone", func() error {
+		if _, err := dc.ServerResourcesForGroupVersion(certificateGVK.GroupVersion().String()); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("%s is still served (%v)", certificateGVK.GroupVersion(), err)
+		}
+		return nil
+	})
 }
