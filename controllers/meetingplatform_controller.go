@@ -45,6 +45,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/apply"
@@ -69,6 +70,9 @@ type MeetingPlatformReconciler struct {
 	Evictions rest.Interface
 	// MaxConcurrentReconciles is how many platforms are reconciled in parallel (default 1).
 	MaxConcurrentReconciles int
+	// WatchHealth guards the informers of the manager's cache (WatchHealth.Guard) and says
+	// while it may be stale; nil: no guard, compliance is reported as evaluated.
+	WatchHealth *WatchHealth
 	// written remembers the status last written per platform: the cache may not show it yet,
 	// and a status compared against a stale cache would otherwise never be corrected.
 	written sync.Map
@@ -187,6 +191,9 @@ type scope struct {
 	// results are the control results of this pass.
 	results    []v1alpha1.ControlStatus
 	components []v1alpha1.ComponentStatus
+	// cacheStaleSince is when the open degraded window of the cache began (WatchHealth); zero
+	// while the cache is current.
+	cacheStaleSince time.Time
 	// evictionBlocked is set when a PodDisruptionBudget refused an eviction of this pass.
 	evictionBlocked bool
 	// rollingOut names the components whose Deployment does not yet run its current template
@@ -367,6 +374,10 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	for _, src := range append(userInputs, optional...) {
 		b = b.WatchesRawSource(src)
+	}
+	if r.WatchHealth != nil {
+		// When the cache turns stale or current again, every platform says so.
+		b = b.WatchesRawSource(source.Channel(r.WatchHealth.changed, handler.EnqueueRequestsFromMapFunc(r.everyPlatform)))
 	}
 	c, err := b.Build(r)
 	if err != nil {

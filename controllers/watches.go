@@ -74,6 +74,11 @@ func (r *MeetingPlatformReconciler) platformsOnNode(ctx context.Context, _ clien
 	return r.platformRequests(ctx)
 }
 
+// everyPlatform maps an event to every platform: the operator's cache turned stale or current.
+func (r *MeetingPlatformReconciler) everyPlatform(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.platformRequests(ctx)
+}
+
 // nodePlacementChanged passes Node events that matter for placement (labels, providerID,
 // readiness, creation, deletion) and drops the heartbeats kubelets send every few seconds.
 type nodePlacementChanged struct{ predicate.Funcs }
@@ -126,12 +131,12 @@ func (r *MeetingPlatformReconciler) userInputWatches(mgr ctrl.Manager) ([]source
 		func(o client.Object) []string { return referencedInputs(o.(*v1alpha1.MeetingPlatform)) }); err != nil {
 		return nil, err
 	}
-	names, err := cache.New(mgr.GetConfig(), cache.Options{
+	names, err := cache.New(mgr.GetConfig(), r.WatchHealth.Guard(cache.Options{
 		HTTPClient:       mgr.GetHTTPClient(),
 		Scheme:           mgr.GetScheme(),
 		Mapper:           mgr.GetRESTMapper(),
 		DefaultTransform: keepIdentity,
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
