@@ -144,12 +144,24 @@ type guardedListWatch struct {
 	id     int
 }
 
+// ListWithContext lists; a list that succeeds brings the informer up to date.
 func (g *guardedListWatch) ListWithContext(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-	return untilReachable(ctx, g, func() (runtime.Object, error) { return g.lw.ListWithContext(ctx, opts) })
+	out, err := untilReachable(ctx, g, func() (runtime.Object, error) { return g.lw.ListWithContext(ctx, opts) })
+	if err == nil {
+		g.health.reached(g.id)
+	}
+	return out, err
 }
 
+// WatchWithContext watches. A watch opened after an outage does not yet bring the informer up
+// to date: an API server that restarted has lost the history the watch resumes from and ends it
+// at once with 410 Gone, and the reflector lists again. confirmedWatch waits to see which.
 func (g *guardedListWatch) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-	return untilReachable(ctx, g, func() (watch.Interface, error) { return g.lw.WatchWithContext(ctx, opts) })
+	w, err := untilReachable(ctx, g, func() (watch.Interface, error) { return g.lw.WatchWithContext(ctx, opts) })
+	if err != nil || !g.health.isStale(g.id) {
+		return w, err
+	}
+	return newConfirmedWatch(w, func() { g.health.reached(g.id) }), nil
 }
 
 // List and Watch complete toolscache.ListerWatcher; the reflector calls the context variants.
@@ -169,7 +181,6 @@ func untilReachable[T any](ctx context.Context, g *guardedListWatch, call func()
 	for {
 		out, err := call()
 		if err == nil {
-			g.health.reached(g.id)
 			return out, nil
 		}
 		if ctx.Err() != nil || !apiServerUnreachable(err) {
@@ -257,7 +268,14 @@ func (h *WatchHealth) declare(since time.Time) {
 	h.notify()
 }
 
-// reached records that the informer id reached the API server; the last one closes the window.
+// isStale says whether the informer id is out of reach, or has not caught up since.
+func (h *WatchHealth) isStale(id int) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stale[id]
+}
+
+// reached records that the informer id is up to date again; the last one closes the window.
 func (h *WatchHealth) reached(id int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -303,4 +321,50 @@ func staleConditions(compliance []metav1.Condition, since time.Time) []metav1.Co
 		out = append(out, c)
 	}
 	return out
+}
+
+// watchConfirmation is how long a watch opened after an outage must run without an error for
+// its informer to count as up to date: the 410 of an API server that lost the watch's history
+// is its first event.
+const watchConfirmation = time.Second
+
+// confirmedWatch passes a watch's events on and calls confirm once the watch has delivered an
+// event that is not an error, or has run watchConfirmation without one.
+type confirmedWatch struct {
+	inner   watch.Interface
+	out     chan watch.Event
+	stopped chan struct{}
+	stop    sync.Once
+}
+
+func newConfirmedWatch(inner watch.Interface, confirm func()) *confirmedWatch {
+	w := &confirmedWatch{inner: inner, out: make(chan watch.Event), stopped: make(chan struct{})}
+	go w.forward(confirm)
+	return w
+}
+
+func (w *confirmedWatch) forward(confirm func()) {
+	defer close(w.out)
+	var once sync.Once
+	timer := time.AfterFunc(watchConfirmation, func() { once.Do(confirm) })
+	defer timer.Stop()
+	for ev := range w.inner.ResultChan() {
+		if ev.Type == watch.Error {
+			timer.Stop()
+		} else {
+			once.Do(confirm)
+		}
+		select {
+		case w.out <- ev:
+		case <-w.stopped:
+			return
+		}
+	}
+}
+
+func (w *confirmedWatch) ResultChan() <-chan watch.Event { return w.out }
+
+func (w *confirmedWatch) Stop() {
+	w.stop.Do(func() { close(w.stopped) })
+	w.inner.Stop()
 }

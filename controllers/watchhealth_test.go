@@ -27,6 +27,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -307,4 +309,41 @@ func TestTheAPIServerIsBackOnceItAnswersTheProbe(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAWatchAfterAnOutageCountsOnlyOnceItRunsWithoutAnError(t *testing.T) {
+	start := func() (*watch.FakeWatcher, *confirmedWatch, *atomic.Bool) {
+		inner, confirmed := watch.NewFake(), &atomic.Bool{}
+		w := newConfirmedWatch(inner, func() { confirmed.Store(true) })
+		t.Cleanup(w.Stop)
+		return inner, w, confirmed
+	}
+	t.Run("410 Gone from an API server that lost the history: the informer must list again first", func(t *testing.T) {
+		inner, w, confirmed := start()
+		go inner.Error(&metav1.Status{Code: 410, Reason: metav1.StatusReasonExpired})
+		if ev := <-w.ResultChan(); ev.Type != watch.Error {
+			t.Fatalf("the error was not passed on: got %v", ev.Type)
+		}
+		time.Sleep(watchConfirmation + 300*time.Millisecond)
+		if confirmed.Load() {
+			t.Error("a watch that ended with 410 counted as up to date")
+		}
+	})
+	t.Run("an object changed: the watch delivers, at once", func(t *testing.T) {
+		inner, w, confirmed := start()
+		go inner.Modify(&corev1.ConfigMap{})
+		if ev := <-w.ResultChan(); ev.Type != watch.Modified || !confirmed.Load() {
+			t.Errorf("got %v, confirmed %v: want the event passed on and the watch confirmed", ev.Type, confirmed.Load())
+		}
+	})
+	t.Run("nothing changed: the watch counts once it ran a second", func(t *testing.T) {
+		_, _, confirmed := start()
+		if confirmed.Load() {
+			t.Fatal("confirmed before it ran")
+		}
+		time.Sleep(watchConfirmation + 300*time.Millisecond)
+		if !confirmed.Load() {
+			t.Error("a quiet watch never counted as up to date")
+		}
+	})
 }
