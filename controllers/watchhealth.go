@@ -51,18 +51,21 @@ import (
 // wraps each informer's ListerWatcher instead (NewInformer): a list or watch that fails because
 // the API server cannot be reached does not return to the reflector; it waits until the API
 // server is ready again, which one shared /readyz probe checks every probeInterval, and then
-// tries again. The reflector never sees the outage, so it never backs off.
+// tries again. The reflector does not see the outage, so it does not back off while the API
+// server is away; only an API server that restarted, and so lost the history a watch resumes
+// from, still costs each reflector one step of its backoff before it lists again
+// (confirmedWatch).
 type WatchHealth struct {
 	// probe asks the API server whether it is ready (GET /readyz).
 	probe func(context.Context) error
 	now   func() time.Time
-	// changed receives an event when a degraded window opens or closes: every platform is
-	// judged again (recheckOnWatchHealth).
+	// changed receives an event when a degraded window opens or closes: the controller then
+	// judges every platform again (SetupWithManager, everyPlatform).
 	changed chan event.GenericEvent
 
 	probeMu  sync.Mutex
 	probedAt time.Time
-	probeErr error
+	probeOK  bool
 
 	mu     sync.Mutex
 	nextID int
@@ -231,12 +234,17 @@ func (h *WatchHealth) ready(ctx context.Context) bool {
 	defer h.probeMu.Unlock()
 	if h.now().Sub(h.probedAt) >= probeInterval {
 		probeCtx, cancel := context.WithTimeout(ctx, probeTimeout)
-		h.probeErr = h.probe(probeCtx)
+		h.probeOK = answered(h.probe(probeCtx))
 		cancel()
 		h.probedAt = h.now()
 	}
+	return h.probeOK
+}
+
+// answered says whether a probe that ended with err reached an API server that is ready.
+func answered(err error) bool {
 	var status apierrors.APIStatus
-	return h.probeErr == nil || (errors.As(h.probeErr, &status) && status.Status().Code < 500 && !apiServerUnreachable(h.probeErr))
+	return err == nil || (errors.As(err, &status) && status.Status().Code < 500 && !apiServerUnreachable(err))
 }
 
 // unreachable records that the informer id cannot reach the API server. The first one opens a
@@ -265,7 +273,18 @@ func (h *WatchHealth) declare(since time.Time) {
 	cacheDegradedWindows.Inc()
 	ctrl.Log.WithName("watch-health").Info("the API server cannot be reached: the cache may be stale, compliance is reported Unknown",
 		"since", since.UTC().Format(time.RFC3339), "informers", len(h.stale), "error", h.cause)
-	h.notify()
+	// Only an API server that answers takes the Unknown status: passes during a full outage
+	// would fail, every platform's several times over.
+	if h.answers() {
+		h.notify()
+	}
+}
+
+// answers says whether the last probe found the API server answering.
+func (h *WatchHealth) answers() bool {
+	h.probeMu.Lock()
+	defer h.probeMu.Unlock()
+	return !h.probedAt.IsZero() && h.probeOK
 }
 
 // isStale says whether the informer id is out of reach, or has not caught up since.
@@ -296,8 +315,8 @@ func (h *WatchHealth) reached(id int) {
 	h.since, h.declared, h.cause = time.Time{}, false, ""
 }
 
-// notify wakes recheckOnWatchHealth without blocking: one pending event is enough, it
-// enqueues every platform.
+// notify tells the controller without blocking: one pending event is enough, it enqueues every
+// platform.
 func (h *WatchHealth) notify() {
 	select {
 	case h.changed <- event.GenericEvent{Object: &v1alpha1.MeetingPlatform{}}:
