@@ -368,11 +368,7 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: ReconcileTimeout}).
 		Named("meetingplatform")
 	r.optional = newOptionalAPIs(mgr)
-	optional, err := r.optional.servedAtStart()
-	if err != nil {
-		return err
-	}
-	for _, src := range append(userInputs, optional...) {
+	for _, src := range append(userInputs, r.optional.servedAtStart()...) {
 		b = b.WatchesRawSource(src)
 	}
 	if r.WatchHealth != nil {

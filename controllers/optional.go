@@ -82,20 +82,21 @@ func newOptionalAPIs(mgr ctrl.Manager) *optionalAPIs {
 }
 
 // servedAtStart returns the watches of the optional kinds the cluster serves now, to be
-// registered with the controller before it starts, and records them as watched.
-func (o *optionalAPIs) servedAtStart() ([]source.Source, error) {
+// registered with the controller before it starts, and records them as watched. A kind whose
+// lookup fails counts as absent: the first pass that needs it looks again.
+func (o *optionalAPIs) servedAtStart() []source.Source {
 	var sources []source.Source
 	for _, kind := range optionalKinds {
 		served, err := o.lookUp(kind.gvk)
 		if err != nil {
-			return nil, err
+			o.mgr.GetLogger().Error(err, "an optional kind is looked up again when a platform needs it", "kind", kind.gvk.String())
 		}
 		if served {
 			sources = append(sources, o.source(kind))
 			o.watched[kind.gvk] = true
 		}
 	}
-	return sources, nil
+	return sources
 }
 
 // Served says whether the cluster serves the kind, and makes sure it is watched. A kind that
@@ -140,13 +141,16 @@ func (o *optionalAPIs) Served(ctx context.Context, gvk schema.GroupVersionKind) 
 // be reset: controller-runtime's DynamicRESTMapper (v0.24, pkg/client/apiutil/restmapper.go,
 // addKnownGroupAndReload) fetches /apis/<group>/<version> again on every lookup that finds no
 // match, so an API installed since the last lookup is found with one request.
+// Only an answer counts as a lookup: after an error the next pass asks again at once, rather
+// than report the kind missing for optionalRecheck.
 func (o *optionalAPIs) lookUp(gvk schema.GroupVersionKind) (bool, error) {
-	o.lookedAt[gvk] = o.now()
 	_, err := o.mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
 	switch {
 	case err == nil:
+		o.lookedAt[gvk] = o.now()
 		return true, nil
 	case meta.IsNoMatchError(err):
+		o.lookedAt[gvk] = o.now()
 		return false, nil
 	}
 	return false, fmt.Errorf("looking up whether the cluster serves %s: %w", gvk, err)
