@@ -22,7 +22,8 @@ GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 KUBECONFIG_LOCAL := $(CLUSTER_DIR)/kubeconfig
 GO_TEST_FLAGS ?=
-# Extra flags of `make bench`, e.g. BENCH_FLAGS="-runs 3 -scale 20 -steady 30s" for a short run.
+# Extra flags of `make bench`, e.g. BENCH_FLAGS="-runs 3 -scale 20 -steady 30s -fleet 5 -restarts 1 -soak 1m" for a
+# short run.
 BENCH_FLAGS ?=
 # The operator revision `make bench` measures side by side with the working tree (the "before"
 # column of docs/benchmarks.md); empty: the working tree only.
@@ -91,7 +92,7 @@ test: vet lint verify controlplane helm ## Run every test: unit, envtest (real k
 ##@ Benchmark
 
 .PHONY: bench
-bench: controlplane ## Benchmark the operator against BENCH_BASELINE on a cluster of its own (~30 min on 2 cores): writes docs/benchmarks.md.
+bench: controlplane ## Benchmark the operator against BENCH_BASELINE on a cluster of its own (~50 min on 2 cores, 10 of them the idle soak): writes docs/benchmarks.md.
 	go run ./test/bench -out docs/benchmarks.md $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE)) $(BENCH_FLAGS)
 
 ##@ Build and run

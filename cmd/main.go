@@ -83,6 +83,13 @@ func main() {
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = float32(apiQPS), apiBurst
 
+	// The informers wait out an outage of the API server instead of backing off up to 30 s, and
+	// compliance is reported Unknown while they cannot reach it.
+	watchHealth, err := controllers.NewWatchHealth(cfg)
+	if err != nil {
+		setupLog.Error(err, "unable to create the watch health check")
+		os.Exit(1)
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
@@ -95,7 +102,7 @@ func main() {
 		// the lease until it expires.
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr.To(7 * time.Second),
-		Cache:                         controllers.CacheOptions(scope.Namespaces...),
+		Cache:                         watchHealth.Guard(controllers.CacheOptions(scope.Namespaces...)),
 		PprofBindAddress:              pprofAddr,
 	})
 	if err != nil {
@@ -115,6 +122,7 @@ func main() {
 	}
 	reconciler.MaxConcurrentRollouts = rollouts
 	reconciler.WatchNamespaces = scope.Namespaces
+	reconciler.WatchHealth = watchHealth
 	if reconciler.Roots, err = controllers.TrustStore(caBundle); err != nil {
 		setupLog.Error(err, "unable to load the trust store")
 		os.Exit(1)

@@ -75,6 +75,7 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 	}
 	r.settleRollout(s)
 	s.results = evaluate.Evaluate(snap)
+	s.cacheStaleSince, _ = r.WatchHealth.Degraded()
 
 	if s.stalled == nil || s.stalled.reason == v1alpha1.ReasonNoEligibleNode {
 		published, err := r.publishProcessingRecord(ctx, s)
@@ -130,6 +131,7 @@ func (r *MeetingPlatformReconciler) evaluate(ctx context.Context, s *scope) {
 	s.snapshot = snap
 	s.components, s.rollingOut = componentStatuses(snap.Deployments, s.mp)
 	s.results = evaluate.Evaluate(snap)
+	s.cacheStaleSince, _ = r.WatchHealth.Degraded()
 }
 
 // readLiveState collects the platform's live objects from the cache (and the TLS Secret read

@@ -62,7 +62,7 @@ func startInstallation(t *testing.T, namespace string, watch ...string) *running
 		t.Fatal(err)
 	}
 	writes := &utils.WriteCounter{}
-	mgr := newTestManager(t, writes, scope.Namespaces...)
+	mgr := newTestManager(t, writes.Wrap(testConfig), nil, scope.Namespaces...)
 	r, err := NewMeetingPlatformReconciler(mgr)
 	if err != nil {
 		t.Fatal(err)

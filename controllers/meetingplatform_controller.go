@@ -80,11 +80,15 @@ type MeetingPlatformReconciler struct {
 	// operator version was verified with (v1alpha1.DefaultImageTag). Tests set it to play a
 	// newer operator version.
 	ImageTag string
+	// WatchHealth guards the informers of the manager's cache (WatchHealth.Guard) and says
+	// while it may be stale; nil: no guard, compliance is reported as evaluated.
+	WatchHealth *WatchHealth
 	// written remembers the status last written per platform: the cache may not show it yet,
 	// and a status compared against a stale cache would otherwise never be corrected.
 	written sync.Map
-	// certManager is true when cert-manager's Certificate kind is served (checked at start).
-	certManager bool
+	// optional knows which optional kinds (cert-manager's Certificate) the cluster serves,
+	// and starts their watches when they appear; nil until SetupWithManager.
+	optional *optionalAPIs
 	// inputNames is the metadata-only cache of the user's Secrets and claims
 	// (userInputWatches); nil until the watches are set up.
 	inputNames cache.Cache
@@ -120,12 +124,16 @@ func NewMeetingPlatformReconciler(mgr ctrl.Manager) (*MeetingPlatformReconciler,
 	if err != nil {
 		return nil, err
 	}
+	recorder, err := newEventRecorder(mgr)
+	if err != nil {
+		return nil, err
+	}
 	return &MeetingPlatformReconciler{
 		Roots:     roots,
 		Evictions: core.CoreV1().RESTClient(),
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
-		Recorder:  boundedRecorder{mgr.GetEventRecorder("meetwarden")},
+		Recorder:  recorder,
 		Now:       time.Now,
 
 		MaxConcurrentRollouts: DefaultMaxConcurrentRollouts,
@@ -245,6 +253,9 @@ type scope struct {
 	// results are the control results of this pass.
 	results    []v1alpha1.ControlStatus
 	components []v1alpha1.ComponentStatus
+	// cacheStaleSince is when the open degraded window of the cache began (WatchHealth); zero
+	// while the cache is current.
+	cacheStaleSince time.Time
 	// evictionBlocked is set when a PodDisruptionBudget refused an eviction of this pass.
 	evictionBlocked bool
 	// rollingOut names the components whose Deployment does not yet run its current template
@@ -445,14 +456,21 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(nodePlacementChanged{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: ReconcileTimeout}).
 		Named("meetingplatform")
-	for _, src := range userInputs {
+	r.optional = newOptionalAPIs(mgr)
+	for _, src := range append(userInputs, r.optional.servedAtStart()...) {
 		b = b.WatchesRawSource(src)
 	}
 	// A freed rollout slot wakes the platforms first in the queue.
 	b = b.WatchesRawSource(source.Channel(r.rollouts().wake, &handler.EnqueueRequestForObject{}))
-	r.certManager = certificateKindServed(mgr)
-	if r.certManager {
-		b = b.Owns(newCertificate())
+	if r.WatchHealth != nil {
+		// When the cache turns stale or current again, every platform says so.
+		b = b.WatchesRawSource(source.Channel(r.WatchHealth.changed, handler.EnqueueRequestsFromMapFunc(r.everyPlatform)))
 	}
-	return b.Complete(r)
+	c, err := b.Build(r)
+	if err != nil {
+		return err
+	}
+	// Kinds installed later are watched on the running controller (optionalAPIs.Served).
+	r.optional.controller = c
+	return nil
 }

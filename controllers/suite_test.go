@@ -108,13 +108,14 @@ type runningManager struct {
 }
 
 // newTestManager is a manager with the production cache options, restricted to namespaces
-// (none: all), whose writes are counted.
-func newTestManager(t *testing.T, writes *utils.WriteCounter, namespaces ...string) ctrl.Manager {
+// (none: all), its informers guarded by health as in cmd/main.go (nil: none), whose writes are
+// counted.
+func newTestManager(t *testing.T, cfg *rest.Config, health *WatchHealth, namespaces ...string) ctrl.Manager {
 	t.Helper()
-	mgr, err := ctrl.NewManager(writes.Wrap(testConfig), ctrl.Options{
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  testScheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
-		Cache:   CacheOptions(namespaces...),
+		Cache:   health.Guard(CacheOptions(namespaces...)),
 		// Several managers start in one test binary; names of controllers must not clash.
 		Controller: controllerConfig(),
 	})
@@ -128,14 +129,30 @@ func newTestManager(t *testing.T, writes *utils.WriteCounter, namespaces ...stri
 // configure may adjust before it starts (as cmd/main.go does with its flags).
 func startManager(t *testing.T, configure ...func(*MeetingPlatformReconciler)) *runningManager {
 	t.Helper()
+	return startManagerOver(t, nil, configure...)
+}
+
+// startManagerOver is startManager over a connection each wrap, in order, changes (a test may
+// cut it); the informers are guarded by a WatchHealth as in cmd/main.go.
+func startManagerOver(t *testing.T, wraps []func(*rest.Config) *rest.Config, configure ...func(*MeetingPlatformReconciler)) *runningManager {
+	t.Helper()
 	writes := &utils.WriteCounter{}
-	mgr := newTestManager(t, writes)
+	cfg := writes.Wrap(testConfig)
+	for _, wrap := range wraps {
+		cfg = wrap(cfg)
+	}
+	health, err := NewWatchHealth(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := newTestManager(t, cfg, health)
 	r, err := NewMeetingPlatformReconciler(mgr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The tests' organisation trusts the CA that issues their certificates (--trusted-ca-bundle).
 	r.Roots = fixtures.TestRoots()
+	r.WatchHealth = health
 	for _, c := range configure {
 		c(r)
 	}

@@ -10,6 +10,8 @@
 # Usage:
 #   hack/cluster.sh up               start (or repair) the cluster; idempotent
 #   hack/cluster.sh down [--purge]   stop the processes `up` started; --purge also deletes the state
+#   hack/cluster.sh stop NAME...     stop components of a running cluster (e.g. kube-apiserver, for an
+#                                    outage); `up` starts them again and leaves the others alone
 #   hack/cluster.sh status           which components run (exit 0 only when all run)
 #   hack/cluster.sh env              prints `export KUBECONFIG=...`; use: eval "$(hack/cluster.sh env)"
 #
@@ -584,6 +586,20 @@ cmd_down() {
   fi
 }
 
+# cmd_stop NAME...: stops the named components only, as `down` would.
+cmd_stop() {
+  local c
+  (($#)) || die "stop needs the components to stop: ${components[*]}"
+  for c in "$@"; do
+    [[ " ${components[*]} " == *" $c "* ]] || die "unknown component '$c'; the components are: ${components[*]}"
+  done
+  [[ -d $CLUSTER_DIR ]] || die "no cluster state in $CLUSTER_DIR"
+  init_dir
+  exec 8>"$CLUSTER_DIR/.lock"
+  flock 8
+  stop "$@"
+}
+
 cmd_status() {
   if [[ ! -d $CLUSTER_DIR ]]; then
     echo "no cluster state in $CLUSTER_DIR"
@@ -626,6 +642,7 @@ main() {
   case $cmd in
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
+    stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;
     env) cmd_env "$@" ;;
     -h | --help | help) usage ;;

@@ -26,10 +26,17 @@ limitations under the License.
 //     Deployments applied by the benchmark itself, no operator running), and per platform the
 //     operator's CPU, API writes, GETs and reconciles; its peak RSS;
 //  4. the operator's API writes during a steady-state window (must be 0);
-//  5. operator RSS with and without many unrelated ConfigMaps and Secrets in the cluster.
+//  5. operator RSS with and without many unrelated ConfigMaps and Secrets in the cluster;
+//  6. on a fleet of -fleet platforms that the baseline's operator deployed: an operator upgrade,
+//     the baseline's operator replaced by the working tree's; pods replaced per component and
+//     the new operator's writes;
+//  7. the operator's API writes in an idle soak of -soak with the fleet (must be 0);
+//  8. drift made as the API server answers again after an outage of -outage (kube-apiserver
+//     stopped and started), time until it is reverted, with each operator build.
 //
-// With -baseline <rev> it also builds the operator of that git revision and runs phases 1 and 3
-// with it, before the working tree's, so that the report shows both side by side.
+// With -baseline <rev> it also builds the operator of that git revision and runs phases 1, 3 and
+// 8 with it, the baseline's first in 1 and 3, so that the report shows both side by side; phase 6
+// needs it.
 //
 // It prints Markdown tables and writes a report (docs/benchmarks.md). Progress goes to
 // stderr. The cluster is purged and the operator stopped on every exit, including Ctrl-C.
@@ -92,6 +99,10 @@ type config struct {
 	keep         bool
 	workDir      string
 	baseline     string
+	fleet        int
+	restarts     int
+	outage       time.Duration
+	soak         time.Duration
 }
 
 func parseFlags(args []string) (*config, error) {
@@ -118,7 +129,11 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.out, "out", "docs/benchmarks.md", "report file to write (relative to the repository); empty: print only")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (logs) also when the run succeeds")
 	fs.StringVar(&c.workDir, "work-dir", "", "work directory (default: a new temporary directory)")
-	fs.StringVar(&c.baseline, "baseline", "", "git revision whose operator (only its ./cmd) phases 1 and 3 also measure, before the working tree's, side by side in the report (make bench: BENCH_BASELINE)")
+	fs.StringVar(&c.baseline, "baseline", "", "git revision whose operator (only its ./cmd) phases 1, 3 and 8 also measure, side by side with the working tree's in the report, and phase 6 upgrades from (make bench: BENCH_BASELINE)")
+	fs.IntVar(&c.fleet, "fleet", 20, "platforms of phases 6-8 (operator upgrade, idle soak, API-server restarts), deployed by the baseline's operator if there is one; 0 skips the three")
+	fs.IntVar(&c.restarts, "restarts", 3, "API-server restarts of phase 8, per operator build; 0 skips")
+	fs.DurationVar(&c.outage, "outage", 20*time.Second, "how long the API server stays stopped in each restart of phase 8")
+	fs.DurationVar(&c.soak, "soak", 10*time.Minute, "idle window of phase 7 in which the operator's API writes are counted; longer than 6 min, so that client-go's Event-series tick falls in it; 0 skips")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -134,6 +149,9 @@ func parseFlags(args []string) (*config, error) {
 			return nil, fmt.Errorf("-scale: %q is not a positive number", f)
 		}
 		c.scale = append(c.scale, n)
+	}
+	if c.fleet < 0 || c.restarts < 0 || c.outage < 0 || c.soak < 0 {
+		return nil, errors.New("-fleet, -restarts, -outage and -soak must not be negative")
 	}
 	if c.workers < 1 || c.perNamespace < 1 || c.nodes < 1 {
 		return nil, errors.New("-workers, -per-namespace and -nodes must be at least 1")
@@ -152,7 +170,7 @@ func parseFlags(args []string) (*config, error) {
 	if c.baseline != "" {
 		builds = 2
 	}
-	ports := 1 + builds*(c.warmup+c.runs)
+	ports := 1 + builds*(c.warmup+c.runs) + c.fleet + soakGone
 	for _, n := range c.scale {
 		ports += (builds + 1) * n
 	}
@@ -203,6 +221,8 @@ type bench struct {
 	// The platforms of the last scale phase, kept for the steady-state and RSS measurements.
 	scaleNamespaces []string
 	scaleKeys       []types.NamespacedName
+	// fleet are the platforms of phases 6-8.
+	fleet *scaleSet
 }
 
 var osPid = os.Getpid()
@@ -467,12 +487,22 @@ func (b *bench) measure(ctx context.Context) error {
 		if u != nil && b.baseline != nil {
 			name += " (" + u.name + ")"
 		}
-		offset := b.op.logSize()
+		// Every build's log: a phase may swap one operator for the other (the upgrade).
+		offsets := map[*build]int64{}
+		for _, v := range b.builds() {
+			offsets[v] = v.op.logSize()
+		}
 		b.results.noteForeign(foreignControlPlanes(b.cluster.dir))
 		err := fn()
 		b.results.noteForeign(foreignControlPlanes(b.cluster.dir))
 		if u != nil {
-			b.results.logErrors = append(b.results.logErrors, phaseErrors{phase: name, errors: b.op.logErrors(offset)})
+			errs := map[string]int{}
+			for v, offset := range offsets {
+				for k, n := range v.op.logErrors(offset) {
+					errs[k] += n
+				}
+			}
+			b.results.logErrors = append(b.results.logErrors, phaseErrors{phase: name, errors: errs})
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -513,8 +543,57 @@ func (b *bench) measure(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := b.measureFleet(ctx, phase); err != nil {
+		return err
+	}
 	b.results.loadEnd = loadAvg()
 	b.results.foreignAtEnd = foreignControlPlanes(b.cluster.dir)
 	b.results.duration = time.Since(b.started)
+	return nil
+}
+
+// measureFleet runs phases 6-8 on a fleet that the first build deploys, on a cluster without
+// the platforms of the scale phases: the upgrade from the baseline's operator to the working
+// tree's, the idle soak, and restarts of the API server with each build. The restarts come last:
+// kwok, a client-go program too, may miss its node leases during an outage, and the node
+// lifecycle controller then marks the fleet's pods not ready for good (no kubelet sets them
+// ready again).
+func (b *bench) measureFleet(ctx context.Context, phase func(string, *build, func() error) error) error {
+	if b.cfg.fleet == 0 {
+		return nil
+	}
+	if len(b.scaleNamespaces) > 0 {
+		progress("deleting the %d platforms of the last scale phase", len(b.scaleKeys))
+		b.deleteNamespaces(ctx, b.scaleNamespaces, 10*time.Minute)
+		b.tracker.forget(b.scaleKeys...)
+		b.scaleNamespaces, b.scaleKeys = nil, nil
+	}
+	first := b.builds()[0]
+	if err := phase(fmt.Sprintf("6. fleet of %d platforms", b.cfg.fleet), first, func() error { return b.createFleet(ctx) }); err != nil {
+		return err
+	}
+	if b.baseline != nil {
+		// The phase starts the working tree's operator itself, once it has counted the pods.
+		if err := phase("6. operator upgrade", b.baseline, func() error { return b.upgrade(ctx) }); err != nil {
+			return err
+		}
+	}
+	if b.cfg.soak > 0 {
+		if err := phase("7. idle soak", b.current, func() error { return b.idleSoak(ctx) }); err != nil {
+			return err
+		}
+	}
+	if b.cfg.restarts == 0 {
+		return nil
+	}
+	// The working tree's first: it runs already, and the baseline's leaves the fleet as it renders it.
+	for _, u := range []*build{b.current, b.baseline} {
+		if u == nil {
+			continue
+		}
+		if err := phase("8. API-server restarts", u, func() error { return b.apiServerRestarts(ctx) }); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -761,26 +761,36 @@ func (b *bench) steadyState(ctx context.Context) error {
 	if err := b.waitQuiet(ctx, 10*time.Second, 10*time.Minute); err != nil {
 		return fmt.Errorf("operator did not become idle: %w", err)
 	}
+	r, err := b.idleWindow(ctx, b.cfg.steady)
+	if err != nil {
+		return err
+	}
+	b.results.steady = &r
+	progress("steady state: %d writes in %s (%s); %d reconciles", r.requests.writes(), r.window.Round(time.Second), r.requests, r.reconciles)
+	return nil
+}
+
+// idleWindow counts what the operator does in a window of d: its requests and reconciles from
+// /metrics, the objects written (managedFields), its Events and its log lines.
+func (b *bench) idleWindow(ctx context.Context, d time.Duration) (steadyResult, error) {
 	start := time.Now()
 	logOffset := b.op.logSize()
 	before, err := scrapeMetrics(ctx, b.op.metricsURL())
 	if err != nil {
-		return err
+		return steadyResult{}, err
 	}
-	if err := sleep(ctx, b.cfg.steady); err != nil {
-		return err
+	if err := sleep(ctx, d); err != nil {
+		return steadyResult{}, err
 	}
 	after, err := scrapeMetrics(ctx, b.op.metricsURL())
 	if err != nil {
-		return err
+		return steadyResult{}, err
 	}
 	r := steadyResult{window: after.at.Sub(before.at), requests: requestsBetween(before, after),
 		reconciles: int(after.sum("controller_runtime_reconcile_total", reconcileFilter) - before.sum("controller_runtime_reconcile_total", reconcileFilter))}
 	r.writers, r.events = b.writesSince(ctx, start)
 	r.logLines = b.op.logLines(logOffset)
-	b.results.steady = &r
-	progress("steady state: %d writes in %s (%s); %d reconciles", r.requests.writes(), r.window.Round(time.Second), r.requests, r.reconciles)
-	return nil
+	return r, nil
 }
 
 // writesSince lists who wrote the platforms' objects since t, from managedFields (second

@@ -43,6 +43,7 @@ type operatorResults struct {
 	single          []singleRun
 	singleReconcile histogram
 	scale           []scaleResult
+	restarts        []restartRun
 }
 
 type results struct {
@@ -56,6 +57,8 @@ type results struct {
 	driftEvents     map[string]int
 	steady          *steadyResult
 	unrelated       *unrelatedResult
+	upgrade         *upgradeResult
+	soak            *soakResult
 
 	logErrors []phaseErrors
 
@@ -113,7 +116,8 @@ func (r *operatorResults) measured() []singleRun {
 	return out
 }
 
-func column(runs []singleRun, f func(singleRun) time.Duration) []time.Duration {
+// column is f of every run: one column of a table of runs.
+func column[T any](runs []T, f func(T) time.Duration) []time.Duration {
 	out := make([]time.Duration, 0, len(runs))
 	for _, r := range runs {
 		out = append(out, f(r))
@@ -222,6 +226,7 @@ func (b *bench) summaryTable() string {
 			fmt.Sprintf("%.1f MiB / %.1f MiB (%+.1f MiB, %+.1f%%)", mib(u.without.rss), mib(u.with.rss), d, p),
 			fmt.Sprintf("flat (Δ ≤ %.0f MiB or ≤ %.0f%%)", flatMiB, flatPercent), verdict(flat))
 	}
+	b.fleetSummaryRows(row)
 	return t.String()
 }
 
@@ -342,13 +347,17 @@ func (b *bench) document(table, work, notes string) string {
 	p("\n## Results\n\n%s\n", table)
 	p("Verdicts compare with the targets: one platform Ready ≤ 3 s after apply (judged on p95), drift reverted ≤ 1 s at p99, ")
 	p("200 platforms Ready within 10 %% of the floor with operator RSS ≤ 150 MiB (the larger of VmHWM and the sampled peak), zero steady-state writes, ")
-	p("and an operator RSS that stays flat with unrelated objects in the cluster.\n")
+	p("an operator RSS that stays flat with unrelated objects in the cluster, drift made right after an API-server restart reverted within 5 s, ")
+	p("and zero writes in the idle soak.\n")
 
 	b.sectionSingle(&d)
 	b.sectionDrift(&d)
 	b.sectionScale(&d)
 	b.sectionSteady(&d)
 	b.sectionUnrelated(&d)
+	b.sectionUpgrade(&d)
+	b.sectionSoak(&d)
+	b.sectionRestarts(&d)
 	b.sectionErrors(&d)
 	b.sectionTime(&d)
 	p("%s", b.methodText())
@@ -642,6 +651,13 @@ func (b *bench) sectionSteady(d *strings.Builder) {
 	p("\n## 4. Steady state\n\n")
 	p("With every platform of the last scale phase converged (operator queue empty and no reconcile for 10 s), the operator's `/metrics` ")
 	p("(`rest_client_requests_total{code,host,method}`) is scraped before and after a %s window.\n\n", s.window.Round(time.Second))
+	idleWindowText(d, s)
+}
+
+// idleWindowText lists what the operator did in an idle window: requests, reconciles, writes
+// and Events when there were writes, and the first lines it logged.
+func idleWindowText(d *strings.Builder, s *steadyResult) {
+	p := func(format string, args ...any) { fmt.Fprintf(d, format, args...) }
 	p("- Writes (POST/PUT/PATCH/DELETE): **%d**\n", s.requests.writes())
 	p("- All requests in the window, by method and code: %s\n", s.requests)
 	p("- Reconciles in the window: %d\n", s.reconciles)
@@ -800,6 +816,11 @@ const methodTemplate = `
 - **Metrics.** ` + "`rest_client_requests_total`" + ` counts every request of the operator process (its client, API reader, event recorder).
   Reconcile and queue times come from ` + "`controller_runtime_reconcile_time_seconds`" + ` and ` + "`workqueue_queue_duration_seconds`" + `;
   their quantiles are interpolated within the histogram buckets.
+- **Fleet (phases 6-8).** -fleet platforms (the same sample) deployed by the first build's operator (the baseline's, with ` + "`-baseline`" + `)
+  after the platforms of the scale phases are deleted; phase 6 swaps that operator for the working tree's (without ` + "`-baseline`" + ` there
+  is no phase 6), phase 7 soaks with it, and phase 8 restarts the API server with the working tree's operator, then with the baseline's.
+  The restarts come last: kwok, itself a client-go program, may miss its node leases during an outage, and the node lifecycle controller
+  then marks the fleet's pods not ready for good, which only a real kubelet would undo; phase 8 therefore waits for Compliant, not Ready.
 - **Shared machine.** Load average and any other running control planes (e.g. another engineer's e2e cluster or envtest) are recorded;
   the CPU busy time of the whole machine during each scale phase, minus that of the benchmark's own processes, is the share others took.
 `

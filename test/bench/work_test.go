@@ -191,3 +191,29 @@ func TestStageCountsString(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestTheRestartsAreJudgedOnTheWorkingTreesOperatorOnly(t *testing.T) {
+	b := &bench{cfg: &config{outage: 20 * time.Second}, results: &results{operatorResults: &operatorResults{}}}
+	b.current = &build{name: "working tree", op: &operator{}, results: b.results.operatorResults}
+	b.baseline = &build{name: "baseline", op: &operator{}, results: &operatorResults{}}
+	b.baseline.results.restarts = []restartRun{{reverted: 23 * time.Second}}
+	b.current.results.restarts = []restartRun{{reverted: 800 * time.Millisecond}, {reverted: 6 * time.Second}}
+	var rows []string
+	b.fleetSummaryRows(func(m, res, target, v string) { rows = append(rows, strings.Join([]string{m, res, target, v}, " | ")) })
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want one per build: %q", len(rows), rows)
+	}
+	if !strings.Contains(rows[0], "baseline") || strings.Contains(rows[0], "met") {
+		t.Errorf("the baseline's row is judged or misnamed: %q", rows[0])
+	}
+	if !strings.Contains(rows[1], "working tree") || !strings.Contains(rows[1], "**not met**") || !strings.Contains(rows[1], "6.00 s") {
+		t.Errorf("a 6 s revert of the working tree's operator must fail the 5 s target, with the slowest shown: %q", rows[1])
+	}
+}
+
+func TestReplacedTextListsEveryComponentInOrder(t *testing.T) {
+	up := &upgradeResult{pods: map[string]int{"web": 20, "jvb": 20, "prosody": 20, "jicofo": 20}, replaced: map[string]int{"web": 20, "prosody": 3}}
+	if got, want := replacedText(up), "jicofo 0 of 20, jvb 0 of 20, prosody 3 of 20, web 20 of 20"; got != want {
+		t.Errorf("replacedText = %q, want %q", got, want)
+	}
+}

@@ -31,6 +31,8 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 // TestInstallsPassServerSideDryRun sends every object of each install to a real kube-apiserver
@@ -164,29 +166,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// serviceMonitorCRD is a minimal stand-in for prometheus-operator's CRD: same group, version,
-// kind and scope, any spec.
+// serviceMonitorCRD stands in for prometheus-operator's CRD.
 func serviceMonitorCRD() *apiextensionsv1.CustomResourceDefinition {
-	preserve := true
-	return &apiextensionsv1.CustomResourceDefinition{
-		ObjectMeta: metav1.ObjectMeta{Name: "servicemonitors.monitoring.coreos.com"},
-		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
-			Group: "monitoring.coreos.com",
-			Names: apiextensionsv1.CustomResourceDefinitionNames{
-				Plural: "servicemonitors", Singular: "servicemonitor", Kind: "ServiceMonitor", ListKind: "ServiceMonitorList",
-			},
-			Scope: apiextensionsv1.NamespaceScoped,
-			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
-				Name: "v1", Served: true, Storage: true,
-				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
-					Type: "object",
-					Properties: map[string]apiextensionsv1.JSONSchemaProps{
-						"spec": {Type: "object", XPreserveUnknownFields: &preserve},
-					},
-				}},
-			}},
-		},
-	}
+	return fixtures.StandInCRD("monitoring.coreos.com", "ServiceMonitor")
 }
 
 // warningCollector records the API server's warnings (Warning response headers).
