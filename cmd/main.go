@@ -70,6 +70,13 @@ func main() {
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = float32(apiQPS), apiBurst
 
+	// The informers wait out an outage of the API server instead of backing off up to 30 s, and
+	// compliance is reported Unknown while they cannot reach it.
+	watchHealth, err := controllers.NewWatchHealth(cfg)
+	if err != nil {
+		setupLog.Error(err, "unable to create the watch health check")
+		os.Exit(1)
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
@@ -82,7 +89,7 @@ func main() {
 		// the lease until it expires.
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr.To(7 * time.Second),
-		Cache:                         controllers.CacheOptions(),
+		Cache:                         watchHealth.Guard(controllers.CacheOptions()),
 		PprofBindAddress:              pprofAddr,
 	})
 	if err != nil {
@@ -96,6 +103,7 @@ func main() {
 		os.Exit(1)
 	}
 	reconciler.MaxConcurrentReconciles = concurrency
+	reconciler.WatchHealth = watchHealth
 	if reconciler.Roots, err = controllers.TrustStore(caBundle); err != nil {
 		setupLog.Error(err, "unable to load the trust store")
 		os.Exit(1)

@@ -74,6 +74,7 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
 	s.results = evaluate.Evaluate(snap)
+	s.cacheStaleSince, _ = r.WatchHealth.Degraded()
 
 	if s.stalled == nil || s.stalled.reason == v1alpha1.ReasonNoEligibleNode {
 		published, err := r.publishProcessingRecord(ctx, s)
@@ -129,6 +130,7 @@ func (r *MeetingPlatformReconciler) evaluate(ctx context.Context, s *scope) {
 	s.snapshot = snap
 	s.components, s.rollingOut = componentStatuses(snap.Deployments, s.mp)
 	s.results = evaluate.Evaluate(snap)
+	s.cacheStaleSince, _ = r.WatchHealth.Degraded()
 }
 
 // readLiveState collects the platform's live objects from the cache (and the TLS Secret read

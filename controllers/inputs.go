@@ -67,10 +67,17 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 	var missing []string
 	var invalid *stallError
 
-	if mp.Spec.TLS.IssuerRef != nil && !r.certManager {
-		return ctrl.Result{RequeueAfter: unwatchedRecheck}, stall(v1alpha1.ReasonCertManagerMissing,
-			"spec.tls.issuerRef names %s %q but cert-manager's Certificate kind is not installed in the cluster",
-			mp.Spec.TLS.IssuerRef.Kind, mp.Spec.TLS.IssuerRef.Name)
+	if mp.Spec.TLS.IssuerRef != nil {
+		served, err := r.optional.Served(ctx, certificateGVK)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if !served {
+			// Looked up again on the next pass: installing cert-manager needs no restart.
+			return ctrl.Result{RequeueAfter: unwatchedRecheck}, stall(v1alpha1.ReasonCertManagerMissing,
+				"spec.tls.issuerRef names %s %q but cert-manager's Certificate kind is not installed in the cluster",
+				mp.Spec.TLS.IssuerRef.Kind, mp.Spec.TLS.IssuerRef.Name)
+		}
 	}
 
 	tls, err := r.readInput(ctx, mp.Namespace, settings.TLSSecretName(mp))

@@ -47,6 +47,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/apply"
@@ -71,11 +72,15 @@ type MeetingPlatformReconciler struct {
 	Evictions rest.Interface
 	// MaxConcurrentReconciles is how many platforms are reconciled in parallel (default 1).
 	MaxConcurrentReconciles int
+	// WatchHealth guards the informers of the manager's cache (WatchHealth.Guard) and says
+	// while it may be stale; nil: no guard, compliance is reported as evaluated.
+	WatchHealth *WatchHealth
 	// written remembers the status last written per platform: the cache may not show it yet,
 	// and a status compared against a stale cache would otherwise never be corrected.
 	written sync.Map
-	// certManager is true when cert-manager's Certificate kind is served (checked at start).
-	certManager bool
+	// optional knows which optional kinds (cert-manager's Certificate) the cluster serves,
+	// and starts their watches when they appear; nil until SetupWithManager.
+	optional *optionalAPIs
 	// inputNames is the metadata-only cache of the user's Secrets and claims
 	// (userInputWatches); nil until the watches are set up.
 	inputNames cache.Cache
@@ -99,12 +104,16 @@ func NewMeetingPlatformReconciler(mgr ctrl.Manager) (*MeetingPlatformReconciler,
 	if err != nil {
 		return nil, err
 	}
+	recorder, err := newEventRecorder(mgr)
+	if err != nil {
+		return nil, err
+	}
 	return &MeetingPlatformReconciler{
 		Roots:     roots,
 		Evictions: core.CoreV1().RESTClient(),
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
-		Recorder:  boundedRecorder{mgr.GetEventRecorder("meetwarden")},
+		Recorder:  recorder,
 		Now:       time.Now,
 	}, nil
 }
@@ -219,6 +228,9 @@ type scope struct {
 	// results are the control results of this pass.
 	results    []v1alpha1.ControlStatus
 	components []v1alpha1.ComponentStatus
+	// cacheStaleSince is when the open degraded window of the cache began (WatchHealth); zero
+	// while the cache is current.
+	cacheStaleSince time.Time
 	// evictionBlocked is set when a PodDisruptionBudget refused an eviction of this pass.
 	evictionBlocked bool
 	// rollingOut names the components whose Deployment does not yet run its current template
@@ -403,12 +415,23 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(nodePlacementChanged{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: ReconcileTimeout}).
 		Named("meetingplatform")
-	for _, src := range userInputs {
+	r.optional = newOptionalAPIs(mgr)
+	optional, err := r.optional.servedAtStart()
+	if err != nil {
+		return err
+	}
+	for _, src := range append(userInputs, optional...) {
 		b = b.WatchesRawSource(src)
 	}
-	r.certManager = certificateKindServed(mgr)
-	if r.certManager {
-		b = b.Owns(newCertificate())
+	if r.WatchHealth != nil {
+		// When the cache turns stale or current again, every platform says so.
+		b = b.WatchesRawSource(source.Channel(r.WatchHealth.changed, handler.EnqueueRequestsFromMapFunc(r.everyPlatform)))
 	}
-	return b.Complete(r)
+	c, err := b.Build(r)
+	if err != nil {
+		return err
+	}
+	// Kinds installed later are watched on the running controller (optionalAPIs.Served).
+	r.optional.controller = c
+	return nil
 }

@@ -42,8 +42,25 @@ var (
 	}, []string{"namespace", "platform", "result"})
 )
 
+// The degraded window of the operator's cache (WatchHealth): alert on
+// `meetwarden_cache_degraded == 1`.
+var (
+	cacheDegraded = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "meetwarden_cache_degraded",
+		Help: "1 while the operator's watches cannot reach the API server and its cache may be stale (compliance is then reported Unknown), else 0.",
+	})
+	cacheDegradedSince = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "meetwarden_cache_degraded_since_seconds",
+		Help: "Unix time at which the open degraded window of the operator's cache began; 0 while there is none.",
+	})
+	cacheDegradedWindows = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "meetwarden_cache_degraded_windows_total",
+		Help: "Number of times the operator's watches could not reach the API server for more than a second.",
+	})
+)
+
 func init() {
-	metrics.Registry.MustRegister(controlResult, controlSummary)
+	metrics.Registry.MustRegister(controlResult, controlSummary, cacheDegraded, cacheDegradedSince, cacheDegradedWindows)
 }
 
 // setMetrics publishes the results of one evaluation.

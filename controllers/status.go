@@ -177,6 +177,9 @@ func conditions(s *scope, reconcileErr error) []metav1.Condition {
 		for _, f := range settings.Families {
 			compliance = append(compliance, familyCondition(s.results, f))
 		}
+		if !s.cacheStaleSince.IsZero() {
+			compliance = staleConditions(compliance, s.cacheStaleSince)
+		}
 	}
 	stalled := stalledCondition(s)
 	reconciling := reconcilingCondition(s, reconcileErr)
@@ -261,6 +264,8 @@ func readyCondition(s *scope, others []metav1.Condition, stalled, reconciling me
 	case compliant == nil:
 		// Not evaluated in this pass (its own writes are not in the cache yet).
 		c.Reason, c.Message = reconciling.Reason, reconciling.Message
+	case compliant.Status == metav1.ConditionUnknown:
+		c.Status, c.Reason, c.Message = metav1.ConditionUnknown, compliant.Reason, compliant.Message
 	case compliant.Status != metav1.ConditionTrue:
 		c.Reason, c.Message = v1alpha1.ReasonNotCompliant, compliant.Message
 		if len(s.drifted) > 0 {

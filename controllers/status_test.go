@@ -106,6 +106,15 @@ func TestConditions(t *testing.T) {
 			wantText: map[string]string{v1alpha1.ConditionReady: "drift left in place (Audit mode): Deployment meet-web"},
 		},
 		{
+			name: "a pass on a cache that may be stale reports compliance and Ready Unknown, never True, naming since when",
+			scope: scope{results: []v1alpha1.ControlStatus{pass}, components: allReady,
+				cacheStaleSince: time.Date(2026, 12, 6, 21, 0, 0, 0, time.UTC)},
+			want: map[string]metav1.ConditionStatus{v1alpha1.ConditionReady: metav1.ConditionUnknown,
+				v1alpha1.ConditionCompliant: metav1.ConditionUnknown, v1alpha1.ConditionTransportEncrypted: metav1.ConditionUnknown},
+			wantText: map[string]string{v1alpha1.ConditionCompliant: "since 2026-12-06T21:00:00Z",
+				v1alpha1.ConditionReady: "have not reached the API server"},
+		},
+		{
 			name:     "a transient error keeps the platform Reconciling with the error",
 			scope:    scope{results: []v1alpha1.ControlStatus{pass}, components: allReady},
 			err:      errors.New("connection refused"),

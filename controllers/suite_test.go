@@ -107,14 +107,24 @@ type runningManager struct {
 	writes *utils.WriteCounter
 }
 
-// startManager starts the real manager with the production cache options and reconciler.
-func startManager(t *testing.T) *runningManager {
+// startManager starts the real manager with the production cache options and reconciler, its
+// informers guarded by a WatchHealth as in cmd/main.go. Each wrap, in order, changes the
+// operator's connection to the API server (a test may cut it).
+func startManager(t *testing.T, wraps ...func(*rest.Config) *rest.Config) *runningManager {
 	t.Helper()
 	writes := &utils.WriteCounter{}
-	mgr, err := ctrl.NewManager(writes.Wrap(testConfig), ctrl.Options{
+	cfg := writes.Wrap(testConfig)
+	for _, wrap := range wraps {
+		cfg = wrap(cfg)
+	}
+	health, err := NewWatchHealth(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  testScheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
-		Cache:   CacheOptions(),
+		Cache:   health.Guard(CacheOptions()),
 		// Several managers start in one test binary; names of controllers must not clash.
 		Controller: controllerConfig(),
 	})
@@ -127,6 +137,7 @@ func startManager(t *testing.T) *runningManager {
 	}
 	// The tests' organisation trusts the CA that issues their certificates (--trusted-ca-bundle).
 	r.Roots = fixtures.TestRoots()
+	r.WatchHealth = health
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}

@@ -99,6 +99,11 @@ func (r *MeetingPlatformReconciler) platformsOnNode(ctx context.Context, _ clien
 	return r.platformRequests(ctx)
 }
 
+// everyPlatform maps an event to every platform: the operator's cache turned stale or current.
+func (r *MeetingPlatformReconciler) everyPlatform(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.platformRequests(ctx)
+}
+
 // nodePlacementChanged passes Node events that matter for placement (labels, providerID,
 // readiness, creation, deletion) and drops the heartbeats kubelets send every few seconds.
 type nodePlacementChanged struct{ predicate.Funcs }
@@ -128,21 +133,10 @@ func nodeReady(n *corev1.Node) bool {
 	return false
 }
 
-// certificateGVK is cert-manager's Certificate; the operator has no Go dependency on cert-manager.
+// certificateGVK is cert-manager's Certificate, an optional kind (optionalKinds).
 var certificateGVK = schema.GroupVersionKind{Group: "cert-manager.io", Version: "v1", Kind: "Certificate"}
 
-func newCertificate() *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(certificateGVK)
-	return u
-}
-
-// certificateKindServed says whether cert-manager's CRDs are installed; without them the
-// operator does not watch Certificates and a platform with tls.issuerRef reports Stalled.
-func certificateKindServed(mgr ctrl.Manager) bool {
-	_, err := mgr.GetRESTMapper().RESTMapping(certificateGVK.GroupKind(), certificateGVK.Version)
-	return err == nil
-}
+func newCertificate() *unstructured.Unstructured { return newOptional(certificateGVK) }
 
 // referencedInputsField indexes cached MeetingPlatforms by the user objects they read, as
 // "<Kind>/<name>": the Secrets of spec.tls and spec.access, and the accounts claim.
@@ -162,12 +156,12 @@ func (r *MeetingPlatformReconciler) userInputWatches(mgr ctrl.Manager) ([]source
 		func(o client.Object) []string { return referencedInputs(o.(*v1alpha1.MeetingPlatform)) }); err != nil {
 		return nil, err
 	}
-	names, err := cache.New(mgr.GetConfig(), cache.Options{
+	names, err := cache.New(mgr.GetConfig(), r.WatchHealth.Guard(cache.Options{
 		HTTPClient:       mgr.GetHTTPClient(),
 		Scheme:           mgr.GetScheme(),
 		Mapper:           mgr.GetRESTMapper(),
 		DefaultTransform: keepIdentity,
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}

@@ -90,6 +90,9 @@ const (
 	ReasonAllControlsPass = "AllControlsPass"
 	ReasonControlsPass    = "ControlsPass"
 	ReasonControlsFail    = "ControlsFail"
+	// ReasonCacheStale: Compliant, the family conditions and Ready are Unknown while the
+	// operator's watches cannot reach the API server; the message says since when.
+	ReasonCacheStale = "CacheStale"
 )
 
 // Reasons of the Events the operator emits on a MeetingPlatform (besides a Stalled reason,

@@ -1,0 +1,173 @@
+/*
+Copyright 2026 The meetwarden Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+)
+
+// optionalKind is a kind of another project (cert-manager, later the Gateway API and
+// OpenReports) that the operator uses only where the cluster serves it. The operator has no Go
+// dependency on those projects: the objects are unstructured.
+type optionalKind struct {
+	gvk schema.GroupVersionKind
+	// events maps an event of the kind to the platforms it concerns.
+	events func(ctrl.Manager) handler.EventHandler
+}
+
+// optionalKinds are looked up at start and, while a platform waits for one, again at run time
+// (optionalAPIs.Served): installing the project later needs no restart of the operator. Adding
+// a kind is one entry here plus what uses it.
+var optionalKinds = []optionalKind{
+	{certificateGVK, controlledByPlatform},
+}
+
+// controlledByPlatform maps a child to the platform that controls it, as Owns does.
+func controlledByPlatform(mgr ctrl.Manager) handler.EventHandler {
+	return handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &v1alpha1.MeetingPlatform{}, handler.OnlyControllerOwner())
+}
+
+// optionalRecheck bounds how often a kind the cluster does not serve is looked up again: each
+// look-up is one discovery request, and every stalled platform of a fleet asks.
+const optionalRecheck = 10 * time.Second
+
+// watcher is the part of controller.Controller that starts a watch; after the controller
+// started, Watch starts the source at once (controller-runtime v0.24,
+// pkg/internal/controller/controller.go: Watch).
+type watcher interface {
+	Watch(source.Source) error
+}
+
+// optionalAPIs knows which optional kinds the cluster serves and watches each once it does.
+type optionalAPIs struct {
+	mgr        ctrl.Manager
+	controller watcher
+	now        func() time.Time
+
+	mu       sync.Mutex
+	watched  map[schema.GroupVersionKind]bool
+	lookedAt map[schema.GroupVersionKind]time.Time
+}
+
+func newOptionalAPIs(mgr ctrl.Manager) *optionalAPIs {
+	return &optionalAPIs{mgr: mgr, now: time.Now,
+		watched: map[schema.GroupVersionKind]bool{}, lookedAt: map[schema.GroupVersionKind]time.Time{}}
+}
+
+// servedAtStart returns the watches of the optional kinds the cluster serves now, to be
+// registered with the controller before it starts, and records them as watched.
+func (o *optionalAPIs) servedAtStart() ([]source.Source, error) {
+	var sources []source.Source
+	for _, kind := range optionalKinds {
+		served, err := o.lookUp(kind.gvk)
+		if err != nil {
+			return nil, err
+		}
+		if served {
+			sources = append(sources, o.source(kind))
+			o.watched[kind.gvk] = true
+		}
+	}
+	return sources, nil
+}
+
+// Served says whether the cluster serves the kind, and makes sure it is watched. A kind that
+// was absent is looked up again, at most every optionalRecheck; once the cluster serves it,
+// its watch starts on the running controller and the platforms that wait for it go on. A nil
+// receiver (a reconciler built by hand, without a manager) serves nothing.
+func (o *optionalAPIs) Served(ctx context.Context, gvk schema.GroupVersionKind) (bool, error) {
+	if o == nil {
+		return false, nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.watched[gvk] {
+		return true, nil
+	}
+	if at, ok := o.lookedAt[gvk]; ok && o.now().Sub(at) < optionalRecheck {
+		return false, nil
+	}
+	served, err := o.lookUp(gvk)
+	if err != nil || !served {
+		return false, err
+	}
+	kind, ok := findOptionalKind(gvk)
+	if !ok {
+		return false, fmt.Errorf("%s is not an optional kind", gvk)
+	}
+	src := o.source(kind)
+	if err := o.controller.Watch(src); err != nil {
+		return false, fmt.Errorf("starting the watch of %s: %w", gvk, err)
+	}
+	o.watched[gvk] = true
+	ctrl.LoggerFrom(ctx).Info("an optional kind is served now; watching it", "kind", gvk.String())
+	// The pass goes on to create objects of the kind: until the watch has listed them, a
+	// change to one (a deletion right after the creation) would go unseen.
+	if err := src.WaitForSync(ctx); err != nil {
+		return false, fmt.Errorf("waiting for the watch of %s: %w", gvk, err)
+	}
+	return true, nil
+}
+
+// lookUp asks the manager's RESTMapper whether the cluster serves the kind. No cache needs to
+// be reset: controller-runtime's DynamicRESTMapper (v0.24, pkg/client/apiutil/restmapper.go,
+// addKnownGroupAndReload) fetches /apis/<group>/<version> again on every lookup that finds no
+// match, so an API installed since the last lookup is found with one request.
+func (o *optionalAPIs) lookUp(gvk schema.GroupVersionKind) (bool, error) {
+	o.lookedAt[gvk] = o.now()
+	_, err := o.mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+	switch {
+	case err == nil:
+		return true, nil
+	case meta.IsNoMatchError(err):
+		return false, nil
+	}
+	return false, fmt.Errorf("looking up whether the cluster serves %s: %w", gvk, err)
+}
+
+// source is the watch of an optional kind, in the manager's cache.
+func (o *optionalAPIs) source(kind optionalKind) source.SyncingSource {
+	return source.Kind(o.mgr.GetCache(), client.Object(newOptional(kind.gvk)), kind.events(o.mgr))
+}
+
+func findOptionalKind(gvk schema.GroupVersionKind) (optionalKind, bool) {
+	for _, k := range optionalKinds {
+		if k.gvk == gvk {
+			return k, true
+		}
+	}
+	return optionalKind{}, false
+}
+
+func newOptional(gvk schema.GroupVersionKind) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	return u
+}
