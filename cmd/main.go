@@ -91,6 +91,7 @@ func main() {
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr.To(7 * time.Second),
 		Cache:                         watchHealth.Guard(controllers.CacheOptions()),
+		Client:                        controllers.ClientOptions(),
 		PprofBindAddress:              pprofAddr,
 	})
 	if err != nil {

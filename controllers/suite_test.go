@@ -125,6 +125,7 @@ func startManager(t *testing.T, wraps ...func(*rest.Config) *rest.Config) *runni
 		Scheme:  testScheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		Cache:   health.Guard(CacheOptions()),
+		Client:  ClientOptions(),
 		// Several managers start in one test binary; names of controllers must not clash.
 		Controller: controllerConfig(),
 	})
