@@ -29,7 +29,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	meetwardenv1alpha1 "github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers"
@@ -38,7 +37,7 @@ import (
 
 func main() {
 	var (
-		metricsAddr          string
+		metrics              controllers.MetricsServing
 		probeAddr            string
 		enableLeaderElection bool
 		leaderElectionNS     string
@@ -50,7 +49,9 @@ func main() {
 		caBundle             string
 		watchNamespaces      string
 	)
-	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
+	flag.StringVar(&metrics.BindAddress, "metrics-bind-address", ":8443", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
+	flag.BoolVar(&metrics.Secure, "metrics-secure", true, "Serve the metrics over HTTPS, only to callers whose token the API server accepts and who may get /metrics (the metrics-reader ClusterRole). false serves plain HTTP to anyone: for local tests only.")
+	flag.StringVar(&metrics.CertDir, "metrics-cert-dir", "", "Directory with tls.crt and tls.key of the metrics endpoint, reloaded when they change; empty or without them, a self-signed certificate is generated at start.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", true, "Elect a leader so that only one of several replicas reconciles.")
 	flag.StringVar(&leaderElectionNS, "leader-election-namespace", "", "The operator's namespace: where the leader-election Lease and the installation's claim (Lease meetwarden-installation) live (default: the pod's namespace).")
@@ -92,7 +93,7 @@ func main() {
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
-		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
+		Metrics:                 metrics.Options(),
 		HealthProbeBindAddress:  probeAddr,
 		LeaderElection:          enableLeaderElection,
 		LeaderElectionID:        "meetwarden.meetwarden.io",
@@ -103,6 +104,7 @@ func main() {
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr.To(7 * time.Second),
 		Cache:                         watchHealth.Guard(controllers.CacheOptions(scope.Namespaces...)),
+		Client:                        controllers.ClientOptions(),
 		PprofBindAddress:              pprofAddr,
 	})
 	if err != nil {

@@ -90,6 +90,9 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 			s.results = evaluate.Evaluate(snap)
 		}
 	}
+	if err := r.publishPolicyReport(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
 	wait := recheckAfter(s.mp.UID)
 	if at := evaluate.CertificateChange(s.inputs.tls, s.now); !at.IsZero() && at.Sub(s.now) < wait {
 		// A second past the instant, so that the clock has passed it when the pass runs.

@@ -155,4 +155,4 @@ func (s platformEventSink) aboutAGonePlatform(ctx context.Context, ev *eventsv1.
 }
 
 // platformKind is the kind of the objects the operator's Events regard.
-const platformKind = "MeetingPlatform"
+const platformKind = v1alpha1.MeetingPlatformKind

@@ -140,6 +140,15 @@ func NewMeetingPlatformReconciler(mgr ctrl.Manager) (*MeetingPlatformReconciler,
 	}, nil
 }
 
+// ClientOptions make the manager's client read the optional kinds (cert-manager Certificates,
+// OpenReports Reports), which are unstructured, from the cache like every other child:
+// controller-runtime reads unstructured objects from the API server unless told otherwise
+// (v0.24, pkg/client/client.go: CacheOptions.Unstructured), which would cost a GET per child
+// and pass. Their watches start before they are read (optionalAPIs.Served).
+func ClientOptions() client.Options {
+	return client.Options{Cache: &client.CacheOptions{Unstructured: true}}
+}
+
 // CacheOptions restricts the manager's cache to objects labelled as part of a platform, plus
 // MeetingPlatforms and Nodes, so memory does not grow with unrelated objects in the cluster.
 // With namespaces (--watch-namespaces) it holds only the namespaced objects of those; Nodes are

@@ -40,13 +40,20 @@ type optionalKind struct {
 	gvk schema.GroupVersionKind
 	// events maps an event of the kind to the platforms it concerns.
 	events func(ctrl.Manager) handler.EventHandler
+	// recheck bounds how often the kind is looked up again while the cluster does not serve
+	// it: each look-up is one discovery request.
+	recheck time.Duration
 }
 
 // optionalKinds are looked up at start and, while a platform waits for one, again at run time
 // (optionalAPIs.Served): installing the project later needs no restart of the operator. Adding
 // a kind is one entry here plus what uses it.
 var optionalKinds = []optionalKind{
-	{certificateGVK, controlledByPlatform},
+	{certificateGVK, controlledByPlatform, optionalRecheck},
+	// Every pass of every platform asks for the Report kind, converged ones included: looked
+	// up again only every few minutes, a cluster without OpenReports costs one discovery
+	// request per reportRecheck, not one per pass.
+	{reportGVK, controlledByPlatform, reportRecheck},
 }
 
 // controlledByPlatform maps a child to the platform that controls it, as Owns does.
@@ -54,9 +61,13 @@ func controlledByPlatform(mgr ctrl.Manager) handler.EventHandler {
 	return handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &v1alpha1.MeetingPlatform{}, handler.OnlyControllerOwner())
 }
 
-// optionalRecheck bounds how often a kind the cluster does not serve is looked up again: each
-// look-up is one discovery request, and every stalled platform of a fleet asks.
+// optionalRecheck bounds how often a kind that a stalled platform waits for is looked up again:
+// each look-up is one discovery request, and every stalled platform of a fleet asks.
 const optionalRecheck = 10 * time.Second
+
+// reportRecheck is how long OpenReports installed after the operator started may go unused:
+// no platform waits for it, so the look-up is rarer.
+const reportRecheck = 5 * time.Minute
 
 // watcher is the part of controller.Controller that starts a watch; after the controller
 // started, Watch starts the source at once (controller-runtime v0.24,
@@ -100,7 +111,7 @@ func (o *optionalAPIs) servedAtStart() []source.Source {
 }
 
 // Served says whether the cluster serves the kind, and makes sure it is watched. A kind that
-// was absent is looked up again, at most every optionalRecheck; once the cluster serves it,
+// was absent is looked up again, at most every recheck of its entry; once the cluster serves it,
 // its watch starts on the running controller and the platforms that wait for it go on. A nil
 // receiver (a reconciler built by hand, without a manager) serves nothing.
 func (o *optionalAPIs) Served(ctx context.Context, gvk schema.GroupVersionKind) (bool, error) {
@@ -112,16 +123,16 @@ func (o *optionalAPIs) Served(ctx context.Context, gvk schema.GroupVersionKind) 
 	if o.watched[gvk] {
 		return true, nil
 	}
-	if at, ok := o.lookedAt[gvk]; ok && o.now().Sub(at) < optionalRecheck {
+	kind, ok := findOptionalKind(gvk)
+	if !ok {
+		return false, fmt.Errorf("%s is not an optional kind", gvk)
+	}
+	if at, ok := o.lookedAt[gvk]; ok && o.now().Sub(at) < kind.recheck {
 		return false, nil
 	}
 	served, err := o.lookUp(gvk)
 	if err != nil || !served {
 		return false, err
-	}
-	kind, ok := findOptionalKind(gvk)
-	if !ok {
-		return false, fmt.Errorf("%s is not an optional kind", gvk)
 	}
 	src := o.source(kind)
 	if err := o.controller.Watch(src); err != nil {

@@ -95,9 +95,10 @@ func uninstallCRD(t *testing.T, crd *apiextensionsv1.CustomResourceDefinition) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	groupVersion := crd.Spec.Group + "/" + crd.Spec.Versions[0].Name
 	eventually(t, "the API of the CRD is gone", func() error {
-		if _, err := dc.ServerResourcesForGroupVersion(certificateGVK.GroupVersion().String()); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("%s is still served (%v)", certificateGVK.GroupVersion(), err)
+		if _, err := dc.ServerResourcesForGroupVersion(groupVersion); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("%s is still served (%w)", groupVersion, err)
 		}
 		return nil
 	})

@@ -54,7 +54,8 @@ var prunable = map[string]func() client.Object{
 // Event and counts as a write of the pass.
 func (r *MeetingPlatformReconciler) pruneChildren(ctx context.Context, s *scope) error {
 	keep := sets.New(inventoryID(&corev1.ConfigMap{TypeMeta: metav1.TypeMeta{Kind: "ConfigMap"},
-		ObjectMeta: metav1.ObjectMeta{Name: settings.ProcessingRecordName(s.mp)}})) // published by compliance
+		ObjectMeta: metav1.ObjectMeta{Name: settings.ProcessingRecordName(s.mp)}}), // published by compliance
+		settings.PolicyReportKind+"/"+settings.PolicyReportName(s.mp)) // likewise, where OpenReports is served
 	for _, o := range s.desired {
 		keep.Insert(inventoryID(o))
 	}

@@ -116,6 +116,7 @@ func newTestManager(t *testing.T, cfg *rest.Config, health *WatchHealth, namespa
 		Scheme:  testScheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		Cache:   health.Guard(CacheOptions(namespaces...)),
+		Client:  ClientOptions(),
 		// Several managers start in one test binary; names of controllers must not clash.
 		Controller: controllerConfig(),
 	})

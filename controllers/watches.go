@@ -138,6 +138,10 @@ var certificateGVK = schema.GroupVersionKind{Group: "cert-manager.io", Version: 
 
 func newCertificate() *unstructured.Unstructured { return newOptional(certificateGVK) }
 
+// reportGVK is OpenReports' Report, an optional kind (optionalKinds): the platform's policy
+// report.
+var reportGVK = schema.GroupVersionKind{Group: settings.PolicyReportGroup, Version: settings.PolicyReportVersion, Kind: settings.PolicyReportKind}
+
 // referencedInputsField indexes cached MeetingPlatforms by the user objects they read, as
 // "<Kind>/<name>": the Secrets of spec.tls and spec.access, and the accounts claim.
 const referencedInputsField = "meetwarden.io/referenced-inputs"

@@ -25,6 +25,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
+// MeetingPlatformKind is the kind of the platform, for references to it (owner references,
+// Events, the scope of its policy report).
+const MeetingPlatformKind = "MeetingPlatform"
+
 var (
 	// GroupVersion is the group and version of every object in this package.
 	GroupVersion = schema.GroupVersion{Group: "meetwarden.io", Version: "v1alpha1"}

@@ -102,7 +102,7 @@ const minComparedSecret = 8
 // controlledBy reports whether the owner references name the platform as controller.
 func controlledBy(refs []metav1.OwnerReference, mp *v1alpha1.MeetingPlatform) bool {
 	return slices.ContainsFunc(refs, func(r metav1.OwnerReference) bool {
-		return r.Kind == "MeetingPlatform" && r.Name == mp.Name && (mp.UID == "" || r.UID == mp.UID) &&
+		return r.Kind == v1alpha1.MeetingPlatformKind && r.Name == mp.Name && (mp.UID == "" || r.UID == mp.UID) &&
 			r.Controller != nil && *r.Controller
 	})
 }

@@ -255,8 +255,11 @@ func run(cfg *config) (code int) {
 	b.cluster = &cluster{repo: repo, dir: filepath.Join(b.work, "cluster"), portBase: cfg.portBase,
 		nodes: filepath.Join(b.work, "nodes.yaml")}
 	b.current = b.newBuild("working tree", "manager", "operator.log")
+	// The benchmark scrapes plain HTTP on loopback, as the baseline (which predates the flag)
+	// serves it; the working tree's operator serves HTTPS with authentication by default.
+	b.current.op.extraArgs = []string{"--metrics-secure=false"}
 	if cfg.pprofAddr != "" {
-		b.current.op.extraArgs = []string{"--pprof-bind-address=" + cfg.pprofAddr}
+		b.current.op.extraArgs = append(b.current.op.extraArgs, "--pprof-bind-address="+cfg.pprofAddr)
 	}
 	b.results.operatorResults = b.current.results
 	if cfg.baseline != "" {

@@ -796,7 +796,7 @@ const methodTemplate = `
 - **Cluster.** ` + "`hack/cluster.sh up`" + ` with its own CLUSTER_DIR (a temporary directory), CLUSTER_PORT_BASE ({base} in this run) and a
   generated nodes file; purged with ` + "`hack/cluster.sh down --purge`" + ` at the end, also after a failure or Ctrl-C.
 - **Operator.** ` + "`go build -o <tmp>/manager ./cmd`" + `, run with ` + "`--leader-elect=false --metrics-bind-address={metrics} --health-probe-bind-address={probe}`" + `
-  and the cluster's kubeconfig, after the CRD from config/crd/bases is installed.
+  (the working tree's also with ` + "`--metrics-secure=false`" + `: the benchmark scrapes plain HTTP on loopback) and the cluster's kubeconfig, after the CRD from config/crd/bases is installed.
 - **Baseline.** With ` + "`-baseline <rev>`" + ` (` + "`make bench`" + `: BENCH_BASELINE), the manager of that revision is built too (` + "`git worktree add`" + ` into the
   work directory, ` + "`go build ./cmd`" + ` there, the worktree removed); only the operator comes from it, the benchmark, CRD and scripts are
   the working tree's. Phase 1 runs with the baseline's operator, then with the working tree's; each platform count of phase 3 runs

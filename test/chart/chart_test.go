@@ -79,7 +79,7 @@ func TestHelmLintPassesForDefaultAndCustomValues(t *testing.T) {
 func TestChartWithDefaultValues(t *testing.T) {
 	objs := renderChart(t, "meetwarden")
 
-	want := []string{"ServiceAccount", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
+	want := []string{"ServiceAccount", "CustomResourceDefinition", "ClusterRole", "ClusterRole", "ClusterRoleBinding",
 		"Role", "RoleBinding", "Service", "Deployment"}
 	if diff := cmp.Diff(sorted(want), sorted(kinds(objs))); diff != "" {
 		t.Errorf("objects (-want +got):\n%s", diff)
@@ -110,7 +110,7 @@ func TestChartWithDefaultValues(t *testing.T) {
 		t.Errorf("image = %q, want the chart's appVersion as tag", c.Image)
 	}
 	assertArgs(t, c, "--leader-elect=true", "--leader-election-namespace="+releaseNamespace,
-		"--metrics-bind-address=:8080", "--health-probe-bind-address=:8081", "--max-concurrent-rollouts=3")
+		"--metrics-bind-address=:8443", "--health-probe-bind-address=:8081", "--max-concurrent-rollouts=3")
 	assertHardened(t, "chart", d)
 	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() ||
 		c.Resources.Limits.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
@@ -118,8 +118,8 @@ func TestChartWithDefaultValues(t *testing.T) {
 	}
 
 	svc := typed[corev1.Service](t, one(t, objs, "Service"))
-	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 8080 || svc.Spec.Ports[0].TargetPort.String() != "metrics" {
-		t.Errorf("metrics Service ports = %+v, want 8080 -> metrics", svc.Spec.Ports)
+	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 8443 || svc.Spec.Ports[0].TargetPort.String() != "metrics" {
+		t.Errorf("metrics Service ports = %+v, want 8443 -> metrics", svc.Spec.Ports)
 	}
 	assertSelects(t, svc.Spec.Selector, d)
 
@@ -184,8 +184,9 @@ func TestChartWithCustomValues(t *testing.T) {
 	}
 	endpoints, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
 	if len(endpoints) != 1 || endpoints[0].(map[string]any)["port"] != "metrics" || endpoints[0].(map[string]any)["interval"] != "15s" {
-		t.Errorf("ServiceMonitor endpoints = %v, want the metrics port every 15s", endpoints)
+		t.Fatalf("ServiceMonitor endpoints = %v, want the metrics port every 15s", endpoints)
 	}
+	assertScrapesWithToken(t, endpoints[0].(map[string]any))
 
 	pdb := typed[policyv1.PodDisruptionBudget](t, one(t, objs, "PodDisruptionBudget"))
 	if pdb.Spec.MinAvailable.IntValue() != 1 {
@@ -271,7 +272,7 @@ func assertHardened(t *testing.T, what string, d *appsv1.Deployment) {
 	for _, p := range c.Ports {
 		ports[p.Name] = p.ContainerPort
 	}
-	if diff := cmp.Diff(map[string]int32{"metrics": 8080, "health": 8081}, ports); diff != "" {
+	if diff := cmp.Diff(map[string]int32{"metrics": 8443, "health": 8081}, ports); diff != "" {
 		t.Errorf("%s: container ports (-want +got):\n%s", what, diff)
 	}
 }
@@ -326,4 +327,54 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
+}
+
+// assertScrapesWithToken checks that a ServiceMonitor endpoint scrapes the way the secured
+// metrics endpoint requires: HTTPS with Prometheus' ServiceAccount token.
+func assertScrapesWithToken(t *testing.T, endpoint map[string]any) {
+	t.Helper()
+	if endpoint["scheme"] != "https" || endpoint["bearerTokenFile"] != "/var/run/secrets/kubernetes.io/serviceaccount/token" {
+		t.Errorf("ServiceMonitor endpoint = %v, want https with the ServiceAccount token", endpoint)
+	}
+	if _, ok := endpoint["tlsConfig"].(map[string]any); !ok {
+		t.Errorf("ServiceMonitor endpoint has no tlsConfig: %v", endpoint)
+	}
+}
+
+func TestChartBindsPrometheusToTheMetricsReaderWhenNamed(t *testing.T) {
+	objs := renderChart(t, "meetwarden", writeValues(t, `
+serviceMonitor:
+  enabled: true
+  prometheusServiceAccount: {name: prometheus-k8s, namespace: monitoring}
+`))
+	var binding *rbacv1.ClusterRoleBinding
+	for _, u := range only(objs, "ClusterRoleBinding") {
+		if strings.HasSuffix(u.GetName(), metricsReaderSuffix) {
+			binding = typed[rbacv1.ClusterRoleBinding](t, u)
+		}
+	}
+	if binding == nil {
+		t.Fatal("no ClusterRoleBinding of the metrics-reader role")
+	}
+	want := []rbacv1.Subject{{Kind: "ServiceAccount", Name: "prometheus-k8s", Namespace: "monitoring"}}
+	if diff := cmp.Diff(want, binding.Subjects); diff != "" || binding.RoleRef.Name != metricsReader(t, objs).Name {
+		t.Errorf("binding %s -> %s, subjects (-want +got):\n%s", binding.Name, binding.RoleRef.Name, diff)
+	}
+}
+
+func TestChartServesTheMetricsCertificateOfASecret(t *testing.T) {
+	objs := renderChart(t, "meetwarden", writeValues(t, "metrics: {certSecretName: meetwarden-metrics-tls}\n"))
+	d := typed[appsv1.Deployment](t, one(t, objs, "Deployment"))
+	c := manager(t, d)
+	var dir string
+	for _, m := range c.VolumeMounts {
+		if m.Name == "metrics-tls" && m.ReadOnly {
+			dir = m.MountPath
+		}
+	}
+	assertArgs(t, c, "--metrics-cert-dir="+dir)
+	volumes := d.Spec.Template.Spec.Volumes
+	if dir == "" || len(volumes) != 1 || volumes[0].Secret == nil || volumes[0].Secret.SecretName != "meetwarden-metrics-tls" {
+		t.Errorf("volumes %+v, mounts %+v: want the Secret mounted read-only where --metrics-cert-dir points", volumes, c.VolumeMounts)
+	}
 }

@@ -21,6 +21,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -38,12 +40,7 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 		"kubectl kustomize config/default": renderKustomize(t),
 	} {
 		t.Run(install, func(t *testing.T) {
-			rules := map[string][]rbacv1.PolicyRule{}
-			for _, kind := range []string{"ClusterRole", "Role"} {
-				for _, u := range only(objs, kind) {
-					rules[kind+" "+u.GetName()] = typed[rbacv1.ClusterRole](t, u).Rules
-				}
-			}
+			rules := operatorRoles(t, objs)
 			if len(rules) == 0 {
 				t.Fatal("no ClusterRole or Role found")
 			}
@@ -139,6 +136,21 @@ func TestLeastPrivilegeCheckCatchesBroadRules(t *testing.T) {
 				t.Errorf("%+v passed the least-privilege check", tc.rule)
 			}
 		})
+	}
+}
+
+// The metrics-reader role is for Prometheus, not the operator: it grants reading /metrics and
+// nothing else, in every install.
+func TestMetricsReaderGrantsOnlyGettingTheMetrics(t *testing.T) {
+	want := []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}}
+	for install, objs := range map[string][]*unstructured.Unstructured{
+		"config/rbac/metrics_reader_role.yaml": readObjects(t, "config", "rbac", "metrics_reader_role.yaml"),
+		"helm template (defaults)":             renderChart(t, "meetwarden"),
+		"kubectl kustomize config/default":     renderKustomize(t),
+	} {
+		if diff := cmp.Diff(want, metricsReader(t, objs).Rules); diff != "" {
+			t.Errorf("%s: metrics-reader rules (-want +got):\n%s", install, diff)
+		}
 	}
 }
 

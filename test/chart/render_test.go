@@ -34,6 +34,7 @@ import (
 	"strings"
 	"testing"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -206,6 +207,52 @@ func one(t *testing.T, objs []*unstructured.Unstructured, kind string) *unstruct
 		t.Fatalf("want exactly one %s, found %d", kind, len(found))
 	}
 	return found[0]
+}
+
+// metricsReaderSuffix ends the name of the ClusterRole that lets Prometheus scrape the
+// operator; it is not the operator's own role.
+const metricsReaderSuffix = "metrics-reader"
+
+// operatorRoles returns the ClusterRoles and Roles the operator itself runs with, by kind and
+// name: every one but the metrics-reader role, which is for whoever scrapes.
+func operatorRoles(t *testing.T, objs []*unstructured.Unstructured) map[string][]rbacv1.PolicyRule {
+	t.Helper()
+	rules := map[string][]rbacv1.PolicyRule{}
+	for _, kind := range []string{"ClusterRole", "Role"} {
+		for _, u := range only(objs, kind) {
+			if !strings.HasSuffix(u.GetName(), metricsReaderSuffix) {
+				rules[kind+" "+u.GetName()] = typed[rbacv1.ClusterRole](t, u).Rules
+			}
+		}
+	}
+	return rules
+}
+
+// managerRole returns the operator's one ClusterRole.
+func managerRole(t *testing.T, objs []*unstructured.Unstructured) *rbacv1.ClusterRole {
+	t.Helper()
+	var found []*unstructured.Unstructured
+	for _, u := range only(objs, "ClusterRole") {
+		if !strings.HasSuffix(u.GetName(), metricsReaderSuffix) {
+			found = append(found, u)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want exactly one ClusterRole of the operator, found %d", len(found))
+	}
+	return typed[rbacv1.ClusterRole](t, found[0])
+}
+
+// metricsReader returns the metrics-reader ClusterRole.
+func metricsReader(t *testing.T, objs []*unstructured.Unstructured) *rbacv1.ClusterRole {
+	t.Helper()
+	for _, u := range only(objs, "ClusterRole") {
+		if strings.HasSuffix(u.GetName(), metricsReaderSuffix) {
+			return typed[rbacv1.ClusterRole](t, u)
+		}
+	}
+	t.Fatal("no metrics-reader ClusterRole")
+	return nil
 }
 
 // typed converts an object to its Go type.

@@ -221,7 +221,8 @@ func TestAStandbyOperatorTakesOverWithinTheLeaseDurationWhenTheLeaderIsKilled(t 
 		setMainOperator(op)
 	})
 
-	args := []string{"--leader-elect=true", "--leader-election-namespace=" + leaderElectionNamespace}
+	// isLeader scrapes plain HTTP on loopback: the test's own flag, never the default.
+	args := []string{"--leader-elect=true", "--leader-election-namespace=" + leaderElectionNamespace, "--metrics-secure=false"}
 	for i, name := range []string{"leader-a", "leader-b"} {
 		op, err := startOperator(name, operatorPort(11+i), append(args, fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", operatorPort(21+i)))...)
 		if err != nil {
