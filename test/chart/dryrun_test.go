@@ -39,7 +39,7 @@ import (
 // nothing. Any warning fails the test too: the operator's namespace is labelled to warn on the
 // "restricted" Pod Security Standard, so a pod template that breaks it fails here.
 //
-// ServiceMonitor is prometheus-operator's kind: the test installs a minimal CRD for it
+// ServiceMonitor and PrometheusRule are prometheus-operator's kinds: the test installs a minimal CRD for each
 // (monitoring.coreos.com/v1, schema not checked beyond apiVersion, kind and metadata) so the
 // object is dry-run like every other.
 func TestInstallsPassServerSideDryRun(t *testing.T) {
@@ -129,7 +129,9 @@ func startAPIServer(t *testing.T) (client.Client, *warningCollector) {
 			return
 		}
 		env := &envtest.Environment{
-			CRDInstallOptions: envtest.CRDInstallOptions{CRDs: []*apiextensionsv1.CustomResourceDefinition{serviceMonitorCRD()}},
+			CRDInstallOptions: envtest.CRDInstallOptions{CRDs: []*apiextensionsv1.CustomResourceDefinition{
+				monitoringCRD("ServiceMonitor", "servicemonitors"), monitoringCRD("PrometheusRule", "prometheusrules"),
+			}},
 		}
 		cfg, err := env.Start()
 		if err != nil {
@@ -156,16 +158,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// serviceMonitorCRD is a minimal stand-in for prometheus-operator's CRD: same group, version,
-// kind and scope, any spec.
-func serviceMonitorCRD() *apiextensionsv1.CustomResourceDefinition {
+// monitoringCRD is a minimal stand-in for one of prometheus-operator's CRDs (ServiceMonitor,
+// PrometheusRule): same group, version, kind and scope, any spec.
+func monitoringCRD(kind, plural string) *apiextensionsv1.CustomResourceDefinition {
 	preserve := true
 	return &apiextensionsv1.CustomResourceDefinition{
-		ObjectMeta: metav1.ObjectMeta{Name: "servicemonitors.monitoring.coreos.com"},
+		ObjectMeta: metav1.ObjectMeta{Name: plural + ".monitoring.coreos.com"},
 		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
 			Group: "monitoring.coreos.com",
 			Names: apiextensionsv1.CustomResourceDefinitionNames{
-				Plural: "servicemonitors", Singular: "servicemonitor", Kind: "ServiceMonitor", ListKind: "ServiceMonitorList",
+				Plural: plural, Singular: strings.ToLower(kind), Kind: kind, ListKind: kind + "List",
 			},
 			Scope: apiextensionsv1.NamespaceScoped,
 			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
