@@ -53,22 +53,10 @@ type rule struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
-func promtoolBinary(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv("PROMTOOL")
-	if bin == "" {
-		bin = repoPath(t, "bin", "promtool")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("promtool not found at %s (run `make promtool`, which `make test` does first): %v", bin, err)
-	}
-	return bin
-}
-
 // promtool runs promtool in dir and returns its output, stdout and stderr together.
 func promtool(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()
-	return runIn(t, dir, promtoolBinary(t), args...)
+	return runIn(t, dir, toolBinary(t, "PROMTOOL", "promtool"), args...)
 }
 
 // renderedRules renders the chart with its PrometheusRule and returns the rule's spec.

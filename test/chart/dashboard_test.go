@@ -121,25 +121,33 @@ func TestTheDashboardIsValidAndItsQueriesParse(t *testing.T) {
 		}
 		ids[p.ID] = true
 	}
-	// Each query becomes a recording rule, which promtool parses like Prometheus does.
-	queries := dashboardQueries(t, d)
+	if out, err := checkQueries(t, dashboardQueries(t, d)); err != nil {
+		t.Fatalf("promtool check rules on the dashboard's queries: %v\n%s", err, out)
+	}
+	if _, err := checkQueries(t, map[string]string{"a broken query": `sum by (namespace (meetwarden_controls)`}); err == nil {
+		t.Error("promtool accepted a query that does not parse: the check above proves nothing")
+	}
+}
+
+// checkQueries parses PromQL queries with promtool: each becomes a recording rule, named after
+// its place in the output, which promtool checks like Prometheus loads it.
+func checkQueries(t *testing.T, queries map[string]string) (string, error) {
+	t.Helper()
 	var file ruleGroups
 	file.Groups = make([]struct {
 		Name  string `json:"name"`
 		Rules []rule `json:"rules"`
 	}, 1)
 	file.Groups[0].Name = "dashboard"
-	where := map[string]string{}
-	for _, at := range sortedKeys(queries) {
-		record := fmt.Sprintf("dashboard:query_%d", len(where))
-		where[record] = at
-		file.Groups[0].Rules = append(file.Groups[0].Rules, rule{Record: record, Expr: grafanaVariables.Replace(queries[at])})
+	for i, at := range sortedKeys(queries) {
+		file.Groups[0].Rules = append(file.Groups[0].Rules, rule{
+			Record: fmt.Sprintf("dashboard:query_%d", i), Expr: grafanaVariables.Replace(queries[at]),
+			Labels: map[string]string{"query": at},
+		})
 	}
 	dir := t.TempDir()
 	writeYAML(t, filepath.Join(dir, "dashboard.rules.yaml"), file)
-	if out, err := promtool(t, dir, "check", "rules", "dashboard.rules.yaml"); err != nil {
-		t.Fatalf("promtool check rules on the dashboard's queries (%v): %v\n%s", where, err, out)
-	}
+	return promtool(t, dir, "check", "rules", "dashboard.rules.yaml")
 }
 
 func TestTheDashboardQueriesOnlyMetricsTheOperatorExports(t *testing.T) {

@@ -39,9 +39,9 @@ import (
 // nothing. Any warning fails the test too: the operator's namespace is labelled to warn on the
 // "restricted" Pod Security Standard, so a pod template that breaks it fails here.
 //
-// ServiceMonitor and PrometheusRule are prometheus-operator's kinds: the test installs a minimal CRD for each
-// (monitoring.coreos.com/v1, schema not checked beyond apiVersion, kind and metadata) so the
-// object is dry-run like every other.
+// ServiceMonitor and PrometheusRule are prometheus-operator's kinds: the test installs a minimal
+// CRD for each (monitoring.coreos.com/v1, schema not checked beyond apiVersion, kind and
+// metadata) so the objects are dry-run like every other.
 func TestInstallsPassServerSideDryRun(t *testing.T) {
 	c, warnings := startAPIServer(t)
 	ctx := context.Background()
