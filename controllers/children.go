@@ -277,6 +277,7 @@ func (r *MeetingPlatformReconciler) syncChild(ctx context.Context, s *scope, obj
 		// Also when err is set: the revert is done even when the bookkeeping after it has to
 		// be retried (see apply.Applier.Sync).
 		s.reverted = append(s.reverted, res.Drift)
+		countRevert(s.mp, apply.KindOf(obj))
 		r.Recorder.Eventf(s.mp, obj, corev1.EventTypeWarning, v1alpha1.EventDriftReverted, "Revert", "reverted %s", res.Drift)
 	case apply.DriftLeft:
 		s.drifted = append(s.drifted, res.Drift)

@@ -91,6 +91,7 @@ func (r *MeetingPlatformReconciler) reconcileCredentials(ctx context.Context, s 
 	if deleted {
 		what := "Secret " + secret.Name + " was deleted; recreated with new passwords, with which prosody, jicofo and the videobridge restart"
 		s.reverted = append(s.reverted, what)
+		countRevert(s.mp, apply.KindOf(secret))
 		r.Recorder.Eventf(s.mp, created, corev1.EventTypeWarning, v1alpha1.EventDriftReverted, "Revert", "reverted %s", what)
 		return ctrl.Result{}, nil
 	}

@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/evaluate"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -91,6 +92,9 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 		invalid = stall(v1alpha1.ReasonInvalidSecret, "TLS Secret %q has type %q, want %q", tls.Name, tls.Type, corev1.SecretTypeTLS)
 	}
 	s.inputs.tls = tls
+	// Here, where the Secret was read, not at the status write: a pass that fails before the
+	// read must not remove the series, which would restart the alert's `for:` timer.
+	setCertificateMetric(mp, evaluate.CertificateExpiry(tls))
 
 	for _, ref := range referencedKeys(mp) {
 		secret, err := r.readInput(ctx, mp.Namespace, ref.secret)

@@ -67,6 +67,7 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 		st.ObservedGeneration = mp.Generation
 	}
 	setMetrics(mp, s.results)
+	setStalledMetric(mp)
 
 	unchangedInCache := equality.Semantic.DeepEqual(original.Status, mp.Status)
 	if unchangedInCache && (!known || equality.Semantic.DeepEqual(last, mp.Status)) {

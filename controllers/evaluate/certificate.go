@@ -122,6 +122,19 @@ func CertificateChange(sec *corev1.Secret, now time.Time) time.Time {
 	return time.Time{}
 }
 
+// CertificateExpiry is the notAfter of the leaf certificate of a TLS Secret; zero when there is
+// no Secret or no certificate in it to read.
+func CertificateExpiry(sec *corev1.Secret) time.Time {
+	if sec == nil {
+		return time.Time{}
+	}
+	chain, err := certificateChain(sec.Data[corev1.TLSCertKey])
+	if err != nil {
+		return time.Time{}
+	}
+	return chain[0].NotAfter
+}
+
 // certificateChain parses the certificates of a PEM chain, the leaf first.
 func certificateChain(data []byte) ([]*x509.Certificate, error) {
 	var chain []*x509.Certificate

@@ -69,6 +69,13 @@ serviceMonitor:
   labels: {release: prometheus}
   interval: 15s
   scrapeTimeout: 5s
+prometheusRule:
+  enabled: true
+  labels: {release: prometheus}
+grafanaDashboard:
+  enabled: true
+  labels: {grafana_dashboard: "1", team: platform}
+  annotations: {grafana_folder: Compliance}
 `
 
 func TestHelmLintPassesForDefaultAndCustomValues(t *testing.T) {

@@ -41,9 +41,9 @@ import (
 // nothing. Any warning fails the test too: the operator's namespace is labelled to warn on the
 // "restricted" Pod Security Standard, so a pod template that breaks it fails here.
 //
-// ServiceMonitor is prometheus-operator's kind: the test installs a minimal CRD for it
-// (monitoring.coreos.com/v1, schema not checked beyond apiVersion, kind and metadata) so the
-// object is dry-run like every other.
+// ServiceMonitor and PrometheusRule are prometheus-operator's kinds: the test installs a minimal
+// CRD for each (monitoring.coreos.com/v1, schema not checked beyond apiVersion, kind and
+// metadata) so the objects are dry-run like every other.
 func TestInstallsPassServerSideDryRun(t *testing.T) {
 	c, warnings := startAPIServer(t)
 	ctx := context.Background()
@@ -139,7 +139,9 @@ func startAPIServer(t *testing.T) (client.Client, *warningCollector) {
 			return
 		}
 		env := &envtest.Environment{
-			CRDInstallOptions: envtest.CRDInstallOptions{CRDs: []*apiextensionsv1.CustomResourceDefinition{serviceMonitorCRD()}},
+			CRDInstallOptions: envtest.CRDInstallOptions{CRDs: []*apiextensionsv1.CustomResourceDefinition{
+				monitoringCRD("ServiceMonitor"), monitoringCRD("PrometheusRule"),
+			}},
 		}
 		cfg, err := env.Start()
 		if err != nil {
@@ -166,9 +168,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// serviceMonitorCRD stands in for prometheus-operator's CRD.
-func serviceMonitorCRD() *apiextensionsv1.CustomResourceDefinition {
-	return fixtures.StandInCRD("monitoring.coreos.com", "ServiceMonitor")
+// monitoringCRD stands in for one of prometheus-operator's CRDs (ServiceMonitor,
+// PrometheusRule).
+func monitoringCRD(kind string) *apiextensionsv1.CustomResourceDefinition {
+	return fixtures.StandInCRD("monitoring.coreos.com", kind)
 }
 
 // warningCollector records the API server's warnings (Warning response headers).

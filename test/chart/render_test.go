@@ -66,12 +66,19 @@ func repoPath(t *testing.T, elem ...string) string {
 // helmBinary is $HELM or bin/helm, which `make helm` builds. A missing binary fails the test.
 func helmBinary(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("HELM")
+	return toolBinary(t, "HELM", "helm")
+}
+
+// toolBinary is the tool named by the environment variable env, or bin/<name>, which
+// `make <name>` builds (a prerequisite of `make test`). A missing binary fails the test.
+func toolBinary(t *testing.T, env, name string) string {
+	t.Helper()
+	bin := os.Getenv(env)
 	if bin == "" {
-		bin = repoPath(t, "bin", "helm")
+		bin = repoPath(t, "bin", name)
 	}
 	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("helm not found at %s (run `make helm`, which `make test` does first): %v", bin, err)
+		t.Fatalf("%s not found at %s (run `make %s`, which `make test` does first): %v", name, bin, name, err)
 	}
 	return bin
 }
