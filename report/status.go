@@ -34,13 +34,17 @@ const none = "<none>"
 // conditions' status, Unknown when absent) and which controls fail.
 func StatusTable(w io.Writer, platforms []v1alpha1.MeetingPlatform) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
-	fmt.Fprintln(tw, "NAMESPACE\tNAME\tDOMAIN\tREADY\tCOMPLIANT\tFAILING\tCONTROLS")
+	if _, err := fmt.Fprintln(tw, "NAMESPACE\tNAME\tDOMAIN\tREADY\tCOMPLIANT\tFAILING\tCONTROLS"); err != nil {
+		return err
+	}
 	for i := range platforms {
 		mp := &platforms[i]
 		failing := VerdictOf(mp).Failing
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", mp.Namespace, mp.Name, mp.Spec.Domain,
+		if _, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", mp.Namespace, mp.Name, mp.Spec.Domain,
 			conditionStatus(mp, v1alpha1.ConditionReady), conditionStatus(mp, v1alpha1.ConditionCompliant),
-			len(failing), controlIDs(failing))
+			len(failing), controlIDs(failing)); err != nil {
+			return err
+		}
 	}
 	return tw.Flush()
 }

@@ -85,7 +85,8 @@ func parse(args []string, stderr io.Writer) (string, []string, options, error) {
 	fs.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "every namespace")
 	fs.StringVarP(&o.output, "output", "o", "", "report: write the HTML to this file instead of stdout")
 	fs.DurationVar(&o.since, "since", 7*24*time.Hour, "report: show the Events of this last period (0: all the API server keeps)")
-	fs.Usage = func() { fmt.Fprint(stderr, usage+fs.FlagUsages()) }
+	// The usage goes to the terminal; a failed write there leaves nothing to report it to.
+	fs.Usage = func() { _, _ = fmt.Fprint(stderr, usage+fs.FlagUsages()) }
 	if err := fs.Parse(args); err != nil {
 		return "", nil, o, err
 	}
