@@ -58,7 +58,7 @@ fmt: ## go fmt.
 .PHONY: vet
 vet: ## go vet, and fail on files gofmt would change.
 	go vet ./...
-	@unformatted=$$(gofmt -l api cmd controllers hack test); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
+	@unformatted=$$(gofmt -l api cmd controllers hack report test); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 
 .PHONY: lint
 lint: golangci-lint ## golangci-lint with kube-api-linter and logcheck (.golangci.yml says which linters and why).
