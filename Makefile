@@ -66,7 +66,7 @@ fmt: ## go fmt.
 .PHONY: vet
 vet: ## go vet, and fail on files gofmt would change.
 	go vet ./...
-	@unformatted=$$(gofmt -l api cmd controllers hack test); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
+	@unformatted=$$(gofmt -l api cmd controllers hack report test); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 
 .PHONY: lint
 lint: golangci-lint ## golangci-lint with kube-api-linter and logcheck (.golangci.yml says which linters and why).
@@ -92,8 +92,14 @@ helm-lint: helm ## Lint the Helm chart.
 controlplane: ## Build (or reuse) etcd, kube-apiserver, controller-manager, scheduler and kwok.
 	@hack/build-controlplane.sh >/dev/null
 
+# Debian's chromium for the report test (report/chromium_test.go): found, or installed once with
+# apt-get (cached by apt); the test fails clearly when neither works.
+.PHONY: chromium
+chromium: ## Find or install Debian's headless Chromium (hack/chromium.sh).
+	@hack/chromium.sh >/dev/null
+
 .PHONY: test
-test: vet lint verify controlplane helm promtool ## Run every test: unit, envtest (real kube-apiserver), the chart's alert rules (promtool) and e2e (local cluster).
+test: vet lint verify controlplane helm promtool chromium ## Run every test: unit, envtest (real kube-apiserver), the chart's alert rules (promtool), the report in headless Chromium and e2e (local cluster).
 	PROMTOOL=$(PROMTOOL) KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)/bin" go test $(GO_TEST_FLAGS) ./... -count=1
 
 ##@ Benchmark
@@ -105,8 +111,9 @@ bench: controlplane ## Benchmark the operator against BENCH_BASELINE on a cluste
 ##@ Build and run
 
 .PHONY: build
-build: ## Build the manager binary into bin/.
+build: ## Build the manager binary and the kubectl plugin (kubectl-meetwarden) into bin/.
 	go build -o $(LOCALBIN)/manager ./cmd
+	go build -o $(LOCALBIN)/kubectl-meetwarden ./cmd/kubectl-meetwarden
 
 .PHONY: run
 run: manifests ## Run the operator against the local cluster (make cluster-up first).

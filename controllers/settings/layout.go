@@ -44,6 +44,15 @@ const (
 	ManagedByValue = "meetwarden"
 )
 
+// The operator's own Deployment and its container, as config/manager and the Helm chart label
+// them (the chart's name unless nameOverride is set): `kubectl meetwarden report` reads the
+// operator version from that container's image.
+const (
+	OperatorNameValue      = "meetwarden"
+	OperatorComponentValue = "manager"
+	OperatorContainerName  = "manager"
+)
+
 // ConfigHashAnnotation on a pod template holds a digest of the operator's ConfigMaps the pods
 // mount, so that a configuration change rolls them.
 const ConfigHashAnnotation = "meetwarden.io/config-hash"
