@@ -173,6 +173,14 @@ func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope)
 			snap.DomainIngresses = append(snap.DomainIngresses, ing)
 		}
 	}
+	var classes networkingv1.IngressClassList
+	if err := r.List(ctx, &classes); err != nil {
+		return nil, err
+	}
+	snap.IngressClasses = classes.Items
+	if err := r.readGatewayState(ctx, snap); err != nil {
+		return nil, err
+	}
 	snap.Deployments, snap.ConfigMaps, snap.Secrets = deployments.Items, configMaps.Items, secrets.Items
 	snap.Services, snap.NetworkPolicies, snap.Pods = services.Items, policies.Items, pods.Items
 	snap.ReplicaSets, snap.EndpointSlices = replicaSets.Items, endpointSlices.Items

@@ -25,4 +25,6 @@ var (
 	internalOwnSTUN             = fixtures.InternalOwnSTUN
 	ldapLoadBalancerCertManager = fixtures.LDAPLoadBalancerCertManager
 	sampleSpecs                 = fixtures.Samples
+	gatewayEnvoyDNSCache        = fixtures.GatewayEnvoyDNSCache
 )
+

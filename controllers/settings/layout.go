@@ -146,9 +146,6 @@ const (
 // DNSPort is where pods resolve names; the only egress every platform pod has (TEL-4).
 const DNSPort int32 = 53
 
-// DNSNamespace is where the cluster's resolver runs.
-const DNSNamespace = "kube-system"
-
 // DefaultLDAPSPort is the port of an ldaps:// URL without one.
 const DefaultLDAPSPort int32 = 636
 
