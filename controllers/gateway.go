@@ -83,6 +83,25 @@ func platformsOnGateways(r *MeetingPlatformReconciler, _ ctrl.Manager) handler.E
 	})
 }
 
+// platformsServedWith lists the platforms one of whose Gateways names the Secret
+// "namespace/name" as a listener's certificate: a renewed or replaced certificate is judged at
+// once (TLS-2), not at the hourly recheck.
+func (r *MeetingPlatformReconciler) platformsServedWith(ctx context.Context, secret string) []reconcile.Request {
+	if !r.optional.Watching(gatewayGVK) {
+		return nil
+	}
+	gateways := r.optional.Reader(gatewayGVK)
+	return r.platformsWhere(ctx, func(mp *v1alpha1.MeetingPlatform) bool {
+		return slices.ContainsFunc(settings.GatewayRefs(mp), func(ref settings.GatewayRef) bool {
+			gw := &gatewayv1.Gateway{}
+			if err := gateways.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, gw); err != nil {
+				return false
+			}
+			return slices.Contains(evaluate.CertificateKeys(gw), secret)
+		})
+	})
+}
+
 // platformsWhere lists the cached platforms for which match holds, as reconcile requests.
 func (r *MeetingPlatformReconciler) platformsWhere(ctx context.Context, match func(*v1alpha1.MeetingPlatform) bool) []reconcile.Request {
 	var list v1alpha1.MeetingPlatformList

@@ -35,6 +35,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 func TestLowestRequeue(t *testing.T) {
@@ -206,5 +208,25 @@ func TestSecretValuesMustFitWhereProsodyWritesThem(t *testing.T) {
 				t.Errorf("fitsItsPlace = %v, want %v", got, tt.fits)
 			}
 		})
+	}
+}
+
+func TestAPlatformOnAGatewayStallsWhereTheGatewayAPIIsNotServed(t *testing.T) {
+	// A reconciler without a manager has no optional kinds: the cluster serves none of them.
+	r := &MeetingPlatformReconciler{}
+	mp := settings.Defaulted(fixtures.OnGateway("video", "meet", "meet.example.eu", v1alpha1.DefaultMediaPort))
+	res, err := r.requireOptionalKinds(t.Context(), mp)
+	s := asStall(err)
+	if s == nil || s.reason != v1alpha1.ReasonGatewayAPIMissing {
+		t.Fatalf("got %v, want a stall with reason %s", err, v1alpha1.ReasonGatewayAPIMissing)
+	}
+	if !strings.Contains(s.message, fixtures.GatewayNamespace+"/"+fixtures.GatewayName) || !strings.Contains(s.message, "gateway.networking.k8s.io/v1") {
+		t.Errorf("the stall does not name the Gateway and the API: %q", s.message)
+	}
+	if res.RequeueAfter != unwatchedRecheck {
+		t.Errorf("requeue after %s, want %s: installing the Gateway API is not watched", res.RequeueAfter, unwatchedRecheck)
+	}
+	if _, err := r.requireOptionalKinds(t.Context(), settings.Defaulted(fixtures.Minimal())); err != nil {
+		t.Errorf("a platform on an Ingress needs no Gateway API: %v", err)
 	}
 }

@@ -195,6 +195,17 @@ func (o *optionalAPIs) cacheOf(kind optionalKind) cache.Cache {
 	return o.mgr.GetCache()
 }
 
+// Watching says whether the kind is watched already, without looking it up: for watch
+// handlers, which must not wait on discovery.
+func (o *optionalAPIs) Watching(gvk schema.GroupVersionKind) bool {
+	if o == nil {
+		return false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.watched[gvk]
+}
+
 // Reader reads the objects of an optional kind, from the cache that watches it; call it only
 // once Served said yes.
 func (o *optionalAPIs) Reader(gvk schema.GroupVersionKind) client.Reader {

@@ -189,11 +189,16 @@ func keepIdentity(obj any) (any, error) {
 		Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion}}, nil
 }
 
-// platformsReading maps a user object of the kind to the platforms in its namespace that read it.
+// platformsReading maps a user object of the kind to the platforms in its namespace that read
+// it, and a Secret also to the platforms whose Gateways serve it as a listener's certificate.
 func (r *MeetingPlatformReconciler) platformsReading(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		return r.platformRequests(ctx, client.InNamespace(o.GetNamespace()),
+		reqs := r.platformRequests(ctx, client.InNamespace(o.GetNamespace()),
 			client.MatchingFields{referencedInputsField: kind + "/" + o.GetName()})
+		if kind == "Secret" {
+			reqs = append(reqs, r.platformsServedWith(ctx, o.GetNamespace()+"/"+o.GetName())...)
+		}
+		return reqs
 	}
 }
 

@@ -76,6 +76,20 @@ func CertificateKey(gw *gatewayv1.Gateway, ref gatewayv1.SecretObjectReference) 
 	return ns + "/" + string(ref.Name)
 }
 
+// CertificateKeys are the "namespace/name" of every certificate the Gateway's listeners name.
+func CertificateKeys(gw *gatewayv1.Gateway) []string {
+	var out []string
+	for _, l := range gw.Spec.Listeners {
+		if l.TLS == nil {
+			continue
+		}
+		for _, ref := range l.TLS.CertificateRefs {
+			out = append(out, CertificateKey(gw, ref))
+		}
+	}
+	return out
+}
+
 // IsSecretRef says whether a certificate reference names a core Secret (the CRD defaults).
 func IsSecretRef(ref gatewayv1.SecretObjectReference) bool {
 	return (ref.Group == nil || *ref.Group == "") && (ref.Kind == nil || *ref.Kind == settings.SecretKind)

@@ -27,4 +27,3 @@ var (
 	sampleSpecs                 = fixtures.Samples
 	gatewayEnvoyDNSCache        = fixtures.GatewayEnvoyDNSCache
 )
-
