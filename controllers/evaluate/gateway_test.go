@@ -120,7 +120,7 @@ var onGateway = []tamperCase{
 		mutate: editRoute("meet", func(r *gatewayv1.HTTPRoute) { r.Spec.Rules[0].BackendRefs[0].Name = "canary" })},
 	{name: "a redirect route that serves the backend fails TLS-1", control: "TLS-1",
 		mentions: []string{"HTTPRoute meet-http-redirect", "does not only redirect"},
-		mutate: editRoute("meet-http-redirect", func(r *gatewayv1.HTTPRoute) { r.Spec.Rules[0].Filters = nil })},
+		mutate:   editRoute("meet-http-redirect", func(r *gatewayv1.HTTPRoute) { r.Spec.Rules[0].Filters = nil })},
 	{name: "a proxy namespace other than the web policy admits fails TLS-3", control: "TLS-3",
 		mentions: []string{"namespace elsewhere"},
 		mutate:   func(s *Snapshot) { s.Platform.Spec.Gateway.ProxyNamespace = "elsewhere" }},
