@@ -62,7 +62,7 @@ func TestEventsAboutAGonePlatformAreDroppedWithoutARequest(t *testing.T) {
 	}
 	eventually(t, "the platform is gone", func() error {
 		if err := k8s.Get(ctx, client.ObjectKeyFromObject(mp), &v1alpha1.MeetingPlatform{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("still there (%v)", err)
+			return fmt.Errorf("still there (%w)", err)
 		}
 		return nil
 	})

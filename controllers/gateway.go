@@ -41,9 +41,10 @@ import (
 // manages HTTPRoutes and reads Gateways and ReferenceGrants. ReferenceGrant is served as v1
 // since v1.5 (the standard CRD of v1.6 serves v1 and v1beta1).
 var (
-	httpRouteGVK      = gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute")
-	gatewayGVK        = gatewayv1.SchemeGroupVersion.WithKind("Gateway")
-	referenceGrantGVK = gatewayv1.SchemeGroupVersion.WithKind("ReferenceGrant")
+	gatewayAPI        = schema.GroupVersion{Group: gatewayv1.GroupVersion.Group, Version: gatewayv1.GroupVersion.Version}
+	httpRouteGVK      = gatewayAPI.WithKind("HTTPRoute")
+	gatewayGVK        = gatewayAPI.WithKind("Gateway")
+	referenceGrantGVK = gatewayAPI.WithKind("ReferenceGrant")
 )
 
 // gatewayAPIServed says whether the cluster serves every Gateway API kind the operator uses,
@@ -100,22 +101,6 @@ func (r *MeetingPlatformReconciler) platformsServedWith(ctx context.Context, sec
 			return slices.Contains(evaluate.CertificateKeys(gw), secret)
 		})
 	})
-}
-
-// platformsWhere lists the cached platforms for which match holds, as reconcile requests.
-func (r *MeetingPlatformReconciler) platformsWhere(ctx context.Context, match func(*v1alpha1.MeetingPlatform) bool) []reconcile.Request {
-	var list v1alpha1.MeetingPlatformList
-	if err := r.List(ctx, &list); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a watch event")
-		return nil
-	}
-	var reqs []reconcile.Request
-	for i := range list.Items {
-		if mp := settings.Defaulted(&list.Items[i]); match(mp) {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(mp)})
-		}
-	}
-	return reqs
 }
 
 // readGatewayState adds to the snapshot what the Gateway API holds for the platform: the

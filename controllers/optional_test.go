@@ -97,7 +97,7 @@ func uninstallCRD(t *testing.T, crd *apiextensionsv1.CustomResourceDefinition) {
 	}
 	eventually(t, "the API of the CRD is gone", func() error {
 		if _, err := dc.ServerResourcesForGroupVersion(certificateGVK.GroupVersion().String()); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("%s is still served (%v)", certificateGVK.GroupVersion(), err)
+			return fmt.Errorf("%s is still served (%w)", certificateGVK.GroupVersion(), err)
 		}
 		return nil
 	})

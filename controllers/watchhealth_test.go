@@ -184,7 +184,7 @@ func (c *apiCut) set(mode cutMode) {
 		return
 	}
 	for s := range c.streams {
-		_ = s.ReadCloser.Close()
+		_ = s.Close()
 	}
 	c.streams = nil
 }

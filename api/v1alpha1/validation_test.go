@@ -2018,6 +2018,25 @@ spec:
 	}
 }
 
+// The samples of config/samples are what users copy: the API server must accept them.
+func TestTheSamplesAreAccepted(t *testing.T) {
+	c := apiServer(t)
+	for i, path := range []string{"meetwarden_v1alpha1_meetingplatform.yaml", filepath.Join("gateway", "meetingplatform.yaml")} {
+		t.Run(path, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("..", "..", "config", "samples", path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj := decode(t, string(raw))
+			obj.SetName(fmt.Sprintf("sample-%d", i))
+			if err := c.Create(t.Context(), obj); err != nil {
+				t.Fatalf("the API server refused the sample: %v", err)
+			}
+			_ = c.Delete(context.Background(), obj)
+		})
+	}
+}
+
 func TestCRDPresentation(t *testing.T) {
 	apiServer(t)
 	crd, err := crdClient.ApiextensionsV1().CustomResourceDefinitions().
