@@ -25,6 +25,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
@@ -143,6 +144,15 @@ var onIngressClass = []tamperCase{
 	{name: "an IngressClass of an unknown controller warns, never passes", control: "TLS-1", want: v1alpha1.ResultWarn,
 		mentions: []string{"cannot verify the HTTP→HTTPS redirect of controller example.com/haproxy", "IngressClass nginx"},
 		mutate:   func(s *Snapshot) { s.IngressClasses[0].Spec.Controller = "example.com/haproxy" }},
+	{name: "a Traefik Ingress with its TLS-only router warns that the redirect is up to Traefik's entry points", control: "TLS-1", want: v1alpha1.ResultWarn,
+		mentions: []string{"Ingress meet: Traefik serves it only over TLS", "entry points"},
+		mutate:   func(s *Snapshot) { s.IngressClasses[0].Spec.Controller = settings.TraefikController }},
+	{name: "a Traefik Ingress without the TLS-only router fails TLS-1: Traefik would serve it on plain HTTP", control: "TLS-1",
+		mentions: []string{"Ingress meet: Traefik serves it on plain HTTP too", settings.AnnotationTraefikRouterTLS},
+		mutate: func(s *Snapshot) {
+			s.IngressClasses[0].Spec.Controller = settings.TraefikController
+			delete(s.Ingresses[0].Annotations, settings.AnnotationTraefikRouterTLS)
+		}},
 	{name: "no default IngressClass warns", control: "TLS-1", want: v1alpha1.ResultWarn,
 		mentions: []string{"default IngressClass", "does not exist"},
 		mutate:   func(s *Snapshot) { s.IngressClasses = []networkingv1.IngressClass{} }},

@@ -96,6 +96,13 @@ func (s *Snapshot) redirectFindings(ing *networkingv1.Ingress) verdict {
 		if a[settings.AnnotationForceSSLRedirect] != "true" && a[settings.AnnotationSSLRedirect] != "true" {
 			v.failed.add("Ingress %s does not redirect HTTP to HTTPS (annotation %s is %q)", ing.Name, settings.AnnotationForceSSLRedirect, a[settings.AnnotationForceSSLRedirect])
 		}
+	case controller == settings.TraefikController:
+		if a := ing.Annotations[settings.AnnotationTraefikRouterTLS]; a != "true" {
+			v.failed.add("Ingress %s: Traefik serves it on plain HTTP too (annotation %s is %q, want \"true\")", ing.Name, settings.AnnotationTraefikRouterTLS, a)
+			break
+		}
+		v.warned.add("Ingress %s: Traefik serves it only over TLS (annotation %s), but whether it redirects plain HTTP to HTTPS is set in its entry points, which the operator cannot read",
+			ing.Name, settings.AnnotationTraefikRouterTLS)
 	default:
 		v.warned.add("Ingress %s: cannot verify the HTTP→HTTPS redirect of controller %s (IngressClass %s)", ing.Name, controller, class.Name)
 	}

@@ -32,12 +32,13 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
-// ingressAnnotations are for the ingress-nginx controller: plain HTTP is redirected to HTTPS
-// (TLS-1), and the XMPP websocket may stay idle between pings. Nothing here injects
-// configuration snippets.
+// ingressAnnotations are for ingress-nginx (plain HTTP is redirected to HTTPS, TLS-1, and the
+// XMPP websocket may stay idle between pings) and Traefik (the router takes TLS requests only);
+// each controller ignores the other's. Nothing here injects configuration snippets.
 var ingressAnnotations = map[string]string{
 	settings.AnnotationSSLRedirect:                   "true",
 	settings.AnnotationForceSSLRedirect:              "true",
+	settings.AnnotationTraefikRouterTLS:              "true",
 	"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
 	"nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
 }
