@@ -178,8 +178,9 @@ func (r *MeetingPlatformReconciler) readGateway(ctx context.Context, snap *liveS
 	return nil
 }
 
-// readListenerCertificate reads a listener's certificate Secret past the cache (the cluster
-// team's Secret carries no label of ours) and, when it lies in another namespace, the
+// readListenerCertificate reads a listener's certificate Secret as a user's input (readInput:
+// from memory while the metadata watch shows it unchanged, else past the cache, since the
+// cluster team's Secret carries no label of ours) and, when it lies in another namespace, the
 // ReferenceGrants there. The Secret's content stays in the snapshot: TLS-2 reads the
 // certificate, nothing writes it anywhere.
 func (r *MeetingPlatformReconciler) readListenerCertificate(ctx context.Context, snap *liveState, gw *gatewayv1.Gateway, cert gatewayv1.SecretObjectReference) error {
@@ -188,17 +189,14 @@ func (r *MeetingPlatformReconciler) readListenerCertificate(ctx context.Context,
 		return nil
 	}
 	ns, name, _ := strings.Cut(key, "/")
-	sec := &corev1.Secret{}
-	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, sec)
+	sec, err := r.readInput(ctx, ns, name)
 	switch {
-	case apierrors.IsNotFound(err):
-		snap.ListenerSecrets[key] = nil
 	case apierrors.IsForbidden(err):
 		snap.Unreadable["Secret "+key] = "the operator may not read it"
 	case err != nil:
-		return fmt.Errorf("reading Secret %s of Gateway %s/%s: %w", key, gw.Namespace, gw.Name, err)
+		return fmt.Errorf("reading the certificate of Gateway %s/%s: %w", gw.Namespace, gw.Name, err)
 	default:
-		snap.ListenerSecrets[key] = sec
+		snap.ListenerSecrets[key] = sec // nil: it does not exist
 	}
 	if ns == gw.Namespace || slices.ContainsFunc(snap.ReferenceGrants, func(g gatewayv1.ReferenceGrant) bool { return g.Namespace == ns }) {
 		return nil

@@ -230,3 +230,21 @@ func TestAPlatformOnAGatewayStallsWhereTheGatewayAPIIsNotServed(t *testing.T) {
 		t.Errorf("a platform on an Ingress needs no Gateway API: %v", err)
 	}
 }
+
+func TestAPlatformOnAGatewayIsJudgedAgainWhenItsListenerCertificateEntersTheWarning(t *testing.T) {
+	now := time.Date(2026, time.September, 1, 12, 0, 0, 0, time.UTC)
+	// Valid for 14 days and 30 minutes: in 30 minutes it is within 14 days of expiry (TLS-2 Warn).
+	soon := fixtures.Certificate{Host: "meet.example.eu", NotBefore: now.Add(-time.Hour), ValidFor: time.Hour + 14*24*time.Hour + 30*time.Minute, RSABits: 2048}
+	sec, err := soon.TLSSecret(fixtures.GatewayNamespace, "public-tls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &scope{mp: settings.Defaulted(fixtures.OnGateway("video", "meet", "meet.example.eu", v1alpha1.DefaultMediaPort)), now: now}
+	snap := &liveState{ListenerSecrets: map[string]*corev1.Secret{fixtures.GatewayNamespace + "/public-tls": sec}}
+	if got, want := nextLook(s, snap), 30*time.Minute+time.Second; got != want {
+		t.Errorf("next look in %s, want %s (when the listener's certificate enters the 14-day warning)", got, want)
+	}
+	if got := nextLook(s, &liveState{}); got < certificateRecheck {
+		t.Errorf("without a certificate the next look is in %s, want the hourly recheck", got)
+	}
+}
