@@ -246,3 +246,38 @@ func TestAnUnknownIngressControllerWarnsInsteadOfPassing(t *testing.T) {
 			"cannot verify the HTTP→HTTPS redirect of controller haproxy.org/ingress-controller", "IngressClass "+class.Name)
 	})
 }
+
+// A platform moved from its Ingress to a Gateway (spec.ingress and spec.tls removed,
+// spec.gateway added in one change) gets its HTTPRoutes, and its Ingress is pruned.
+func TestAPlatformMovedToAGatewayLosesItsIngress(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	gwNS := newNamespace(t)
+	writeListenerCertificate(t, gwNS, mp.Spec.Domain)
+	gw := fixtures.Gateway(mp.Spec.Domain, gatewayCertificate)
+	gw.Namespace = gwNS
+	mustCreate(t, gw)
+	programGateway(t, gw)
+
+	live := getPlatform(t, mp)
+	live.Spec.Ingress, live.Spec.TLS = v1alpha1.IngressSpec{}, v1alpha1.TLSSpec{}
+	live.Spec.Gateway = fixtures.OnGateway(mp.Namespace, mp.Name, mp.Spec.Domain, mp.Spec.Media.Port).Spec.Gateway
+	live.Spec.Gateway.ParentRefs[0].Namespace = gwNS
+	if err := k8s.Update(context.Background(), live); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the HTTPRoutes exist and the Ingress is pruned", func() error {
+		if err := childrenExist(live); err != nil {
+			return err
+		}
+		ing := &networkingv1.Ingress{}
+		err := k8s.Get(context.Background(), client.ObjectKey{Namespace: mp.Namespace, Name: settings.IngressName(mp)}, ing)
+		if err == nil {
+			return errors.New("the Ingress is still there")
+		}
+		if client.IgnoreNotFound(err) != nil {
+			return err
+		}
+		return eventFor(mp, v1alpha1.EventPruned, "Ingress")
+	})
+}
