@@ -248,3 +248,10 @@ func TestAPlatformOnAGatewayIsJudgedAgainWhenItsListenerCertificateEntersTheWarn
 		t.Errorf("without a certificate the next look is in %s, want the hourly recheck", got)
 	}
 }
+
+func TestAPlatformOnAGatewayReadsNoTLSSecretOfItsOwn(t *testing.T) {
+	mp := settings.Defaulted(fixtures.OnGateway("video", "meet", "meet.example.eu", v1alpha1.DefaultMediaPort))
+	if got, want := referencedInputs(mp), []string{"Secret/meet-jwt"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("referencedInputs = %v, want %v: the listener holds the certificate", got, want)
+	}
+}

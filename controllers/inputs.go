@@ -161,7 +161,10 @@ func (r *MeetingPlatformReconciler) requireOptionalKinds(ctx context.Context, mp
 // referencedInputs names every user object the platform reads, as "<Kind>/<name>": the
 // Secrets of spec.tls and spec.access, and the accounts claim.
 func referencedInputs(mp *v1alpha1.MeetingPlatform) []string {
-	keys := []string{"Secret/" + settings.TLSSecretName(mp)}
+	var keys []string
+	if !settings.UsesGateway(mp) { // a Gateway's certificate is found by platformsServedWith
+		keys = append(keys, "Secret/"+settings.TLSSecretName(mp))
+	}
 	for _, ref := range referencedKeys(mp) {
 		if key := "Secret/" + ref.secret; !slices.Contains(keys, key) {
 			keys = append(keys, key)
