@@ -93,12 +93,25 @@ func (r *MeetingPlatformReconciler) reconcileCompliance(ctx context.Context, s *
 	if err := r.publishPolicyReport(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
+	return ctrl.Result{RequeueAfter: nextLook(s, snap)}, nil
+}
+
+// nextLook is when the platform is judged again without a watch event: at the hourly recheck,
+// or earlier when a certificate it is served with (its TLS Secret, or its Gateway listeners')
+// changes its TLS-2 result by the clock alone.
+func nextLook(s *scope, snap *liveState) time.Duration {
 	wait := recheckAfter(s.mp.UID)
-	if at := evaluate.CertificateChange(s.inputs.tls, s.now); !at.IsZero() && at.Sub(s.now) < wait {
-		// A second past the instant, so that the clock has passed it when the pass runs.
-		wait = at.Sub(s.now) + time.Second
+	certificates := []*corev1.Secret{s.inputs.tls}
+	for _, sec := range snap.ListenerSecrets {
+		certificates = append(certificates, sec)
 	}
-	return ctrl.Result{RequeueAfter: wait}, nil
+	for _, sec := range certificates {
+		if at := evaluate.CertificateChange(sec, s.now); !at.IsZero() && at.Sub(s.now) < wait {
+			// A second past the instant, so that the clock has passed it when the pass runs.
+			wait = at.Sub(s.now) + time.Second
+		}
+	}
+	return wait
 }
 
 // findConfigMap returns the ConfigMap of that name in list, or nil.
@@ -180,6 +193,14 @@ func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope)
 		if ing := &all.Items[i]; ing.Namespace != mp.Namespace && evaluate.RoutesHost(ing, mp.Spec.Domain) {
 			snap.DomainIngresses = append(snap.DomainIngresses, *ing.DeepCopy())
 		}
+	}
+	var classes networkingv1.IngressClassList
+	if err := r.List(ctx, &classes); err != nil {
+		return nil, err
+	}
+	snap.IngressClasses = classes.Items
+	if err := r.readGatewayState(ctx, snap); err != nil {
+		return nil, err
 	}
 	snap.Deployments, snap.ConfigMaps, snap.Secrets = deployments.Items, configMaps.Items, secrets.Items
 	snap.Services, snap.NetworkPolicies, snap.Pods = services.Items, policies.Items, pods.Items

@@ -35,6 +35,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 func TestLowestRequeue(t *testing.T) {
@@ -206,5 +208,50 @@ func TestSecretValuesMustFitWhereProsodyWritesThem(t *testing.T) {
 				t.Errorf("fitsItsPlace = %v, want %v", got, tt.fits)
 			}
 		})
+	}
+}
+
+func TestAPlatformOnAGatewayStallsWhereTheGatewayAPIIsNotServed(t *testing.T) {
+	// A reconciler without a manager has no optional kinds: the cluster serves none of them.
+	r := &MeetingPlatformReconciler{}
+	mp := settings.Defaulted(fixtures.OnGateway("video", "meet", "meet.example.eu", v1alpha1.DefaultMediaPort))
+	res, err := r.requireOptionalKinds(t.Context(), mp)
+	s := asStall(err)
+	if s == nil || s.reason != v1alpha1.ReasonGatewayAPIMissing {
+		t.Fatalf("got %v, want a stall with reason %s", err, v1alpha1.ReasonGatewayAPIMissing)
+	}
+	if !strings.Contains(s.message, fixtures.GatewayNamespace+"/"+fixtures.GatewayName) || !strings.Contains(s.message, "gateway.networking.k8s.io/v1") {
+		t.Errorf("the stall does not name the Gateway and the API: %q", s.message)
+	}
+	if res.RequeueAfter != unwatchedRecheck {
+		t.Errorf("requeue after %s, want %s: installing the Gateway API is not watched", res.RequeueAfter, unwatchedRecheck)
+	}
+	if _, err := r.requireOptionalKinds(t.Context(), settings.Defaulted(fixtures.Minimal())); err != nil {
+		t.Errorf("a platform on an Ingress needs no Gateway API: %v", err)
+	}
+}
+
+func TestAPlatformOnAGatewayIsJudgedAgainWhenItsListenerCertificateEntersTheWarning(t *testing.T) {
+	now := time.Date(2026, time.September, 1, 12, 0, 0, 0, time.UTC)
+	// Valid for 14 days and 30 minutes: in 30 minutes it is within 14 days of expiry (TLS-2 Warn).
+	soon := fixtures.Certificate{Host: "meet.example.eu", NotBefore: now.Add(-time.Hour), ValidFor: time.Hour + 14*24*time.Hour + 30*time.Minute, RSABits: 2048}
+	sec, err := soon.TLSSecret(fixtures.GatewayNamespace, "public-tls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &scope{mp: settings.Defaulted(fixtures.OnGateway("video", "meet", "meet.example.eu", v1alpha1.DefaultMediaPort)), now: now}
+	snap := &liveState{ListenerSecrets: map[string]*corev1.Secret{fixtures.GatewayNamespace + "/public-tls": sec}}
+	if got, want := nextLook(s, snap), 30*time.Minute+time.Second; got != want {
+		t.Errorf("next look in %s, want %s (when the listener's certificate enters the 14-day warning)", got, want)
+	}
+	if got := nextLook(s, &liveState{}); got < certificateRecheck {
+		t.Errorf("without a certificate the next look is in %s, want the hourly recheck", got)
+	}
+}
+
+func TestAPlatformOnAGatewayReadsNoTLSSecretOfItsOwn(t *testing.T) {
+	mp := settings.Defaulted(fixtures.OnGateway("video", "meet", "meet.example.eu", v1alpha1.DefaultMediaPort))
+	if got, want := referencedInputs(mp), []string{"Secret/meet-jwt"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("referencedInputs = %v, want %v: the listener holds the certificate", got, want)
 	}
 }

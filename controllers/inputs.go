@@ -29,6 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/evaluate"
@@ -68,33 +69,29 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 	var missing []string
 	var invalid *stallError
 
-	if mp.Spec.TLS.IssuerRef != nil {
-		served, err := r.optional.Served(ctx, certificateGVK)
+	if res, err := r.requireOptionalKinds(ctx, mp); err != nil {
+		return res, err
+	}
+
+	if !settings.UsesGateway(mp) {
+		// With a Gateway, its listener holds the certificate (readLiveState reads it).
+		tls, err := r.readInput(ctx, mp.Namespace, settings.TLSSecretName(mp))
 		if err != nil {
 			return ctrl.Result{}, err
 		}
-		if !served {
-			// Looked up again on the next pass: installing cert-manager needs no restart.
-			return ctrl.Result{RequeueAfter: unwatchedRecheck}, stall(v1alpha1.ReasonCertManagerMissing,
-				"spec.tls.issuerRef names %s %q but cert-manager's Certificate kind is not installed in the cluster",
-				mp.Spec.TLS.IssuerRef.Kind, mp.Spec.TLS.IssuerRef.Name)
+		switch {
+		case tls == nil && mp.Spec.TLS.IssuerRef == nil:
+			missing = append(missing, fmt.Sprintf("TLS Secret %q (spec.tls.secretName)", settings.TLSSecretName(mp)))
+		case tls != nil && tls.Type != corev1.SecretTypeTLS:
+			invalid = stall(v1alpha1.ReasonInvalidSecret, "TLS Secret %q has type %q, want %q", tls.Name, tls.Type, corev1.SecretTypeTLS)
 		}
+		s.inputs.tls = tls
 	}
-
-	tls, err := r.readInput(ctx, mp.Namespace, settings.TLSSecretName(mp))
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	switch {
-	case tls == nil && mp.Spec.TLS.IssuerRef == nil:
-		missing = append(missing, fmt.Sprintf("TLS Secret %q (spec.tls.secretName)", settings.TLSSecretName(mp)))
-	case tls != nil && tls.Type != corev1.SecretTypeTLS:
-		invalid = stall(v1alpha1.ReasonInvalidSecret, "TLS Secret %q has type %q, want %q", tls.Name, tls.Type, corev1.SecretTypeTLS)
-	}
-	s.inputs.tls = tls
 	// Here, where the Secret was read, not at the status write: a pass that fails before the
-	// read must not remove the series, which would restart the alert's `for:` timer.
-	setCertificateMetric(mp, evaluate.CertificateExpiry(tls))
+	// read must not remove the series, which would restart the alert's `for:` timer. A platform
+	// on a Gateway has no TLS Secret of its own: no series (its listeners' certificates are
+	// judged by TLS-2).
+	setCertificateMetric(mp, evaluate.CertificateExpiry(s.inputs.tls))
 
 	for _, ref := range referencedKeys(mp) {
 		secret, err := r.readInput(ctx, mp.Namespace, ref.secret)
@@ -138,10 +135,42 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 	return ctrl.Result{}, nil
 }
 
+// requireOptionalKinds stalls a platform whose spec needs a kind the cluster does not serve:
+// cert-manager's Certificate for spec.tls.issuerRef, the Gateway API's HTTPRoute for
+// spec.gateway. Looked up again on the next pass: installing either needs no restart.
+func (r *MeetingPlatformReconciler) requireOptionalKinds(ctx context.Context, mp *v1alpha1.MeetingPlatform) (ctrl.Result, error) {
+	if mp.Spec.TLS.IssuerRef != nil {
+		served, err := r.optional.Served(ctx, certificateGVK)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if !served {
+			return ctrl.Result{RequeueAfter: unwatchedRecheck}, stall(v1alpha1.ReasonCertManagerMissing,
+				"spec.tls.issuerRef names %s %q but cert-manager's Certificate kind is not installed in the cluster",
+				mp.Spec.TLS.IssuerRef.Kind, mp.Spec.TLS.IssuerRef.Name)
+		}
+	}
+	if settings.UsesGateway(mp) {
+		served, err := r.gatewayAPIServed(ctx)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if !served {
+			return ctrl.Result{RequeueAfter: unwatchedRecheck}, stall(v1alpha1.ReasonGatewayAPIMissing,
+				"spec.gateway names Gateway %s but the cluster does not serve the Gateway API (%s: HTTPRoute, Gateway, ReferenceGrant, standard channel)",
+				settings.GatewayRefs(mp)[0].Key(), gatewayv1.GroupVersion)
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
 // referencedInputs names every user object the platform reads, as "<Kind>/<name>": the
 // Secrets of spec.tls and spec.access, and the accounts claim.
 func referencedInputs(mp *v1alpha1.MeetingPlatform) []string {
-	keys := []string{"Secret/" + settings.TLSSecretName(mp)}
+	var keys []string
+	if !settings.UsesGateway(mp) { // a Gateway's certificate is found by platformsServedWith
+		keys = append(keys, "Secret/"+settings.TLSSecretName(mp))
+	}
 	for _, ref := range referencedKeys(mp) {
 		if key := "Secret/" + ref.secret; !slices.Contains(keys, key) {
 			keys = append(keys, key)

@@ -174,6 +174,9 @@ func CacheOptions(namespaces ...string) cache.Options {
 			// Every Ingress of the cluster: ingress controllers merge the rules of one host
 			// from all namespaces, so another tenant's Ingress can serve a platform's domain.
 			&networkingv1.Ingress{}: {Label: labels.Everything()},
+			// Every IngressClass: its controller decides whether the redirect of TLS-1 can be
+			// verified. Clusters hold a handful.
+			&networkingv1.IngressClass{}: {Label: labels.Everything()},
 			// Every EndpointSlice that names a Service: a hand-made slice labelled with a
 			// platform Service's name sends that Service's traffic wherever it says.
 			&discoveryv1.EndpointSlice{}: {Label: serviceEndpoints, Transform: apply.TrimManagedFields},
@@ -300,7 +303,10 @@ type scope struct {
 // +kubebuilder:rbac:groups="",resources=pods/eviction,verbs=create
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses;networkpolicies,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingressclasses,verbs=get;list;watch
 // +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways;referencegrants,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile brings one MeetingPlatform towards its desired state and reports what it found.
@@ -461,11 +467,14 @@ func (r *MeetingPlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(notOurs)).
 		Watches(&networkingv1.Ingress{}, handler.EnqueueRequestsFromMapFunc(r.platformsReachedBy),
 			builder.WithPredicates(notOurs)).
+		Watches(&networkingv1.IngressClass{}, handler.EnqueueRequestsFromMapFunc(r.everyPlatform)).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.platformsOnNode),
 			builder.WithPredicates(nodePlacementChanged{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: ReconcileTimeout}).
 		Named("meetingplatform")
-	r.optional = newOptionalAPIs(mgr)
+	if r.optional, err = newOptionalAPIs(mgr, r); err != nil {
+		return err
+	}
 	for _, src := range append(userInputs, r.optional.servedAtStart()...) {
 		b = b.WatchesRawSource(src)
 	}

@@ -26,20 +26,29 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/source"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/apply"
 )
 
-// optionalKind is a kind of another project (cert-manager, later the Gateway API and
-// OpenReports) that the operator uses only where the cluster serves it. The operator has no Go
-// dependency on those projects: the objects are unstructured.
+// optionalKind is a kind of another project (cert-manager, the Gateway API, later OpenReports)
+// that the operator uses only where the cluster serves it. cert-manager's objects are
+// unstructured (no Go dependency); the Gateway API's are the typed ones of its module.
 type optionalKind struct {
 	gvk schema.GroupVersionKind
+	// object returns an empty object of the kind, for the watch and the cache.
+	object func() client.Object
 	// events maps an event of the kind to the platforms it concerns.
-	events func(ctrl.Manager) handler.EventHandler
+	events func(*MeetingPlatformReconciler, ctrl.Manager) handler.EventHandler
+	// anyones says the kind is watched whoever made its objects (another tenant's HTTPRoute,
+	// the cluster team's Gateway), in the cache of foreign objects; otherwise only the
+	// platforms' own, labelled objects are, in the manager's cache.
+	anyones bool
 	// recheck bounds how often the kind is looked up again while the cluster does not serve
 	// it: each look-up is one discovery request.
 	recheck time.Duration
@@ -49,15 +58,18 @@ type optionalKind struct {
 // (optionalAPIs.Served): installing the project later needs no restart of the operator. Adding
 // a kind is one entry here plus what uses it.
 var optionalKinds = []optionalKind{
-	{certificateGVK, controlledByPlatform, optionalRecheck},
+	{gvk: certificateGVK, object: func() client.Object { return newCertificate() }, events: controlledByPlatform, recheck: optionalRecheck},
 	// Every pass of every platform asks for the Report kind, converged ones included: looked
 	// up again only every few minutes, a cluster without OpenReports costs one discovery
 	// request per reportRecheck, not one per pass.
-	{reportGVK, controlledByPlatform, reportRecheck},
+	{gvk: reportGVK, object: func() client.Object { return newOptional(reportGVK) }, events: controlledByPlatform, recheck: reportRecheck},
+	{gvk: httpRouteGVK, object: func() client.Object { return &gatewayv1.HTTPRoute{} }, events: platformsOfRoute, anyones: true, recheck: optionalRecheck},
+	{gvk: gatewayGVK, object: func() client.Object { return &gatewayv1.Gateway{} }, events: platformsOnGateways, anyones: true, recheck: optionalRecheck},
+	{gvk: referenceGrantGVK, object: func() client.Object { return &gatewayv1.ReferenceGrant{} }, events: platformsOnGateways, anyones: true, recheck: optionalRecheck},
 }
 
 // controlledByPlatform maps a child to the platform that controls it, as Owns does.
-func controlledByPlatform(mgr ctrl.Manager) handler.EventHandler {
+func controlledByPlatform(_ *MeetingPlatformReconciler, mgr ctrl.Manager) handler.EventHandler {
 	return handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &v1alpha1.MeetingPlatform{}, handler.OnlyControllerOwner())
 }
 
@@ -79,17 +91,36 @@ type watcher interface {
 // optionalAPIs knows which optional kinds the cluster serves and watches each once it does.
 type optionalAPIs struct {
 	mgr        ctrl.Manager
+	reconciler *MeetingPlatformReconciler
 	controller watcher
 	now        func() time.Time
+	// anyones is the cache of the kinds watched whoever made their objects (optionalKind.
+	// anyones): the manager's cache holds only labelled objects of kinds it was not told
+	// about at start, and it cannot be told about a kind the cluster may not serve, because
+	// its options resolve every kind they name when it is created (controller-runtime v0.24,
+	// pkg/cache/cache.go defaultOpts: IsObjectNamespaced). Its informers start on first use.
+	anyones cache.Cache
 
 	mu       sync.Mutex
 	watched  map[schema.GroupVersionKind]bool
 	lookedAt map[schema.GroupVersionKind]time.Time
 }
 
-func newOptionalAPIs(mgr ctrl.Manager) *optionalAPIs {
-	return &optionalAPIs{mgr: mgr, now: time.Now,
-		watched: map[schema.GroupVersionKind]bool{}, lookedAt: map[schema.GroupVersionKind]time.Time{}}
+func newOptionalAPIs(mgr ctrl.Manager, r *MeetingPlatformReconciler) (*optionalAPIs, error) {
+	anyones, err := cache.New(mgr.GetConfig(), r.WatchHealth.Guard(cache.Options{
+		HTTPClient:       mgr.GetHTTPClient(),
+		Scheme:           mgr.GetScheme(),
+		Mapper:           mgr.GetRESTMapper(),
+		DefaultTransform: apply.TrimManagedFields,
+	}))
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(anyones); err != nil {
+		return nil, err
+	}
+	return &optionalAPIs{mgr: mgr, reconciler: r, now: time.Now, anyones: anyones,
+		watched: map[schema.GroupVersionKind]bool{}, lookedAt: map[schema.GroupVersionKind]time.Time{}}, nil
 }
 
 // servedAtStart returns the watches of the optional kinds the cluster serves now, to be
@@ -167,9 +198,34 @@ func (o *optionalAPIs) lookUp(gvk schema.GroupVersionKind) (bool, error) {
 	return false, fmt.Errorf("looking up whether the cluster serves %s: %w", gvk, err)
 }
 
-// source is the watch of an optional kind, in the manager's cache.
+// source is the watch of an optional kind, in the cache that holds it.
 func (o *optionalAPIs) source(kind optionalKind) source.SyncingSource {
-	return source.Kind(o.mgr.GetCache(), client.Object(newOptional(kind.gvk)), kind.events(o.mgr))
+	return source.Kind(o.cacheOf(kind), kind.object(), kind.events(o.reconciler, o.mgr))
+}
+
+func (o *optionalAPIs) cacheOf(kind optionalKind) cache.Cache {
+	if kind.anyones {
+		return o.anyones
+	}
+	return o.mgr.GetCache()
+}
+
+// Watching says whether the kind is watched already, without looking it up: for watch
+// handlers, which must not wait on discovery.
+func (o *optionalAPIs) Watching(gvk schema.GroupVersionKind) bool {
+	if o == nil {
+		return false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.watched[gvk]
+}
+
+// Reader reads the objects of an optional kind, from the cache that watches it; call it only
+// once Served said yes.
+func (o *optionalAPIs) Reader(gvk schema.GroupVersionKind) client.Reader {
+	kind, _ := findOptionalKind(gvk)
+	return o.cacheOf(kind)
 }
 
 func findOptionalKind(gvk schema.GroupVersionKind) (optionalKind, bool) {

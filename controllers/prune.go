@@ -30,6 +30,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
@@ -46,6 +47,7 @@ var prunable = map[string]func() client.Object{
 	"Ingress":       func() client.Object { return &networkingv1.Ingress{} },
 	"NetworkPolicy": func() client.Object { return &networkingv1.NetworkPolicy{} },
 	"Certificate":   func() client.Object { return newCertificate() },
+	"HTTPRoute":     func() client.Object { return &gatewayv1.HTTPRoute{} },
 }
 
 // pruneChildren deletes the children the inventory lists that the platform no longer renders,

@@ -19,7 +19,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -151,25 +150,7 @@ func controlFails(mp *v1alpha1.MeetingPlatform, id settings.ControlID, mentions 
 	if err := conditionIs(mp, v1alpha1.ConditionCompliant, metav1.ConditionFalse); err != nil {
 		return err
 	}
-	live := &v1alpha1.MeetingPlatform{}
-	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(mp), live); err != nil {
-		return err
-	}
-	for _, c := range live.Status.Compliance.Controls {
-		if c.ID != string(id) {
-			continue
-		}
-		if c.Result != v1alpha1.ResultFail {
-			return fmt.Errorf("%s is %s: %s", id, c.Result, c.Message)
-		}
-		for _, m := range mentions {
-			if !strings.Contains(c.Message, m) {
-				return fmt.Errorf("%s message %q does not name %q", id, c.Message, m)
-			}
-		}
-		return nil
-	}
-	return fmt.Errorf("no result for %s", id)
+	return controlIs(mp, id, v1alpha1.ResultFail, mentions...)
 }
 
 func controllerRef(apiVersion, kind string, owner client.Object) metav1.OwnerReference {

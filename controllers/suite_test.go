@@ -37,6 +37,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"go.uber.org/zap/zapcore"
 	"k8s.io/utils/ptr"
@@ -67,17 +68,29 @@ func TestMain(m *testing.M) {
 	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true), zap.Level(zapLevel())))
 	utilruntime.Must(clientgoscheme.AddToScheme(testScheme))
 	utilruntime.Must(v1alpha1.AddToScheme(testScheme))
+	utilruntime.Must(gatewayv1.Install(testScheme))
 
+	// The Gateway API's standard CRDs are installed for every test, as on a cluster with a
+	// Gateway implementation: the operator then also judges HTTPRoutes of Ingress platforms.
+	gatewayCRDs, err := utils.GatewayAPICRDs()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	testEnv = &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
+		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases"), gatewayCRDs},
 		ErrorIfCRDPathMissing: true,
 	}
-	var err error
 	if testConfig, err = testEnv.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "starting envtest:", err)
 		os.Exit(1)
 	}
 	if k8s, err = client.New(testConfig, client.Options{Scheme: testScheme}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// The cluster's default IngressClass is ingress-nginx's, whose redirect TLS-1 verifies.
+	if err := k8s.Create(context.Background(), fixtures.IngressNginxClass()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

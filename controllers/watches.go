@@ -78,19 +78,9 @@ func (r *MeetingPlatformReconciler) platformsReachedBy(ctx context.Context, o cl
 	if !ok {
 		return nil
 	}
-	var list v1alpha1.MeetingPlatformList
-	if err := r.List(ctx, &list); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a watch event")
-		return nil
-	}
-	var reqs []reconcile.Request
-	for i := range list.Items {
-		mp := &list.Items[i]
-		if mp.Namespace == ing.Namespace || evaluate.RoutesHost(ing, mp.Spec.Domain) {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(mp)})
-		}
-	}
-	return reqs
+	return r.platformsWhere(ctx, func(mp *v1alpha1.MeetingPlatform) bool {
+		return mp.Namespace == ing.Namespace || evaluate.RoutesHost(ing, mp.Spec.Domain)
+	})
 }
 
 // platformsOnNode maps a Node to every platform: a node that changes region or appears may fix
@@ -209,11 +199,16 @@ func keepIdentity(obj any) (any, error) {
 		Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion}}, nil
 }
 
-// platformsReading maps a user object of the kind to the platforms in its namespace that read it.
+// platformsReading maps a user object of the kind to the platforms in its namespace that read
+// it, and a Secret also to the platforms whose Gateways serve it as a listener's certificate.
 func (r *MeetingPlatformReconciler) platformsReading(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		return r.platformRequests(ctx, client.InNamespace(o.GetNamespace()),
+		reqs := r.platformRequests(ctx, client.InNamespace(o.GetNamespace()),
 			client.MatchingFields{referencedInputsField: kind + "/" + o.GetName()})
+		if kind == "Secret" {
+			reqs = append(reqs, r.platformsServedWith(ctx, o.GetNamespace()+"/"+o.GetName())...)
+		}
+		return reqs
 	}
 }
 
@@ -227,6 +222,22 @@ func (r *MeetingPlatformReconciler) platformRequests(ctx context.Context, opts .
 	reqs := make([]reconcile.Request, 0, len(list.Items))
 	for i := range list.Items {
 		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return reqs
+}
+
+// platformsWhere lists the cached platforms for which match holds, as reconcile requests.
+func (r *MeetingPlatformReconciler) platformsWhere(ctx context.Context, match func(*v1alpha1.MeetingPlatform) bool) []reconcile.Request {
+	var list v1alpha1.MeetingPlatformList
+	if err := r.List(ctx, &list); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing platforms for a watch event")
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		if mp := settings.Defaulted(&list.Items[i]); match(mp) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(mp)})
+		}
 	}
 	return reqs
 }

@@ -49,6 +49,8 @@ cat <<TXT
 
 Done in $((SECONDS - start))s. TLS-2 warns, truthfully: the demo's certificate is self-signed,
 so no trusted CA vouches for it (a real one, or --trusted-ca-bundle for a private CA, passes).
+TLS-1 warns too: the local cluster runs no ingress controller, so no IngressClass says which
+controller serves the Ingress and whether it redirects plain HTTP (docs/install.md).
 Look further:
   export KUBECONFIG=$KUBECONFIG
   kubectl -n $ns get cm meet-processing-record -o jsonpath='{.data.processing-record\.md}'   # the Art. 30 record

@@ -48,6 +48,7 @@ const (
 	ReasonSecretMissing      = "SecretMissing"
 	ReasonInvalidSecret      = "InvalidSecret"
 	ReasonCertManagerMissing = "CertManagerMissing"
+	ReasonGatewayAPIMissing  = "GatewayAPIMissing"
 	ReasonVolumeClaimMissing = "VolumeClaimMissing"
 	ReasonInvalidSpec        = "InvalidSpec"
 	ReasonChildRejected      = "ChildRejected"

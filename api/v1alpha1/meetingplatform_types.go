@@ -25,6 +25,12 @@ import (
 //
 // There is deliberately no field that turns recording, transcription, analytics, third-party
 // services or anonymous access on: those are not options of this API.
+//
+// The platform is exposed through exactly one of spec.ingress (the default: an Ingress) or
+// spec.gateway (an HTTPRoute attached to a Gateway the cluster team owns).
+// +kubebuilder:validation:XValidation:rule="!has(self.gateway) || !has(self.ingress)",message="set exactly one of spec.ingress or spec.gateway: remove spec.ingress (an older operator stored its defaults there) to attach the platform to a Gateway",fieldPath=".gateway"
+// +kubebuilder:validation:XValidation:rule="has(self.gateway) || has(self.tls)",message="spec.tls is required when the platform is exposed through an Ingress",fieldPath=".tls"
+// +kubebuilder:validation:XValidation:rule="!has(self.gateway) || !has(self.tls)",message="spec.tls must not be set with spec.gateway: the Gateway's HTTPS listener holds the certificate",fieldPath=".tls"
 type MeetingPlatformSpec struct {
 	// domain is the public DNS name users open in the browser, e.g. meet.example.eu.
 	// A lower-case DNS name; the platform is served only over HTTPS on this host.
@@ -50,13 +56,26 @@ type MeetingPlatformSpec struct {
 	Compliance ComplianceSpec `json:"compliance,omitzero"`
 
 	// tls names the certificate for spec.domain: exactly one of secretName or issuerRef.
-	// +required
-	TLS TLSSpec `json:"tls"`
+	// Required with an Ingress; not set with spec.gateway, whose listener holds the certificate.
+	// +optional
+	TLS TLSSpec `json:"tls,omitzero"`
 
-	// ingress configures the Ingress that publishes the web component.
+	// ingress configures the Ingress that publishes the web component. This is the default
+	// exposure: without spec.ingress and spec.gateway the platform gets an Ingress of the
+	// cluster's default IngressClass, reached from namespace ingress-nginx.
+	// +optional
+	Ingress IngressSpec `json:"ingress,omitzero"`
+
+	// gateway attaches the platform to an existing Gateway (Gateway API v1) instead of an
+	// Ingress: the operator renders the HTTPRoutes for spec.domain. Not together with
+	// spec.ingress or spec.tls.
+	// +optional
+	Gateway *GatewaySpec `json:"gateway,omitempty"`
+
+	// network configures what the platform's NetworkPolicies admit besides its own flows.
 	// +optional
 	// +default={}
-	Ingress IngressSpec `json:"ingress,omitzero"`
+	Network NetworkSpec `json:"network,omitzero"`
 
 	// media configures how the videobridge's UDP media port is reached by clients.
 	// +optional
@@ -163,12 +182,100 @@ type IngressSpec struct {
 	ClassName string `json:"className,omitempty"`
 
 	// controllerNamespace is the namespace of the ingress controller's pods. Only they may reach
-	// the web pods' HTTP port (NetworkPolicy), so no plaintext path bypasses TLS.
+	// the web pods' HTTP port (NetworkPolicy), so no plaintext path bypasses TLS. Default
+	// ingress-nginx; Traefik's chart installs into traefik.
 	// +optional
 	// +default="ingress-nginx"
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	ControllerNamespace string `json:"controllerNamespace,omitempty"`
+
+	// controllerPodSelector narrows the pods of controllerNamespace that may reach the web
+	// pods to those with these labels, written as key=value pairs separated by commas, e.g.
+	// app.kubernetes.io/name=ingress-nginx. Empty: every pod of controllerNamespace.
+	// +optional
+	ControllerPodSelector PodLabels `json:"controllerPodSelector,omitempty"`
+}
+
+// PodLabels selects pods by labels, as key=value pairs separated by commas, e.g.
+// app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller; each key and
+// value is a Kubernetes label key and value.
+// +kubebuilder:validation:MaxLength=1024
+// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?(,([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?)*$`
+type PodLabels string
+
+// GatewaySpec attaches the platform to Gateways the cluster team owns.
+type GatewaySpec struct {
+	// parentRefs are the Gateways, and in each the HTTPS listener, the platform's HTTPRoute
+	// attaches to. The listener must be HTTPS with tls.mode Terminate and a certificate for
+	// spec.domain (TLS-1, TLS-2).
+	// +required
+	// +listType=atomic
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=4
+	ParentRefs []GatewayParentReference `json:"parentRefs,omitempty"`
+
+	// proxyNamespace is the namespace of the Gateway implementation's proxy pods, the only
+	// ones that may reach the web pods' HTTP port (NetworkPolicy). Default: the namespace of
+	// the first parentRef (Istio, NGINX Gateway Fabric); Envoy Gateway runs its proxies in
+	// envoy-gateway-system.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	ProxyNamespace string `json:"proxyNamespace,omitempty"`
+
+	// proxyPodSelector narrows the pods of proxyNamespace that may reach the web pods to those
+	// with these labels, as key=value pairs separated by commas, e.g.
+	// gateway.networking.k8s.io/gateway-name=public. Empty: every pod of proxyNamespace.
+	// +optional
+	ProxyPodSelector PodLabels `json:"proxyPodSelector,omitempty"`
+}
+
+// GatewayParentReference names one Gateway and its listeners.
+type GatewayParentReference struct {
+	// name of the Gateway.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Name string `json:"name,omitempty"`
+
+	// namespace of the Gateway. Default: the platform's namespace. A Gateway in another
+	// namespace admits the route only if its listener's allowedRoutes lets this namespace in.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Namespace string `json:"namespace,omitempty"`
+
+	// sectionName is the HTTPS listener of the Gateway the platform is served on. Empty: every
+	// listener that admits the route; then a plain-HTTP listener for spec.domain would carry
+	// the platform unencrypted, and TLS-1 fails while the Gateway has one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	SectionName string `json:"sectionName,omitempty"`
+
+	// redirectSectionName is the Gateway's plain-HTTP listener: the operator attaches a second
+	// HTTPRoute to it whose only rule redirects to https (301). Every plain-HTTP listener of the
+	// Gateway that takes spec.domain must be named here, or TLS-1 fails.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	RedirectSectionName string `json:"redirectSectionName,omitempty"`
+}
+
+// NetworkSpec configures what the platform's NetworkPolicies admit besides its own flows.
+type NetworkSpec struct {
+	// dnsNamespaces are the namespaces whose pods the platform's pods may ask for DNS (port 53):
+	// default kube-system; add openshift-dns on OpenShift or the namespace of a DNS cache.
+	// +optional
+	// +listType=set
+	// +default=["kube-system"]
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	DNSNamespaces []string `json:"dnsNamespaces,omitempty"`
 }
 
 // MediaServiceType is the kind of Service that exposes the videobridge's UDP port.
@@ -473,6 +580,7 @@ const (
 // CRD with what settings.Defaulted writes.
 const (
 	DefaultIngressControllerNamespace = "ingress-nginx"
+	DefaultDNSNamespace               = "kube-system"
 	DefaultMediaPort                  = 30000
 	DefaultJWTSecretKey               = "secret"
 	DefaultLDAPFilter                 = "(uid=%u)"

@@ -148,6 +148,11 @@ spec:
   ingress:
     className: nginx-public
     controllerNamespace: ingress-system
+    controllerPodSelector: app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller
+  network:
+    dnsNamespaces:
+    - kube-system
+    - node-dns-cache
   media:
     type: NodePort
     port: 32767
@@ -200,6 +205,31 @@ spec:
     registry: registry.example.eu:5000/mirror/jitsi
     tag: stable-10314
     pullPolicy: Always
+`
+
+// gatewayManifest sets every field of a platform attached to a Gateway; the valid-manifest
+// test reads it back and the control-character test spoils each of its strings.
+const gatewayManifest = `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: on-gateway
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  gateway:
+    parentRefs:
+    - name: public
+      namespace: gateway-system
+      sectionName: https
+      redirectSectionName: http
+    proxyNamespace: envoy-gateway-system
+    proxyPodSelector: gateway.envoyproxy.io/owning-gateway-name=public
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
 `
 
 func TestInvalidManifestsAreRefused(t *testing.T) {
@@ -479,7 +509,7 @@ spec:
       secretRef:
         name: jwt-secret
 `,
-			wantField: "spec.tls", wantMsg: "Required value",
+			wantField: "spec.tls", wantMsg: "spec.tls is required when the platform is exposed through an Ingress",
 		},
 		{
 			name: "tls with both secretName and issuerRef is refused",
@@ -1433,6 +1463,37 @@ spec:
 			wantField: "spec.tls.issuerRef.name", wantMsg: "should match",
 		},
 		{
+			name: "an Ingress and a Gateway together are refused",
+			manifest: manifestWith(map[string]string{"tls": "null", "ingress": "{className: nginx}",
+				"gateway": "{parentRefs: [{name: public}]}"}),
+			wantField: "spec.gateway", wantMsg: "set exactly one of spec.ingress or spec.gateway",
+		},
+		{
+			name:      "spec.tls with a Gateway is refused: the listener holds the certificate",
+			manifest:  manifestWith(map[string]string{"gateway": "{parentRefs: [{name: public}]}"}),
+			wantField: "spec.tls", wantMsg: "spec.tls must not be set with spec.gateway",
+		},
+		{
+			name:      "a Gateway without parentRefs is refused",
+			manifest:  manifestWith(map[string]string{"tls": "null", "gateway": "{parentRefs: []}"}),
+			wantField: "spec.gateway.parentRefs", wantMsg: "should have at least 1 items",
+		},
+		{
+			name:      "a Gateway listener name with an upper-case letter is refused",
+			manifest:  manifestWith(map[string]string{"tls": "null", "gateway": "{parentRefs: [{name: public, sectionName: HTTPS}]}"}),
+			wantField: "spec.gateway.parentRefs[0].sectionName", wantMsg: "should match",
+		},
+		{
+			name:      "a controller pod selector that is no list of key=value pairs is refused",
+			manifest:  manifestWith(map[string]string{"ingress": `{controllerPodSelector: "app in (nginx)"}`}),
+			wantField: "spec.ingress.controllerPodSelector", wantMsg: "should match",
+		},
+		{
+			name:      "an empty list of DNS namespaces is refused: the pods could resolve no name",
+			manifest:  manifestWith(map[string]string{"network": "{dnsNamespaces: []}"}),
+			wantField: "spec.network.dnsNamespaces", wantMsg: "should have at least 1 items",
+		},
+		{
 			name:      "an issuerRef group that is not an API group is refused",
 			manifest:  manifestWith(map[string]string{"tls": `{issuerRef: {name: letsencrypt, group: "cert-manager.io\n"}}`}),
 			wantField: "spec.tls.issuerRef.group", wantMsg: "should match",
@@ -1546,8 +1607,10 @@ func minimalSpec() v1alpha1.MeetingPlatformSpec {
 		PrivacyPolicyURL: "https://example.eu/privacy",
 		Compliance:       v1alpha1.ComplianceSpec{Mode: "Enforce"},
 		TLS:              v1alpha1.TLSSpec{SecretName: "meet-tls"},
-		Ingress:          v1alpha1.IngressSpec{ControllerNamespace: "ingress-nginx"},
-		Media:            v1alpha1.MediaSpec{Type: "NodePort", Port: 30000},
+		// No spec.ingress: the Ingress is the exposure without one, with the defaults of
+		// settings.Defaulted (an API-server default would clash with spec.gateway).
+		Network: v1alpha1.NetworkSpec{DNSNamespaces: []string{"kube-system"}},
+		Media:   v1alpha1.MediaSpec{Type: "NodePort", Port: 30000},
 		Placement: v1alpha1.PlacementSpec{
 			Jurisdiction:       "EEA",
 			RegionLabel:        "topology.kubernetes.io/region",
@@ -1624,7 +1687,9 @@ spec:
 					PrivacyPolicyURL: "https://www.example.eu/en/privacy?section=meetings#video",
 					Compliance:       v1alpha1.ComplianceSpec{Mode: "Enforce"},
 					TLS:              v1alpha1.TLSSpec{SecretName: "video.example.eu-tls"},
-					Ingress:          v1alpha1.IngressSpec{ClassName: "nginx-public", ControllerNamespace: "ingress-system"},
+					Ingress: v1alpha1.IngressSpec{ClassName: "nginx-public", ControllerNamespace: "ingress-system",
+						ControllerPodSelector: "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"},
+					Network: v1alpha1.NetworkSpec{DNSNamespaces: []string{"kube-system", "node-dns-cache"}},
 					Media: v1alpha1.MediaSpec{
 						Type: "NodePort", Port: 32767,
 						AdvertiseAddresses: []string{"203.0.113.10", "2001:db8::10"},
@@ -1919,6 +1984,18 @@ spec:
 `,
 			want: func(s *v1alpha1.MeetingPlatformSpec) { s.Domain = longestDomain },
 		},
+		{
+			name:     "a platform on a Gateway needs neither spec.tls nor spec.ingress and gets no Ingress default",
+			manifest: gatewayManifest,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.TLS = v1alpha1.TLSSpec{}
+				s.Gateway = &v1alpha1.GatewaySpec{
+					ParentRefs: []v1alpha1.GatewayParentReference{{Name: "public", Namespace: "gateway-system",
+						SectionName: "https", RedirectSectionName: "http"}},
+					ProxyNamespace: "envoy-gateway-system", ProxyPodSelector: "gateway.envoyproxy.io/owning-gateway-name=public",
+				}
+			},
+		},
 	}
 
 	for _, tt := range tests {
@@ -1938,6 +2015,25 @@ spec:
 			if diff := cmp.Diff(want, got.Spec); diff != "" {
 				t.Errorf("spec read back from the API server (-want +got):\n%s", diff)
 			}
+		})
+	}
+}
+
+// The samples of config/samples are what users copy: the API server must accept them.
+func TestTheSamplesAreAccepted(t *testing.T) {
+	c := apiServer(t)
+	for i, path := range []string{"meetwarden_v1alpha1_meetingplatform.yaml", filepath.Join("gateway", "meetingplatform.yaml")} {
+		t.Run(path, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("..", "..", "config", "samples", path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj := decode(t, string(raw))
+			obj.SetName(fmt.Sprintf("sample-%d", i))
+			if err := c.Create(t.Context(), obj); err != nil {
+				t.Fatalf("the API server refused the sample: %v", err)
+			}
+			_ = c.Delete(context.Background(), obj)
 		})
 	}
 }
@@ -2127,6 +2223,7 @@ func TestNoStringFieldAcceptsControlCharacters(t *testing.T) {
 	c := apiServer(t)
 	bases := []string{
 		fullManifest,
+		gatewayManifest,
 		manifestWith(map[string]string{"access": ldapAccess(okLDAPURL, okBaseDN, okFilter)}),
 		manifestWith(map[string]string{"access": "{authentication: Internal, internal: {accountsClaimName: prosody-accounts}}"}),
 		manifestWith(map[string]string{"tls": "{issuerRef: {name: letsencrypt, kind: ClusterIssuer, group: cert-manager.io}}"}),

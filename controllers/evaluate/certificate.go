@@ -28,7 +28,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -45,10 +47,17 @@ const (
 const dateFormat = "2006-01-02"
 
 // TLS-2: the certificate of the TLS Secret covers the domain, is valid, and has a strong key.
+// With a Gateway, the Secrets are those of the listeners the platform is served on.
 func checkCertificate(s *Snapshot) (resultValue, string) {
+	if settings.UsesGateway(s.Platform) {
+		return s.checkListenerCertificates()
+	}
+	return s.judgeCertificate(settings.TLSSecretName(s.Platform), s.TLSSecret)
+}
+
+// judgeCertificate judges the certificate of one TLS Secret (nil: it does not exist).
+func (s *Snapshot) judgeCertificate(name string, sec *corev1.Secret) (resultValue, string) {
 	mp := s.Platform
-	name := settings.TLSSecretName(mp)
-	sec := s.TLSSecret
 	if sec == nil {
 		return fail("TLS Secret %s does not exist", name)
 	}
@@ -99,6 +108,89 @@ func checkCertificate(s *Snapshot) (resultValue, string) {
 		return warn("%s expires on %s, within 14 days", subject, cert.NotAfter.UTC().Format(dateFormat))
 	}
 	return pass("Secret %s: certificate covers %s, valid until %s, %s key", sec.Name, mp.Spec.Domain, cert.NotAfter.UTC().Format(dateFormat), key)
+}
+
+// checkListenerCertificates judges the certificate of every HTTPS listener the platform is
+// served on: the worst result counts, the first listener's names a pass.
+func (s *Snapshot) checkListenerCertificates() (resultValue, string) {
+	refs, gateways, v := s.platformGateways()
+	var passed []string
+	for i, ref := range refs {
+		serving, found := s.servingListeners(ref, gateways[i])
+		v.addAll(found)
+		for _, l := range serving {
+			if l.spec.Protocol != gatewayv1.HTTPSProtocolType {
+				continue // TLS-1 fails it
+			}
+			switch result, message := s.listenerCertificate(l); result {
+			case v1alpha1.ResultFail:
+				v.failed.add("%s: %s", l, message)
+			case v1alpha1.ResultWarn:
+				v.warned.add("%s: %s", l, message)
+			default:
+				passed = append(passed, l.String()+": "+message)
+			}
+		}
+	}
+	if len(passed) == 0 && len(v.failed)+len(v.warned) == 0 {
+		v.failed.add("no HTTPS listener serves %s", s.Platform.Spec.Domain)
+	}
+	ok := ""
+	if len(passed) > 0 {
+		ok = passed[0]
+	}
+	return v.result(ok)
+}
+
+// listenerCertificate judges the certificate Secret a listener serves: the first of its
+// certificateRefs (a single Secret reference is Core support; more are implementation-
+// specific, gateway_types.go ListenerTLSConfig), followed into another namespace only where a
+// ReferenceGrant there lets the Gateway use it.
+func (s *Snapshot) listenerCertificate(l listener) (resultValue, string) {
+	if l.spec.TLS == nil || len(l.spec.TLS.CertificateRefs) == 0 {
+		return fail("names no certificate")
+	}
+	ref := l.spec.TLS.CertificateRefs[0]
+	key := CertificateKey(l.gw, ref)
+	switch {
+	case !IsSecretRef(ref):
+		return warn("its certificate is a %s, which the operator cannot read", kindOf(ref))
+	case !s.granted(l.gw, key):
+		return fail("it names Secret %s of another namespace, and no ReferenceGrant there lets Gateways of namespace %s use it", key, l.gw.Namespace)
+	case s.Unreadable["Secret "+key] != "":
+		return warn("its certificate Secret %s cannot be read (%s)", key, s.Unreadable["Secret "+key])
+	}
+	return s.judgeCertificate(key, s.ListenerSecrets[key])
+}
+
+func kindOf(ref gatewayv1.SecretObjectReference) string {
+	kind := settings.SecretKind
+	if ref.Kind != nil {
+		kind = string(*ref.Kind)
+	}
+	if ref.Group != nil && *ref.Group != "" {
+		kind += "." + string(*ref.Group)
+	}
+	return kind
+}
+
+// granted says whether the Gateway may use the Secret "namespace/name": it is in the
+// Gateway's own namespace, or a ReferenceGrant in the Secret's namespace lets Gateways of the
+// Gateway's namespace refer to it (by name, or to every Secret) (referencegrant_types.go).
+func (s *Snapshot) granted(gw *gatewayv1.Gateway, key string) bool {
+	ns, name, _ := strings.Cut(key, "/")
+	if ns == gw.Namespace {
+		return true
+	}
+	return slices.ContainsFunc(s.ReferenceGrants, func(g gatewayv1.ReferenceGrant) bool {
+		from := slices.ContainsFunc(g.Spec.From, func(f gatewayv1.ReferenceGrantFrom) bool {
+			return f.Group == settings.GatewayGroup && f.Kind == settings.GatewayKind && string(f.Namespace) == gw.Namespace
+		})
+		to := slices.ContainsFunc(g.Spec.To, func(t gatewayv1.ReferenceGrantTo) bool {
+			return t.Group == "" && t.Kind == settings.SecretKind && (t.Name == nil || string(*t.Name) == name)
+		})
+		return g.Namespace == ns && from && to
+	})
 }
 
 // CertificateChange is the next instant after now at which the TLS-2 result of the Secret's

@@ -35,6 +35,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
@@ -64,6 +65,24 @@ type Snapshot struct {
 	// DomainIngresses are the Ingresses of other namespaces that route the platform's domain:
 	// ingress controllers merge the rules of one host from every namespace.
 	DomainIngresses []networkingv1.Ingress
+	// IngressClasses are every IngressClass of the cluster: the controller of the Ingresses'
+	// class decides whether their HTTP→HTTPS redirect can be verified (TLS-1).
+	IngressClasses []networkingv1.IngressClass
+	// HTTPRoutes are the HTTPRoutes, anyone's, in the platform's namespace, that route its
+	// domain, or that attach to its Gateways without hostnames; none where the cluster does
+	// not serve the Gateway API.
+	HTTPRoutes []gatewayv1.HTTPRoute
+	// Gateways are the Gateways of spec.gateway.parentRefs that exist, by "namespace/name".
+	Gateways map[string]*gatewayv1.Gateway
+	// ListenerSecrets are the certificate Secrets the Gateways' listeners name, by
+	// "namespace/name"; nil for one that does not exist.
+	ListenerSecrets map[string]*corev1.Secret
+	// ReferenceGrants are the grants of the namespaces of listener Secrets that lie outside
+	// their Gateway's namespace.
+	ReferenceGrants []gatewayv1.ReferenceGrant
+	// Unreadable says, by object ("Gateway ns/name", "Secret ns/name"), why the reconciler
+	// could not read it: the controls that need it warn instead of guessing.
+	Unreadable map[string]string
 	// Pods are every pod labelled as the platform's; a platform Service's selector holds
 	// those labels, so every pod it sends traffic to is here.
 	Pods []corev1.Pod
@@ -188,6 +207,30 @@ func (f *findings) add(format string, args ...any) {
 // addAll appends other findings.
 func (f *findings) addAll(other findings) {
 	*f = append(*f, other...)
+}
+
+// verdict collects what one check found: violations (Fail) and what it could not verify
+// (Warn), each in the order the check walks sorted objects in.
+type verdict struct {
+	failed, warned findings
+}
+
+// result is Fail naming the first violation, else Warn naming the first thing that could not
+// be verified, else Pass with ok.
+func (v verdict) result(ok string) (v1alpha1.ControlResultValue, string) {
+	if len(v.failed) > 0 {
+		return v.failed.result(ok)
+	}
+	if len(v.warned) > 0 {
+		_, message := v.warned.result(ok)
+		return v1alpha1.ResultWarn, message
+	}
+	return v1alpha1.ResultPass, ok
+}
+
+func (v *verdict) addAll(other verdict) {
+	v.failed.addAll(other.failed)
+	v.warned.addAll(other.warned)
 }
 
 // result is Fail naming the first finding (and how many more there are), or Pass with ok.

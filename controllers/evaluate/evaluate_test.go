@@ -51,6 +51,7 @@ var specs = []struct {
 	{"JWT, NodePort media, TLS Secret, EEA catalog", jwtPlatform},
 	{"internal accounts, guests, own STUN servers, EU catalog, two web replicas", internalSTUNPlatform},
 	{"LDAP, load-balanced media, cert-manager, explicit regions, sovereign providers", ldapPlatform},
+	{"JWT on a Gateway's HTTPS listener, redirected on its HTTP listener", gatewayPlatform},
 }
 
 func resultOf(results []v1alpha1.ControlStatus, id string) v1alpha1.ControlStatus {

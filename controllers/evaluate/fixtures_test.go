@@ -34,6 +34,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/podtemplate"
@@ -63,6 +64,15 @@ func internalSTUNPlatform() *v1alpha1.MeetingPlatform {
 func ldapPlatform() *v1alpha1.MeetingPlatform {
 	return stored(fixtures.LDAPLoadBalancerCertManager())
 }
+
+// gatewayPlatform: the sample attached to the fixture Gateway's HTTPS listener, redirected on
+// its HTTP listener.
+func gatewayPlatform() *v1alpha1.MeetingPlatform {
+	return stored(fixtures.OnGateway("video", "meet", "meet.example.eu", v1alpha1.DefaultMediaPort))
+}
+
+// gatewayCertificate is the Secret of the fixture Gateway's HTTPS listener.
+const gatewayCertificate = "public-tls"
 
 // stored gives a fixture the identity the API server gives a created object.
 func stored(mp *v1alpha1.MeetingPlatform) *v1alpha1.MeetingPlatform {
@@ -148,10 +158,20 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 			s.Ingresses = append(s.Ingresses, *roundTrip(t, o))
 		case *networkingv1.NetworkPolicy:
 			s.NetworkPolicies = append(s.NetworkPolicies, *roundTrip(t, o))
+		case *gatewayv1.HTTPRoute:
+			route := roundTrip(t, o)
+			route.Generation = 1
+			route.Status = fixtures.AcceptedRouteStatus(route)
+			s.HTTPRoutes = append(s.HTTPRoutes, *route)
 		}
 	}
-	s.TLSSecret = tlsSecret(settings.TLSSecretName(mp), validCert(mp.Spec.Domain))
-	s.TLSSecret.Namespace = mp.Namespace
+	s.IngressClasses = []networkingv1.IngressClass{*fixtures.IngressNginxClass()}
+	if settings.UsesGateway(mp) {
+		onFixtureGateway(s)
+	} else {
+		s.TLSSecret = tlsSecret(settings.TLSSecretName(mp), validCert(mp.Spec.Domain))
+		s.TLSSecret.Namespace = mp.Namespace
+	}
 	if jwt := mp.Spec.Access.JWT; jwt != nil {
 		s.JWTSecret = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: jwt.SecretRef.Name},
 			Data: map[string][]byte{jwt.SecretRef.Key: []byte(jwtSigningSecretValue)}}
@@ -181,6 +201,20 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 	record.SetOwnerReferences([]metav1.OwnerReference{ownerRef(mp)})
 	s.ConfigMaps = append(s.ConfigMaps, *roundTrip(t, record))
 	return s
+}
+
+// onFixtureGateway gives the snapshot the fixture Gateway as its controller programmed it, and
+// the valid certificate of its HTTPS listener.
+func onFixtureGateway(s *Snapshot) {
+	gw := fixtures.Gateway(s.Platform.Spec.Domain, gatewayCertificate)
+	gw.Generation = 1
+	gw.Status = fixtures.ProgrammedStatus(gw)
+	key := gw.Namespace + "/" + gw.Name
+	s.Gateways = map[string]*gatewayv1.Gateway{key: gw}
+	sec := tlsSecret(gatewayCertificate, validCert(s.Platform.Spec.Domain))
+	sec.Namespace = gw.Namespace
+	s.ListenerSecrets = map[string]*corev1.Secret{gw.Namespace + "/" + gatewayCertificate: sec}
+	s.Unreadable = map[string]string{}
 }
 
 func ownerRef(mp *v1alpha1.MeetingPlatform) metav1.OwnerReference {
@@ -271,7 +305,21 @@ func deepCopy(s *Snapshot) *Snapshot {
 		Deployments: copyEach(s.Deployments), ConfigMaps: copyEach(s.ConfigMaps), Secrets: copyEach(s.Secrets),
 		Services: copyEach(s.Services), Ingresses: copyEach(s.Ingresses), NetworkPolicies: copyEach(s.NetworkPolicies),
 		Pods: copyEach(s.Pods), ReplicaSets: copyEach(s.ReplicaSets), EndpointSlices: copyEach(s.EndpointSlices),
-		DomainIngresses: copyEach(s.DomainIngresses),
+		DomainIngresses: copyEach(s.DomainIngresses), IngressClasses: copyEach(s.IngressClasses),
+		HTTPRoutes: copyEach(s.HTTPRoutes), ReferenceGrants: copyEach(s.ReferenceGrants),
+		Unreadable: maps.Clone(s.Unreadable),
+	}
+	if s.Gateways != nil {
+		out.Gateways = map[string]*gatewayv1.Gateway{}
+		for k, g := range s.Gateways {
+			out.Gateways[k] = g.DeepCopy()
+		}
+	}
+	if s.ListenerSecrets != nil {
+		out.ListenerSecrets = map[string]*corev1.Secret{}
+		for k, sec := range s.ListenerSecrets {
+			out.ListenerSecrets[k] = sec.DeepCopy()
+		}
 	}
 	if s.TLSSecret != nil {
 		out.TLSSecret = s.TLSSecret.DeepCopy()

@@ -105,6 +105,8 @@ func pinnedTo(sel *metav1.LabelSelector, key, value string) bool {
 type peer struct {
 	// namespace is the namespace the peer is pinned to; "" for the policy's own namespace.
 	namespace string
+	// pods is the pod selector within that other namespace; nil: every pod there.
+	pods *metav1.LabelSelector
 	// components are the platform components a same-namespace podSelector pins; nil when the
 	// selector admits every pod of the platform (instance pinned, component not).
 	components []string
@@ -126,7 +128,7 @@ func (s *Snapshot) classify(p networkingv1.NetworkPolicyPeer) peer {
 			return peer{outside: "pods in any namespace"}
 		}
 		if ns[0] != s.Platform.Namespace {
-			return peer{namespace: ns[0]}
+			return peer{namespace: ns[0], pods: p.PodSelector}
 		}
 		// The platform's own namespace named explicitly: judged like a plain podSelector.
 		return s.classifyPods(p.PodSelector)

@@ -94,6 +94,7 @@ func checkWhatUsersReach(s *Snapshot) (resultValue, string) {
 		failed.addAll(s.foreignEndpoints(live, serving))
 	}
 	failed.addAll(s.foreignRoutes())
+	failed.addAll(s.foreignHTTPRoutes())
 	if len(failed) > 0 {
 		return failed.result("")
 	}
@@ -101,7 +102,7 @@ func checkWhatUsersReach(s *Snapshot) (resultValue, string) {
 		_, message := warned.result("")
 		return v1alpha1.ResultWarn, message
 	}
-	return pass("every pod and endpoint behind the platform's Services belongs to the operator's Deployments, and no Ingress but the operator's routes %s or its Services", s.Platform.Spec.Domain)
+	return pass("every pod and endpoint behind the platform's Services belongs to the operator's Deployments, and no Ingress or HTTPRoute but the operator's routes %s or its Services", s.Platform.Spec.Domain)
 }
 
 // ownDeployments are the live Deployments the operator renders and controls, by UID.

@@ -122,8 +122,9 @@ func (r *recordWriter) personalData() {
 	r.line("|---|---|---|")
 	r.line("| Audio, video, screen sharing | forwarded in transit by the videobridge, encrypted hop by hop; end-to-end encryption available | none: no recording, streaming or transcription |")
 	r.line("| Display names, chat messages | relayed by the XMPP server during the meeting; pseudonyms allowed | in the XMPP server's memory until the meeting ends |")
-	r.line("| IP addresses | in transit, to deliver media and signalling; seen by the hosting provider and the TLS-terminating ingress controller (5.) | not in the platform's own logs (the web access log has no client address); the ingress controller's access log is not known (5., 7.) |")
-	r.line("| Room names | route participants to a meeting; part of the request paths the ingress controller sees (5.) | not in browser history, not in the platform's own logs at the configured level; the ingress controller's access log is not known (5., 7.) |")
+	t := settings.TLSTerminator(r.mp)
+	r.line(fmt.Sprintf("| IP addresses | in transit, to deliver media and signalling; seen by the hosting provider and, terminating TLS, %s (5.) | not in the platform's own logs (the web access log has no client address); the access log of %s is not known (5., 7.) |", t, t))
+	r.line(fmt.Sprintf("| Room names | route participants to a meeting; part of the request paths %s sees (5.) | not in browser history, not in the platform's own logs at the configured level; the access log of %s is not known (5., 7.) |", t, t))
 	r.line(fmt.Sprintf("| Authentication data | %s | %s |", authentication(r.mp), credentialStorage(r.mp)))
 	r.line("")
 	r.line("No special categories of data are processed by design; what participants say or show in a")
@@ -203,6 +204,9 @@ func ldapHost(raw string) string {
 // address, the request line (with the room name) and the user agent (kubernetes/ingress-nginx
 // docs/user-guide/nginx-configuration/log-format.md, log_format upstreaminfo).
 func (r *recordWriter) ingressControllers() []string {
+	if settings.UsesGateway(r.mp) {
+		return r.gatewayTerminators()
+	}
 	serving := r.s.servingIngresses()
 	if len(serving) == 0 {
 		return []string{fmt.Sprintf("| not known | TLS termination for %s | | no Ingress routes the domain |", text(r.mp.Spec.Domain))}
@@ -216,6 +220,22 @@ func (r *recordWriter) ingressControllers() []string {
 	for _, class := range slices.Sorted(maps.Keys(names)) {
 		rows = append(rows, fmt.Sprintf("| the ingress controller of %s, pods in namespace %s | TLS termination for %s | client IP addresses, request paths with room names, user agents; access log minimised: unknown (its configuration is not visible to meetwarden) | Ingress %s |",
 			text(class), code(r.mp.Spec.Ingress.ControllerNamespace), text(r.mp.Spec.Domain), text(strings.Join(names[class], ", "))))
+	}
+	return rows
+}
+
+// gatewayTerminators are one row per Gateway of spec.gateway: its implementation's proxies
+// terminate TLS and see every request, and what they log is configured in the implementation.
+func (r *recordWriter) gatewayTerminators() []string {
+	proxies, _ := settings.TerminatorSource(r.mp)
+	var rows []string
+	for _, ref := range settings.GatewayRefs(r.mp) {
+		class := "GatewayClass not known (the Gateway cannot be read)"
+		if gw := r.s.Gateways[ref.Key()]; gw != nil {
+			class = "GatewayClass " + string(gw.Spec.GatewayClassName)
+		}
+		rows = append(rows, fmt.Sprintf("| the proxies of Gateway %s (%s), pods in namespace %s | TLS termination for %s | client IP addresses, request paths with room names, user agents; access log minimised: unknown (its configuration is not visible to meetwarden) | HTTPRoute %s |",
+			text(ref.Key()), text(class), code(proxies), text(r.mp.Spec.Domain), text(settings.HTTPRouteName(r.mp))))
 	}
 	return rows
 }
@@ -285,8 +305,8 @@ func (r *recordWriter) retention() {
 	r.line("")
 	r.line("- How long the components' log output is kept: the kubelet's log rotation and the cluster's log")
 	r.line("  pipeline decide.")
-	r.line("- The ingress controller's access log (5.): what it records and how long it is kept are set in the")
-	r.line("  ingress controller and the log pipeline.")
+	r.line("- The access log of " + settings.TLSTerminator(r.mp) + " (5.): what it records and how long it is kept are")
+	r.line("  set there and in the log pipeline.")
 	r.line("- What the hosting provider records (5.), under the controller's contract with it.")
 	r.attention(settings.MIN3)
 }

@@ -229,6 +229,17 @@ func TestProcessingRecordNamesTheRecipientsItSees(t *testing.T) {
 			"The lobby is available, but off in every new room",
 		)
 	})
+	t.Run("a platform on a Gateway names the Gateway's proxies as the TLS terminator", func(t *testing.T) {
+		s := passing(t, "gateway", gatewayPlatform)
+		record := ProcessingRecord(s, Evaluate(s))
+		mustContain(t, record,
+			"| the proxies of Gateway gateway-system/public (GatewayClass example), pods in namespace `gateway-system` | TLS termination for meet.example.eu |",
+			"| HTTPRoute meet |",
+		)
+		if strings.Contains(record, "the ingress controller of") {
+			t.Error("the record names an ingress controller for a platform on a Gateway")
+		}
+	})
 }
 
 func TestProcessingRecordEscapesTableCells(t *testing.T) {

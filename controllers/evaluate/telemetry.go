@@ -137,9 +137,10 @@ func (s *Snapshot) egressAllowed(pol *networkingv1.NetworkPolicy, rule networkin
 	if all(func(p peer) bool { return p.outside == "" && p.namespace == "" && p.platform }) {
 		return true
 	}
+	dns := settings.DNSNamespaces(s.Platform)
 	if onlyPorts(rule.Ports, func(proto corev1.Protocol, n int32) bool { return n == settings.DNSPort }) &&
-		all(func(p peer) bool { return p.outside == "" }) {
-		return true // DNS to the cluster's resolver
+		all(func(p peer) bool { return p.outside == "" && (p.namespace == "" || slices.Contains(dns, p.namespace)) }) {
+		return true // DNS to the cluster's resolver, in the namespaces of spec.network.dnsNamespaces
 	}
 	allowed := s.endpointPorts(pol)
 	return onlyPorts(rule.Ports, func(proto corev1.Protocol, n int32) bool {

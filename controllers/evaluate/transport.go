@@ -25,6 +25,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
@@ -32,10 +34,17 @@ import (
 // TLS-1: the domain is served only over HTTPS, HTTP redirects, and responses carry HSTS.
 func checkHTTPS(s *Snapshot) (resultValue, string) {
 	mp := s.Platform
-	f := s.ingressTLSFindings()
-	f.addAll(s.hstsFindings())
-	f.addAll(s.settingFindings(settings.TLS1))
-	return f.result("Ingress serves " + mp.Spec.Domain + " over HTTPS only, redirects HTTP, and the web pods send HSTS for at least a year")
+	var v verdict
+	ok := "Ingress serves " + mp.Spec.Domain + " over HTTPS only, redirects HTTP, and the web pods send HSTS for at least a year"
+	if settings.UsesGateway(mp) {
+		v = s.gatewayTLSFindings()
+		ok = "the Gateway's HTTPS listeners serve " + mp.Spec.Domain + ", its plain-HTTP listeners only redirect, both routes are accepted, and the web pods send HSTS for at least a year"
+	} else {
+		v = s.ingressTLSFindings()
+	}
+	v.failed.addAll(s.hstsFindings())
+	v.failed.addAll(s.settingFindings(settings.TLS1))
+	return v.result(ok)
 }
 
 // servingIngresses are the Ingresses, anyone's, that route spec.domain, sorted by name.
@@ -52,28 +61,71 @@ func (s *Snapshot) servingIngresses() []*networkingv1.Ingress {
 }
 
 // ingressTLSFindings checks every Ingress that routes spec.domain.
-func (s *Snapshot) ingressTLSFindings() findings {
+func (s *Snapshot) ingressTLSFindings() verdict {
 	mp := s.Platform
 	domain, secret := mp.Spec.Domain, settings.TLSSecretName(mp)
-	var f findings
+	var v verdict
 	serving := s.servingIngresses()
 	if len(serving) == 0 {
-		f.add("no Ingress routes %s", domain)
+		v.failed.add("no Ingress routes %s", domain)
 	}
 	for _, ing := range serving {
 		tls := slices.IndexFunc(ing.Spec.TLS, func(t networkingv1.IngressTLS) bool { return slices.Contains(t.Hosts, domain) })
 		switch {
 		case tls < 0:
-			f.add("Ingress %s routes %s without a TLS entry for that host", ing.Name, domain)
+			v.failed.add("Ingress %s routes %s without a TLS entry for that host", ing.Name, domain)
 		case ing.Spec.TLS[tls].SecretName != secret:
-			f.add("Ingress %s serves %s with Secret %q (want %q)", ing.Name, domain, ing.Spec.TLS[tls].SecretName, secret)
+			v.failed.add("Ingress %s serves %s with Secret %q (want %q)", ing.Name, domain, ing.Spec.TLS[tls].SecretName, secret)
 		}
+		v.addAll(s.redirectFindings(ing))
+	}
+	return v
+}
+
+// redirectFindings judges the HTTP→HTTPS redirect of an Ingress by the controller of its
+// IngressClass: ingress-nginx's annotations are verified; what any other controller does
+// with plain HTTP cannot be read from the API, so it is a warning, never a pass.
+func (s *Snapshot) redirectFindings(ing *networkingv1.Ingress) verdict {
+	var v verdict
+	class, controller := s.ingressClassOf(ing)
+	switch {
+	case class == nil:
+		v.warned.add("Ingress %s: %s does not exist, so nothing says which controller serves it: cannot verify its HTTP→HTTPS redirect", ing.Name, ingressClass(ing))
+	case controller == settings.IngressNginxController:
 		a := ing.Annotations
 		if a[settings.AnnotationForceSSLRedirect] != "true" && a[settings.AnnotationSSLRedirect] != "true" {
-			f.add("Ingress %s does not redirect HTTP to HTTPS (annotation %s is %q)", ing.Name, settings.AnnotationForceSSLRedirect, a[settings.AnnotationForceSSLRedirect])
+			v.failed.add("Ingress %s does not redirect HTTP to HTTPS (annotation %s is %q)", ing.Name, settings.AnnotationForceSSLRedirect, a[settings.AnnotationForceSSLRedirect])
+		}
+	case controller == settings.TraefikController:
+		if a := ing.Annotations[settings.AnnotationTraefikRouterTLS]; a != "true" {
+			v.failed.add("Ingress %s: Traefik serves it on plain HTTP too (annotation %s is %q, want \"true\")", ing.Name, settings.AnnotationTraefikRouterTLS, a)
+			break
+		}
+		v.warned.add("Ingress %s: Traefik serves it only over TLS (annotation %s), but whether it redirects plain HTTP to HTTPS is set in its entry points, which the operator cannot read",
+			ing.Name, settings.AnnotationTraefikRouterTLS)
+	default:
+		v.warned.add("Ingress %s: cannot verify the HTTP→HTTPS redirect of controller %s (IngressClass %s)", ing.Name, controller, class.Name)
+	}
+	return v
+}
+
+// ingressClassOf is the IngressClass that serves an Ingress (its class by name, else the
+// cluster's default class) and that class's controller; nil when there is none.
+func (s *Snapshot) ingressClassOf(ing *networkingv1.Ingress) (*networkingv1.IngressClass, string) {
+	name := ""
+	switch {
+	case ing.Spec.IngressClassName != nil:
+		name = *ing.Spec.IngressClassName
+	case ing.Annotations[ingressClassAnnotation] != "":
+		name = ing.Annotations[ingressClassAnnotation]
+	}
+	for i := range s.IngressClasses {
+		c := &s.IngressClasses[i]
+		if (name != "" && c.Name == name) || (name == "" && c.Annotations[settings.DefaultIngressClassAnnotation] == "true") {
+			return c, c.Spec.Controller
 		}
 	}
-	return f
+	return nil, ""
 }
 
 // nginxServerFile is the operator's include in the web server block.
@@ -155,21 +207,38 @@ func (s *Snapshot) podLabels(c settings.Component) map[string]string {
 	return settings.SelectorLabels(s.Platform, string(c))
 }
 
-// TLS-3: only the ingress controller reaches the web pods' plain HTTP port.
+// TLS-3: only the TLS terminator (the ingress controller or the Gateway's proxies, as the spec
+// configures them) reaches the web pods' plain HTTP port.
 func checkPlaintextPath(s *Snapshot) (resultValue, string) {
 	mp := s.Platform
-	controller := mp.Spec.Ingress.ControllerNamespace
+	namespace, podLabels := settings.TerminatorSource(mp)
+	source := "namespace " + namespace
+	if len(podLabels) > 0 {
+		source += " pods " + labels.Set(podLabels).String()
+	}
 	f := s.settingFindings(settings.TLS3)
 	web := s.podLabels(settings.Web)
-	fromController := func(p peer) bool { return p.namespace == controller }
+	fromTerminator := func(p peer) bool {
+		return p.namespace == namespace && pinsAll(p.pods, podLabels)
+	}
 	for _, p := range s.componentPorts(settings.Web, port{settings.PortHTTP, settings.WebHTTPPort, corev1.ProtocolTCP}) {
 		if p.protocol != corev1.ProtocolTCP {
 			continue
 		}
-		f.addAll(s.ingressFindings(web, p, "the web pods", fromController, "only namespace "+controller, true))
+		f.addAll(s.ingressFindings(web, p, "the web pods", fromTerminator, "only "+source, true))
 		for _, e := range s.exposures(web, p) {
-			f.add("%s to every client in plain HTTP (want ClusterIP behind the Ingress)", e)
+			f.add("%s to every client in plain HTTP (want ClusterIP behind %s)", e, settings.TLSTerminator(mp))
 		}
 	}
-	return f.result("only the ingress controller (namespace " + controller + ") reaches the web pods' plain HTTP port")
+	return f.result("only " + settings.TLSTerminator(mp) + " (" + source + ") reaches the web pods' plain HTTP port")
+}
+
+// pinsAll says whether a pod selector admits only pods that carry every one of these labels.
+func pinsAll(sel *metav1.LabelSelector, want map[string]string) bool {
+	for k, v := range want {
+		if !pinnedTo(sel, k, v) {
+			return false
+		}
+	}
+	return true
 }

@@ -25,4 +25,5 @@ var (
 	internalOwnSTUN             = fixtures.InternalOwnSTUN
 	ldapLoadBalancerCertManager = fixtures.LDAPLoadBalancerCertManager
 	sampleSpecs                 = fixtures.Samples
+	gatewayEnvoyDNSCache        = fixtures.GatewayEnvoyDNSCache
 )

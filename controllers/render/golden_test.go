@@ -42,6 +42,7 @@ var goldenCases = []struct {
 	{"jwt-guests-nodeport", jwtGuestsNodePort},
 	{"internal-own-stun", internalOwnSTUN},
 	{"ldap-loadbalancer-cert-manager", ldapLoadBalancerCertManager},
+	{"gateway-envoy-dns-cache", gatewayEnvoyDNSCache},
 }
 
 // goldenFile is the testdata path of an object: <case>/<kind>-<name>.yaml.

@@ -32,12 +32,13 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
-// ingressAnnotations are for the ingress-nginx controller: plain HTTP is redirected to HTTPS
-// (TLS-1), and the XMPP websocket may stay idle between pings. Nothing here injects
-// configuration snippets.
+// ingressAnnotations are for ingress-nginx (plain HTTP is redirected to HTTPS, TLS-1, and the
+// XMPP websocket may stay idle between pings) and Traefik (the router takes TLS requests only);
+// each controller ignores the other's. Nothing here injects configuration snippets.
 var ingressAnnotations = map[string]string{
 	settings.AnnotationSSLRedirect:                   "true",
 	settings.AnnotationForceSSLRedirect:              "true",
+	settings.AnnotationTraefikRouterTLS:              "true",
 	"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
 	"nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
 }
@@ -87,7 +88,7 @@ func services(mp *v1alpha1.MeetingPlatform) []client.Object {
 
 // ingress publishes the web Service on spec.domain over HTTPS only (TLS-1).
 func ingress(mp *v1alpha1.MeetingPlatform) *networkingv1.Ingress {
-	om := meta(mp, mp.Name, string(settings.Web))
+	om := meta(mp, settings.IngressName(mp), string(settings.Web))
 	om.Annotations = maps.Clone(ingressAnnotations)
 	spec := networkingv1.IngressSpec{
 		TLS: []networkingv1.IngressTLS{{Hosts: []string{mp.Spec.Domain}, SecretName: settings.TLSSecretName(mp)}},
@@ -156,7 +157,25 @@ func pods(mp *v1alpha1.MeetingPlatform, cs ...settings.Component) []networkingv1
 }
 
 func namespace(name string) []networkingv1.NetworkPolicyPeer {
-	return []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: name}}}}
+	return namespacePods(name, nil)
+}
+
+// namespaces admits the pods of each namespace.
+func namespaces(names []string) []networkingv1.NetworkPolicyPeer {
+	var peers []networkingv1.NetworkPolicyPeer
+	for _, n := range names {
+		peers = append(peers, namespace(n)...)
+	}
+	return peers
+}
+
+// namespacePods admits the pods of one namespace that carry podLabels (nil: all of them).
+func namespacePods(name string, podLabels map[string]string) []networkingv1.NetworkPolicyPeer {
+	p := networkingv1.NetworkPolicyPeer{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: name}}}
+	if len(podLabels) > 0 {
+		p.PodSelector = &metav1.LabelSelector{MatchLabels: podLabels}
+	}
+	return []networkingv1.NetworkPolicyPeer{p}
 }
 
 // anywhere is every IPv4 and IPv6 address: for clients' media and for servers named by host
@@ -201,12 +220,14 @@ func networkPolicies(mp *v1alpha1.MeetingPlatform) []client.Object {
 
 	deny := netpol(mp, "default-deny", "", []networkingv1.NetworkPolicyIngressRule{}, []networkingv1.NetworkPolicyEgressRule{})
 	dns := netpol(mp, "dns", "", nil, []networkingv1.NetworkPolicyEgressRule{{
-		To:    namespace(settings.DNSNamespace),
+		To:    namespaces(settings.DNSNamespaces(mp)),
 		Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, settings.DNSPort), tcp(settings.DNSPort)},
 	}})
-	// TLS-3: only the ingress controller reaches the plain HTTP port.
+	// TLS-3: only the TLS terminator (the ingress controller or the Gateway's proxies) reaches
+	// the plain HTTP port.
+	terminator, terminatorPods := settings.TerminatorSource(mp)
 	web := netpol(mp, string(settings.Web), settings.Web,
-		[]networkingv1.NetworkPolicyIngressRule{{From: namespace(mp.Spec.Ingress.ControllerNamespace), Ports: []networkingv1.NetworkPolicyPort{tcp(settings.WebHTTPPort)}}},
+		[]networkingv1.NetworkPolicyIngressRule{{From: namespacePods(terminator, terminatorPods), Ports: []networkingv1.NetworkPolicyPort{tcp(settings.WebHTTPPort)}}},
 		[]networkingv1.NetworkPolicyEgressRule{{To: pods(mp, settings.Prosody), Ports: []networkingv1.NetworkPolicyPort{tcp(settings.ProsodyHTTPPort)}}},
 	)
 	// ACC-4: BOSH and websocket only from web, XMPP only from jicofo and the videobridge.

@@ -36,7 +36,8 @@ import (
 
 // Objects returns every object of the platform except the credentials Secret (see
 // CredentialsSecret), in a fixed order: ConfigMaps, Deployments, Services, Ingress, the
-// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies. It fails, without
+// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies. With spec.gateway,
+// the HTTPRoutes take the Ingress's place. It fails, without
 // partial output, on a spec that cannot be rendered safely (see Validate).
 func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
 	if err := Validate(mp); err != nil {
@@ -55,7 +56,11 @@ func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
 		objs = append(objs, deployment(mp, c, configMaps[c]))
 	}
 	objs = append(objs, services(mp)...)
-	objs = append(objs, ingress(mp))
+	if settings.UsesGateway(mp) {
+		objs = append(objs, httpRoutes(mp)...)
+	} else {
+		objs = append(objs, ingress(mp))
+	}
 	if mp.Spec.TLS.IssuerRef != nil {
 		objs = append(objs, certificate(mp))
 	}

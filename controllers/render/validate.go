@@ -19,9 +19,11 @@ package render
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -73,29 +75,7 @@ func Validate(mp *v1alpha1.MeetingPlatform) error {
 		fail("spec.privacyPolicyURL", "%q is not an absolute https:// URL without whitespace, quotes or angle brackets", s.PrivacyPolicyURL)
 	}
 
-	if (s.TLS.SecretName == "") == (s.TLS.IssuerRef == nil) {
-		fail("spec.tls", "exactly one of secretName or issuerRef must be set")
-	}
-	if s.TLS.SecretName != "" {
-		checkName(fail, "spec.tls.secretName", s.TLS.SecretName)
-	}
-	if r := s.TLS.IssuerRef; r != nil {
-		checkName(fail, "spec.tls.issuerRef.name", r.Name)
-		if r.Kind != "Issuer" && r.Kind != "ClusterIssuer" {
-			fail("spec.tls.issuerRef.kind", "%q is neither Issuer nor ClusterIssuer", r.Kind)
-		}
-		if msgs := validation.IsDNS1123Subdomain(r.Group); len(msgs) > 0 {
-			fail("spec.tls.issuerRef.group", "%q: %s", r.Group, strings.Join(msgs, "; "))
-		}
-	}
-
-	if s.Ingress.ClassName != "" {
-		checkName(fail, "spec.ingress.className", s.Ingress.ClassName)
-	}
-	if msgs := validation.IsDNS1123Label(s.Ingress.ControllerNamespace); len(msgs) > 0 {
-		fail("spec.ingress.controllerNamespace", "%q: %s", s.Ingress.ControllerNamespace, strings.Join(msgs, "; "))
-	}
-
+	validateExposure(fail, mp)
 	validateMedia(fail, s.Media)
 	validatePlacement(fail, mp)
 	validateAccess(fail, s.Access)
@@ -138,6 +118,85 @@ func validateJavaMemory(fail failFunc, field string, res *corev1.ResourceRequire
 func checkName(fail failFunc, field, name string) {
 	if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 {
 		fail(field, "%q: %s", name, strings.Join(msgs, "; "))
+	}
+}
+
+// validateExposure checks spec.tls with spec.ingress, or spec.gateway alone (the CRD refuses
+// both together), and what the NetworkPolicies admit from outside (spec.network).
+func validateExposure(fail failFunc, mp *v1alpha1.MeetingPlatform) {
+	s := mp.Spec
+	if g := s.Gateway; g != nil {
+		if s.TLS != (v1alpha1.TLSSpec{}) || s.Ingress != (v1alpha1.IngressSpec{}) {
+			fail("spec.gateway", "spec.tls and spec.ingress must not be set with spec.gateway")
+		}
+		validateGateway(fail, g)
+	} else {
+		validateTLS(fail, s.TLS)
+		if s.Ingress.ClassName != "" {
+			checkName(fail, "spec.ingress.className", s.Ingress.ClassName)
+		}
+		checkLabel(fail, "spec.ingress.controllerNamespace", s.Ingress.ControllerNamespace)
+		checkPodLabels(fail, "spec.ingress.controllerPodSelector", s.Ingress.ControllerPodSelector)
+	}
+	for i, ns := range s.Network.DNSNamespaces {
+		checkLabel(fail, fmt.Sprintf("spec.network.dnsNamespaces[%d]", i), ns)
+	}
+}
+
+func validateTLS(fail failFunc, t v1alpha1.TLSSpec) {
+	if (t.SecretName == "") == (t.IssuerRef == nil) {
+		fail("spec.tls", "exactly one of secretName or issuerRef must be set")
+	}
+	if t.SecretName != "" {
+		checkName(fail, "spec.tls.secretName", t.SecretName)
+	}
+	if r := t.IssuerRef; r != nil {
+		checkName(fail, "spec.tls.issuerRef.name", r.Name)
+		if r.Kind != "Issuer" && r.Kind != "ClusterIssuer" {
+			fail("spec.tls.issuerRef.kind", "%q is neither Issuer nor ClusterIssuer", r.Kind)
+		}
+		if msgs := validation.IsDNS1123Subdomain(r.Group); len(msgs) > 0 {
+			fail("spec.tls.issuerRef.group", "%q: %s", r.Group, strings.Join(msgs, "; "))
+		}
+	}
+}
+
+func validateGateway(fail failFunc, g *v1alpha1.GatewaySpec) {
+	if len(g.ParentRefs) == 0 {
+		fail("spec.gateway.parentRefs", "names no Gateway")
+	}
+	for i, p := range g.ParentRefs {
+		field := fmt.Sprintf("spec.gateway.parentRefs[%d]", i)
+		checkName(fail, field+".name", p.Name)
+		// In field order: the stall message names the first bad one first, every pass.
+		for _, f := range [][2]string{{".namespace", p.Namespace}, {".sectionName", p.SectionName}, {".redirectSectionName", p.RedirectSectionName}} {
+			if f[1] != "" {
+				checkLabel(fail, field+f[0], f[1])
+			}
+		}
+	}
+	if g.ProxyNamespace != "" {
+		checkLabel(fail, "spec.gateway.proxyNamespace", g.ProxyNamespace)
+	}
+	checkPodLabels(fail, "spec.gateway.proxyPodSelector", g.ProxyPodSelector)
+}
+
+func checkLabel(fail failFunc, field, value string) {
+	if msgs := validation.IsDNS1123Label(value); len(msgs) > 0 {
+		fail(field, "%q: %s", value, strings.Join(msgs, "; "))
+	}
+}
+
+// checkPodLabels refuses a selector whose keys or values are no label keys and values: they
+// become a NetworkPolicy's podSelector.
+func checkPodLabels(fail failFunc, field string, s v1alpha1.PodLabels) {
+	labels := settings.ParsePodLabels(s)
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		v := labels[k]
+		msgs := append(validation.IsQualifiedName(k), validation.IsValidLabelValue(v)...)
+		if len(msgs) > 0 {
+			fail(field, "%q=%q: %s", k, v, strings.Join(msgs, "; "))
+		}
 	}
 }
 

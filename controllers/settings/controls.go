@@ -104,17 +104,17 @@ var Catalog = []Control{
 	{
 		ID: TLS1, Family: FamilyTLS, Severity: v1alpha1.SeverityCritical,
 		Title:       "The public host is served only over HTTPS, HTTP redirects, and responses carry HSTS for at least a year",
-		Remediation: "Let the operator restore its Ingress (TLS entry for spec.domain, ssl-redirect annotations) and its nginx include with the Strict-Transport-Security header; remove Ingresses for the host without TLS.",
+		Remediation: "Let the operator restore its Ingress (TLS entry for spec.domain, ssl-redirect annotations) or its HTTPRoutes, and its nginx include with the Strict-Transport-Security header; remove Ingresses for the host without TLS. On a Gateway: attach to an HTTPS listener that terminates TLS (sectionName), name every plain-HTTP listener for the domain in redirectSectionName, and fix what the route's or listener's status reports. An Ingress controller other than ingress-nginx is served, but its redirect cannot be verified (Warn).",
 	},
 	{
 		ID: TLS2, Family: FamilyTLS, Severity: v1alpha1.SeverityCritical,
-		Title:       "The TLS Secret holds a valid server certificate for the domain with an RSA key of at least 2048 bits or an EC key of at least 256 bits, issued by a CA browsers trust (Warn otherwise)",
-		Remediation: "Provide a kubernetes.io/tls Secret whose certificate covers spec.domain, is currently valid, allows serverAuth and uses RSA >= 2048 or ECDSA >= P-256, and renew it before it expires (or use spec.tls.issuerRef with cert-manager). A certificate of a private CA that your browsers trust passes once the operator trusts that CA too (--trusted-ca-bundle).",
+		Title:       "The TLS Secret (with a Gateway: each serving listener's certificate Secret) holds a valid server certificate for the domain with an RSA key of at least 2048 bits or an EC key of at least 256 bits, issued by a CA browsers trust (Warn otherwise)",
+		Remediation: "Provide a kubernetes.io/tls Secret whose certificate covers spec.domain, is currently valid, allows serverAuth and uses RSA >= 2048 or ECDSA >= P-256, and renew it before it expires (or use spec.tls.issuerRef with cert-manager). On a Gateway, fix the certificate of the listener the message names; one in another namespace needs a ReferenceGrant there for Gateways to Secrets. A certificate of a private CA that your browsers trust passes once the operator trusts that CA too (--trusted-ca-bundle).",
 	},
 	{
 		ID: TLS3, Family: FamilyTLS, Severity: v1alpha1.SeverityHigh,
-		Title:       "No plaintext path into the platform: only the ingress controller reaches the web pods' HTTP port",
-		Remediation: "Restore the operator's web NetworkPolicy (HTTP only from spec.ingress.controllerNamespace), remove policies that admit other sources, and keep the web Service ClusterIP.",
+		Title:       "No plaintext path into the platform: only the ingress controller or the Gateway's proxies reach the web pods' HTTP port",
+		Remediation: "Restore the operator's web NetworkPolicy (HTTP only from spec.ingress.controllerNamespace and controllerPodSelector, or spec.gateway.proxyNamespace and proxyPodSelector), remove policies that admit other sources, and keep the web Service ClusterIP.",
 	},
 	{
 		ID: TLS4, Family: FamilyTLS, Severity: v1alpha1.SeverityMedium,
@@ -233,8 +233,8 @@ var Catalog = []Control{
 	},
 	{
 		ID: OVR3, Family: FamilyOVR, Severity: v1alpha1.SeverityCritical,
-		Title:       "Users reach only the operator's objects: every pod and endpoint behind the platform's Services belongs to its Deployments, and no other Ingress routes its domain or its Services",
-		Remediation: "Remove the workloads, pods, EndpointSlices and Ingresses the message names (the operator reports foreign objects, it never deletes them), or take the platform's labels off them.",
+		Title:       "Users reach only the operator's objects: every pod and endpoint behind the platform's Services belongs to its Deployments, and no other Ingress or HTTPRoute routes its domain or its Services",
+		Remediation: "Remove the workloads, pods, EndpointSlices, Ingresses and HTTPRoutes the message names (the operator reports foreign objects, it never deletes them), or take the platform's labels off them.",
 	},
 	{
 		ID: OVR4, Family: FamilyOVR, Severity: v1alpha1.SeverityMedium,

@@ -161,9 +161,6 @@ const (
 // DNSPort is where pods resolve names; the only egress every platform pod has (TEL-4).
 const DNSPort int32 = 53
 
-// DNSNamespace is where the cluster's resolver runs.
-const DNSNamespace = "kube-system"
-
 // DefaultLDAPSPort is the port of an ldaps:// URL without one.
 const DefaultLDAPSPort int32 = 636
 
@@ -177,11 +174,17 @@ func LDAPPort(raw string) int32 {
 	return DefaultLDAPSPort
 }
 
-// Annotations of the Ingress for the ingress-nginx controller that redirect plain HTTP to
-// HTTPS (TLS-1).
+// Annotations of the Ingress that keep plain HTTP away from the platform (TLS-1):
+// ingress-nginx's redirect to HTTPS, and Traefik's TLS-only router.
 const (
 	AnnotationSSLRedirect      = "nginx.ingress.kubernetes.io/ssl-redirect"
 	AnnotationForceSSLRedirect = "nginx.ingress.kubernetes.io/force-ssl-redirect"
+	// AnnotationTraefikRouterTLS makes Traefik's router of the Ingress TLS-only: a router with
+	// TLS "should process only TLS requests and ignore non-TLS traffic" (doc.traefik.io,
+	// routing-configuration/http/tls/overview). Traefik takes TLS from this annotation, not
+	// from spec.tls (traefik pkg/provider/kubernetes/ingress, loadRouter), so without it the
+	// platform would be served on its plain-HTTP entry point too. Other controllers ignore it.
+	AnnotationTraefikRouterTLS = "traefik.ingress.kubernetes.io/router.tls"
 )
 
 // Data keys of the operator's ConfigMaps.

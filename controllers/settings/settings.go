@@ -110,7 +110,13 @@ func Defaulted(mp *v1alpha1.MeetingPlatform) *v1alpha1.MeetingPlatform {
 	out := mp.DeepCopy()
 	s := &out.Spec
 	setDefault(&s.Compliance.Mode, v1alpha1.ComplianceModeEnforce)
-	setDefault(&s.Ingress.ControllerNamespace, v1alpha1.DefaultIngressControllerNamespace)
+	if s.Gateway == nil {
+		// The Ingress is the exposure unless spec.gateway replaces it.
+		setDefault(&s.Ingress.ControllerNamespace, v1alpha1.DefaultIngressControllerNamespace)
+	}
+	if len(s.Network.DNSNamespaces) == 0 {
+		s.Network.DNSNamespaces = []string{v1alpha1.DefaultDNSNamespace}
+	}
 	setDefault(&s.Media.Type, v1alpha1.MediaServiceNodePort)
 	if s.Media.Port == 0 {
 		s.Media.Port = v1alpha1.DefaultMediaPort

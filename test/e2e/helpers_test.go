@@ -190,21 +190,10 @@ func rememberCredentials(s *corev1.Secret) {
 }
 
 func createSecrets(ctx context.Context, mp *v1alpha1.MeetingPlatform) error {
-	certPEM, keyPEM, err := fixtures.ValidCertificate(mp.Spec.Domain, time.Now()).PEM()
-	if err != nil {
-		return err
-	}
-	// A line of the key's base64 body is as secret as the key.
-	if lines := strings.Split(string(keyPEM), "\n"); len(lines) > 2 {
-		rememberSecret("TLS key of "+mp.Namespace+"/"+mp.Spec.TLS.SecretName, []byte(lines[1]))
-	}
-	tls := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: mp.Spec.TLS.SecretName},
-		Type:       corev1.SecretTypeTLS,
-		Data:       map[string][]byte{corev1.TLSCertKey: certPEM, corev1.TLSPrivateKeyKey: keyPEM},
-	}
-	if err := k8s.Create(ctx, tls); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating TLS Secret: %w", err)
+	if name := mp.Spec.TLS.SecretName; name != "" { // a platform on a Gateway has none
+		if err := createTLSSecret(ctx, mp.Namespace, name, mp.Spec.Domain); err != nil {
+			return err
+		}
 	}
 	if jwt := mp.Spec.Access.JWT; jwt != nil {
 		raw := make([]byte, 36)
@@ -218,6 +207,27 @@ func createSecrets(ctx context.Context, mp *v1alpha1.MeetingPlatform) error {
 			return fmt.Errorf("creating JWT Secret: %w", err)
 		}
 		rememberSecret("JWT secret "+mp.Namespace+"/"+jwt.SecretRef.Name, value)
+	}
+	return nil
+}
+
+// createTLSSecret creates a Secret with a valid certificate for host and remembers its key.
+func createTLSSecret(ctx context.Context, namespace, name, host string) error {
+	certPEM, keyPEM, err := fixtures.ValidCertificate(host, time.Now()).PEM()
+	if err != nil {
+		return err
+	}
+	// A line of the key's base64 body is as secret as the key.
+	if lines := strings.Split(string(keyPEM), "\n"); len(lines) > 2 {
+		rememberSecret("TLS key of "+namespace+"/"+name, []byte(lines[1]))
+	}
+	tls := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Type:       corev1.SecretTypeTLS,
+		Data:       map[string][]byte{corev1.TLSCertKey: certPEM, corev1.TLSPrivateKeyKey: keyPEM},
+	}
+	if err := k8s.Create(ctx, tls); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating TLS Secret %s/%s: %w", namespace, name, err)
 	}
 	return nil
 }
