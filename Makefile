@@ -28,7 +28,9 @@ GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
 PROMTOOL ?= $(LOCALBIN)/promtool
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 KUBECONFIG_LOCAL := $(CLUSTER_DIR)/kubeconfig
-GO_TEST_FLAGS ?=
+# The e2e package runs its whole suite in one test binary (about 5 minutes on 2 idle cores):
+# go test's default of 10 minutes per package is too short on a loaded machine.
+GO_TEST_FLAGS ?= -timeout 30m
 # Extra flags of `make bench`, e.g. BENCH_FLAGS="-runs 3 -scale 20 -steady 30s -fleet 5 -restarts 1 -soak 1m" for a
 # short run.
 BENCH_FLAGS ?=

@@ -24,6 +24,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -61,10 +62,11 @@ func TestARouteAroundTheOperatorIsNotCompliant(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitControl(t, key, "OVR-3", "meet-web-canary")
-	if err := k8s.Delete(ctx, canary); err != nil {
+	// Foreground: the canary's pods are gone when the Deployment is.
+	if err := k8s.Delete(ctx, canary, client.PropagationPolicy(metav1.DeletePropagationForeground)); err != nil {
 		t.Fatal(err)
 	}
-	waitReady(t, key, time.Minute)
+	waitReady(t, key, 3*time.Minute)
 
 	other := createNamespace(t, "tenant")
 	pathType := networkingv1.PathTypeExact
@@ -80,7 +82,7 @@ func TestARouteAroundTheOperatorIsNotCompliant(t *testing.T) {
 	if err := k8s.Delete(ctx, steal); err != nil {
 		t.Fatal(err)
 	}
-	waitReady(t, key, time.Minute)
+	waitReady(t, key, 3*time.Minute)
 }
 
 // waitControl waits until the control fails with a message naming what.
