@@ -74,24 +74,10 @@ func (s *Snapshot) deploymentsSorted() []*appsv1.Deployment {
 }
 
 // configMap returns the ConfigMap of that name, or nil.
-func (s *Snapshot) configMap(name string) *corev1.ConfigMap {
-	for i := range s.ConfigMaps {
-		if s.ConfigMaps[i].Name == name {
-			return &s.ConfigMaps[i]
-		}
-	}
-	return nil
-}
+func (s *Snapshot) configMap(name string) *corev1.ConfigMap { return named(s.ConfigMaps, name) }
 
 // secret returns the platform Secret of that name, or nil.
-func (s *Snapshot) secret(name string) *corev1.Secret {
-	for i := range s.Secrets {
-		if s.Secrets[i].Name == name {
-			return &s.Secrets[i]
-		}
-	}
-	return nil
-}
+func (s *Snapshot) secret(name string) *corev1.Secret { return named(s.Secrets, name) }
 
 // mainContainer returns the container of a component's Deployment that runs the component's
 // image: the one named after the component, else the first one.

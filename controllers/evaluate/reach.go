@@ -248,14 +248,7 @@ func receivesTraffic(ep discoveryv1.Endpoint) bool {
 	return c.Ready == nil || *c.Ready || (c.Serving != nil && *c.Serving)
 }
 
-func (s *Snapshot) podNamed(name string) *corev1.Pod {
-	for i := range s.Pods {
-		if s.Pods[i].Name == name {
-			return &s.Pods[i]
-		}
-	}
-	return nil
-}
+func (s *Snapshot) podNamed(name string) *corev1.Pod { return named(s.Pods, name) }
 
 func podIPs(pod *corev1.Pod) []string {
 	out := make([]string, 0, len(pod.Status.PodIPs))
@@ -412,6 +405,19 @@ func (s *Snapshot) endpointSlicesOf(service string) []*discoveryv1.EndpointSlice
 	return out
 }
 
+// named returns the object of that name in list, or nil.
+func named[T any, PT interface {
+	*T
+	GetName() string
+}](list []T, name string) PT {
+	for i := range list {
+		if p := PT(&list[i]); p.GetName() == name {
+			return p
+		}
+	}
+	return nil
+}
+
 func (s *Snapshot) replicaSet(uid types.UID) *appsv1.ReplicaSet {
 	for i := range s.ReplicaSets {
 		if s.ReplicaSets[i].UID == uid {
@@ -421,23 +427,9 @@ func (s *Snapshot) replicaSet(uid types.UID) *appsv1.ReplicaSet {
 	return nil
 }
 
-func (s *Snapshot) deploymentNamed(name string) *appsv1.Deployment {
-	for i := range s.Deployments {
-		if s.Deployments[i].Name == name {
-			return &s.Deployments[i]
-		}
-	}
-	return nil
-}
+func (s *Snapshot) deploymentNamed(name string) *appsv1.Deployment { return named(s.Deployments, name) }
 
-func (s *Snapshot) serviceNamed(name string) *corev1.Service {
-	for i := range s.Services {
-		if s.Services[i].Name == name {
-			return &s.Services[i]
-		}
-	}
-	return nil
-}
+func (s *Snapshot) serviceNamed(name string) *corev1.Service { return named(s.Services, name) }
 
 // desiredDeployments, desiredServices and desiredIngress are the rendered objects of a kind.
 func (s *Snapshot) desiredDeployments() []*appsv1.Deployment { return desiredOf[*appsv1.Deployment](s) }
