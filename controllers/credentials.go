@@ -113,7 +113,11 @@ func (r *MeetingPlatformReconciler) takeCredentials(s *scope, secret *corev1.Sec
 // name the platform does not control is never used: whoever made it would know the passwords
 // of every component.
 func (s *scope) useCredentials(secret *corev1.Secret) error {
-	if ref := metav1.GetControllerOf(secret); ref == nil || ref.UID != s.mp.UID {
+	// A Secret the platform wrote before whose owner reference someone removed is still its
+	// own: drift, which reconcileChildren reverts (as apply.Sync judges any child).
+	ref := metav1.GetControllerOf(secret)
+	strippedOwn := ref == nil && s.inventory.Has(inventoryID(render.CredentialsSecret(s.mp, nil)))
+	if !strippedOwn && (ref == nil || ref.UID != s.mp.UID) {
 		owner := "has no owner"
 		if ref != nil {
 			owner = "is controlled by " + ref.Kind + " " + ref.Name

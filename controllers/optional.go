@@ -112,6 +112,9 @@ func newOptionalAPIs(mgr ctrl.Manager, r *MeetingPlatformReconciler) (*optionalA
 		Scheme:           mgr.GetScheme(),
 		Mapper:           mgr.GetRESTMapper(),
 		DefaultTransform: apply.TrimManagedFields,
+		// The namespaces the operator reconciles (--watch-namespaces), as in its other caches:
+		// a namespaced installation may not list these kinds cluster-wide.
+		DefaultNamespaces: namespaceConfigs(r.WatchNamespaces),
 	}))
 	if err != nil {
 		return nil, err

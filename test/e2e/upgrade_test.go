@@ -359,7 +359,11 @@ func assertReadyAndCompliantThroughout(t *testing.T, watches map[types.Namespace
 			t.Fatalf("%s: %v", key, err)
 		}
 		for _, e := range events {
-			if e.compliant != metav1.ConditionTrue || (e.ready != metav1.ConditionTrue && !rolled[key.Name]) {
+			// A new version may rewrite objects no component restarts for (the Art. 30 record
+			// lists its new controls): Ready waits for that write to be observed, Compliant does
+			// not drop. Only Compliant and the pods (checked above) are the meetings' business.
+			applying := e.reconcilingReason == v1alpha1.ReasonApplyingChanges
+			if e.compliant != metav1.ConditionTrue || (e.ready != metav1.ConditionTrue && !rolled[key.Name] && !applying) {
 				t.Errorf("%s was not Ready and Compliant during the upgrade: %s", key, e)
 			}
 		}
