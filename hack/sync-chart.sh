@@ -53,8 +53,9 @@ if [[ "$(grep -c '^kind:' "$role")" != 1 ]] || ! grep -q '^kind: ClusterRole$' "
 fi
 # group/resource pairs granted cluster-wide in namespaced mode too: Nodes are cluster-scoped
 # (placement reads every node's region), and the installations' claims are listed in every
-# namespace (controllers/installation).
-cluster_wide="/nodes coordination.k8s.io/leases"
+# namespace (controllers/installation), and IngressClasses are cluster-scoped (TLS-1 reads which
+# controller serves the platform's Ingress).
+cluster_wide="/nodes coordination.k8s.io/leases networking.k8s.io/ingressclasses"
 
 # rules WHICH prints the rules of $role in controller-gen's layout, each with only the
 # resources that are cluster_wide (WHICH=cluster) or not (WHICH=namespaced); a rule left without
