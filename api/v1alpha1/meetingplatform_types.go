@@ -31,6 +31,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.gateway) || !has(self.ingress)",message="set exactly one of spec.ingress or spec.gateway: remove spec.ingress (an older operator stored its defaults there) to attach the platform to a Gateway",fieldPath=".gateway"
 // +kubebuilder:validation:XValidation:rule="has(self.gateway) || has(self.tls)",message="spec.tls is required when the platform is exposed through an Ingress",fieldPath=".tls"
 // +kubebuilder:validation:XValidation:rule="!has(self.gateway) || !has(self.tls)",message="spec.tls must not be set with spec.gateway: the Gateway's HTTPS listener holds the certificate",fieldPath=".tls"
+// +kubebuilder:validation:XValidation:rule="!has(self.components) || !has(self.components.jvb) || !has(self.components.jvb.replicas) || !has(self.media) || !has(self.media.port) || self.media.port + self.components.jvb.replicas - 1 <= ((has(self.media.type) && self.media.type == 'LoadBalancer') ? 65535 : 32767)",message="every videobridge needs a port of its own, spec.media.port to spec.media.port + replicas - 1: that range must end at 32767 for NodePort (65535 for LoadBalancer); lower spec.media.port or components.jvb.replicas",fieldPath=".components.jvb.replicas"
 type MeetingPlatformSpec struct {
 	// domain is the public DNS name users open in the browser, e.g. meet.example.eu.
 	// A lower-case DNS name; the platform is served only over HTTPS on this host.
@@ -538,10 +539,31 @@ type ComponentsSpec struct {
 	// +optional
 	Jicofo ComponentSpec `json:"jicofo,omitempty"`
 
-	// jvb is the videobridge that forwards media. It runs as exactly one replica, bound to
-	// spec.media.port.
+	// jvb are the videobridges that forward media: one or more (replicas), each bound to a
+	// port of its own from spec.media.port upwards.
 	// +optional
-	JVB ComponentSpec `json:"jvb,omitempty"`
+	// +default={}
+	JVB VideobridgeSpec `json:"jvb,omitzero"`
+}
+
+// VideobridgeSpec sets the number of videobridges and the compute resources of each.
+type VideobridgeSpec struct {
+	// replicas is the number of videobridges (default 1, at most 10). Each bridge is a
+	// Deployment and a media Service of its own: the first is <name>-jvb on spec.media.port, the
+	// i-th further one <name>-jvb-<i> on spec.media.port + i, so every port from spec.media.port
+	// to spec.media.port + replicas - 1 must be free (and, for NodePort, within 30000-32767).
+	// jicofo spreads conferences over the bridges and lets a large conference span them (Octo).
+	// Going from one bridge to several, or back, restarts jicofo and the first bridge once;
+	// between several, a change adds or removes only the highest-numbered bridges.
+	// +optional
+	// +default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10
+	Replicas int32 `json:"replicas,omitempty"`
+
+	// resources of each videobridge's container. Empty: the operator's defaults.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
 }
 
 // ComponentSpec sets the compute resources of a single-replica component.
@@ -588,6 +610,7 @@ const (
 	DefaultIssuerGroup                = "cert-manager.io"
 	DefaultImagePullPolicy            = "IfNotPresent"
 	DefaultWebReplicas                = 1
+	DefaultJVBReplicas                = 1
 )
 
 // ImageSpec selects the Jitsi images.
@@ -735,6 +758,52 @@ type ImageStatus struct {
 	Source ImageTagSource `json:"source,omitempty"`
 }
 
+// MediaAddressSource says where a videobridge's advertised addresses come from.
+// +kubebuilder:validation:Enum=Spec;LoadBalancer;NodeExternalIP
+type MediaAddressSource string
+
+const (
+	// MediaAddressFromSpec: spec.media.advertiseAddresses, which wins whenever it is set.
+	MediaAddressFromSpec MediaAddressSource = "Spec"
+	// MediaAddressFromLoadBalancer: status.loadBalancer.ingress of the bridge's LoadBalancer
+	// Service, as the load-balancer controller wrote it.
+	MediaAddressFromLoadBalancer MediaAddressSource = "LoadBalancer"
+	// MediaAddressFromNodeExternalIP: the ExternalIP addresses of the nodes the platform's pods
+	// may run on (NodePort).
+	MediaAddressFromNodeExternalIP MediaAddressSource = "NodeExternalIP"
+)
+
+// MediaStatus is how clients reach the platform's media.
+type MediaStatus struct {
+	// bridges lists every videobridge the spec asks for, in order.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=10
+	Bridges []BridgeMediaStatus `json:"bridges,omitempty"`
+}
+
+// BridgeMediaStatus is what one videobridge announces to clients.
+type BridgeMediaStatus struct {
+	// name of the bridge's Deployment and media Service.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+	// addresses the bridge advertises (JVB_ADVERTISE_IPS). Empty: none is known, and without
+	// spec.stun.servers clients cannot reach the bridge (NoMediaAddress Event).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:items:MaxLength=45
+	Addresses []string `json:"addresses,omitempty"`
+	// port is the UDP port clients send media to, on each of the addresses.
+	// +required
+	Port int32 `json:"port"`
+	// source of the addresses: Spec, LoadBalancer or NodeExternalIP; empty when none is known.
+	// +optional
+	Source MediaAddressSource `json:"source,omitempty"`
+}
+
 // MeetingPlatformStatus is the observed state of the platform and its compliance.
 type MeetingPlatformStatus struct {
 	// conditions are Ready, Reconciling, Stalled, Compliant and one per control family
@@ -767,6 +836,11 @@ type MeetingPlatformStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Components []ComponentStatus `json:"components,omitempty"`
+
+	// media lists, per videobridge, the address and port clients send media to, and where the
+	// address comes from.
+	// +optional
+	Media *MediaStatus `json:"media,omitempty"`
 
 	// inventory lists the children the operator has applied for this platform, as
 	// "<Kind>/<name>". It is the evidence of what was ever applied: a listed child that is

@@ -1716,7 +1716,7 @@ spec:
 						},
 						Prosody: v1alpha1.ComponentSpec{Resources: resources("requests", "cpu", "50m")},
 						Jicofo:  v1alpha1.ComponentSpec{Resources: resources("limits", "memory", "512Mi")},
-						JVB:     v1alpha1.ComponentSpec{Resources: resources("requests", "cpu", "2", "requests", "memory", "2Gi")},
+						JVB:     v1alpha1.VideobridgeSpec{Resources: resources("requests", "cpu", "2", "requests", "memory", "2Gi")},
 					},
 					Image: v1alpha1.ImageSpec{
 						Registry:   "registry.example.eu:5000/mirror/jitsi",

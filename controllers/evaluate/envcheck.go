@@ -40,25 +40,34 @@ func (s *Snapshot) envFindings(control settings.ControlID, semantic ...string) f
 		if len(wanted) == 0 {
 			continue
 		}
-		d := s.deployment(c)
-		if d == nil {
-			f.add("Deployment %s does not exist", settings.Name(s.Platform, string(c)))
-			continue
-		}
-		envs := s.effectiveEnv(mainContainer(d, c))
-		for _, e := range wanted {
-			v := envs[e.Name]
-			if value, ok := v.literal(); ok && value == e.Value {
-				continue
-			}
-			if !v.set {
-				f.add("Deployment %s does not set %s (want %q)", d.Name, e.Name, e.Value)
-				continue
-			}
-			f.add("Deployment %s sets %s=%s (want %q)", d.Name, e.Name, v.describe(), e.Value)
+		for _, name := range s.deploymentNames(c) {
+			f.addAll(s.wantedEnvFindings(name, c, wanted))
 		}
 	}
 	f.addAll(s.forbiddenFindings(control))
+	return f
+}
+
+// wantedEnvFindings checks one Deployment of a component for the wanted variables.
+func (s *Snapshot) wantedEnvFindings(name string, c settings.Component, wanted []settings.Env) findings {
+	var f findings
+	d := s.deploymentNamed(name)
+	if d == nil {
+		f.add("Deployment %s does not exist", name)
+		return f
+	}
+	envs := s.effectiveEnv(mainContainer(d, c))
+	for _, e := range wanted {
+		v := envs[e.Name]
+		if value, ok := v.literal(); ok && value == e.Value {
+			continue
+		}
+		if !v.set {
+			f.add("Deployment %s does not set %s (want %q)", d.Name, e.Name, e.Value)
+			continue
+		}
+		f.add("Deployment %s sets %s=%s (want %q)", d.Name, e.Name, v.describe(), e.Value)
+	}
 	return f
 }
 

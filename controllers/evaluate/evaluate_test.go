@@ -24,6 +24,7 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 // passing snapshots are built once per spec; every test works on a deep copy.
@@ -52,6 +53,7 @@ var specs = []struct {
 	{"internal accounts, guests, own STUN servers, EU catalog, two web replicas", internalSTUNPlatform},
 	{"LDAP, load-balanced media, cert-manager, explicit regions, sovereign providers", ldapPlatform},
 	{"JWT on a Gateway's HTTPS listener, redirected on its HTTP listener", gatewayPlatform},
+	{"three videobridges behind load balancers, relays between them", fixtures.ThreeBridges},
 }
 
 func resultOf(results []v1alpha1.ControlStatus, id string) v1alpha1.ControlStatus {

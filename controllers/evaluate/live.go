@@ -18,6 +18,7 @@ package evaluate
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -61,6 +62,31 @@ func (s *Snapshot) deployment(c settings.Component) *appsv1.Deployment {
 		}
 	}
 	return nil
+}
+
+// deploymentNames are the names of the operator's Deployments of a component: one, or for the
+// videobridge one per bridge (settings.Bridges).
+func (s *Snapshot) deploymentNames(c settings.Component) []string {
+	if c != settings.JVB {
+		return []string{settings.Name(s.Platform, string(c))}
+	}
+	var out []string
+	for _, b := range settings.Bridges(s.Platform) {
+		out = append(out, b.Name)
+	}
+	return out
+}
+
+// bridgeDeployments returns the live Deployments of the platform's bridges that exist, in
+// bridge order.
+func (s *Snapshot) bridgeDeployments() []*appsv1.Deployment {
+	var out []*appsv1.Deployment
+	for _, name := range s.deploymentNames(settings.JVB) {
+		if d := s.deploymentNamed(name); d != nil {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // deploymentsSorted returns every Deployment of the snapshot, sorted by name.
@@ -210,10 +236,11 @@ func workload(d *appsv1.Deployment, c *corev1.Container) string {
 }
 
 // isOperatorComponent reports whether d is the operator's Deployment of one of the four
-// components.
+// components, each of the spec's videobridges included. A bridge beyond
+// spec.components.jvb.replicas is not: it is a workload someone else runs.
 func (s *Snapshot) isOperatorComponent(d *appsv1.Deployment) (settings.Component, bool) {
 	for _, c := range settings.Components {
-		if d.Name == settings.Name(s.Platform, string(c)) {
+		if slices.Contains(s.deploymentNames(c), d.Name) {
 			return c, true
 		}
 	}

@@ -160,7 +160,7 @@ func (s *Snapshot) nodeFindings(what string, judge func(*corev1.Node) (bool, str
 // EU-3: the videobridge advertises only public addresses, and no private candidates.
 func checkAdvertisedAddresses(s *Snapshot) (v1alpha1.ControlResultValue, string) {
 	var f findings
-	if d := s.deployment(settings.JVB); d != nil {
+	for _, d := range s.bridgeDeployments() {
 		envs := s.effectiveEnv(mainContainer(d, settings.JVB))
 		for _, name := range settings.AdvertiseVariables {
 			v := envs[name]

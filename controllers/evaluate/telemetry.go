@@ -58,7 +58,7 @@ func checkSTUN(s *Snapshot) (resultValue, string) {
 	for _, srv := range settings.STUNServers(mp) {
 		own = append(own, srv.HostPort())
 	}
-	if d := s.deployment(settings.JVB); d != nil {
+	for _, d := range s.bridgeDeployments() {
 		v := s.effectiveEnv(mainContainer(d, settings.JVB))[settings.STUNVariable]
 		value, readable := v.literal()
 		switch {

@@ -30,6 +30,7 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -38,11 +39,17 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 var goldenCases = []struct {
 	dir  string
 	spec func() *v1alpha1.MeetingPlatform
+	// media is what the cluster says about the bridges' addresses.
+	media settings.MediaInputs
 }{
-	{"jwt-guests-nodeport", jwtGuestsNodePort},
-	{"internal-own-stun", internalOwnSTUN},
-	{"ldap-loadbalancer-cert-manager", ldapLoadBalancerCertManager},
-	{"gateway-envoy-dns-cache", gatewayEnvoyDNSCache},
+	{dir: "jwt-guests-nodeport", spec: jwtGuestsNodePort},
+	{dir: "internal-own-stun", spec: internalOwnSTUN},
+	{dir: "ldap-loadbalancer-cert-manager", spec: ldapLoadBalancerCertManager},
+	{dir: "gateway-envoy-dns-cache", spec: gatewayEnvoyDNSCache},
+	// Two load balancers have an address, the third has none yet.
+	{dir: "three-bridges-loadbalancer", spec: fixtures.ThreeBridges, media: settings.MediaInputs{
+		LoadBalancerIPs: map[string][]string{"meet-jvb": {"198.51.100.20"}, "meet-jvb-1": {"198.51.100.21", "2001:db8::21"}},
+	}},
 }
 
 // goldenFile is the testdata path of an object: <case>/<kind>-<name>.yaml.
@@ -73,7 +80,7 @@ func toYAML(t testing.TB, obj client.Object) []byte {
 func TestGoldenFiles(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.dir, func(t *testing.T) {
-			objs, err := Objects(settings.Defaulted(tc.spec()))
+			objs, err := ObjectsWith(settings.Defaulted(tc.spec()), tc.media)
 			if err != nil {
 				t.Fatal(err)
 			}

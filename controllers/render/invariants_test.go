@@ -18,6 +18,7 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -35,7 +36,7 @@ import (
 func invariants(mp *v1alpha1.MeetingPlatform, objs []client.Object) []string {
 	d := settings.Defaulted(mp)
 	p := &checker{mp: d}
-	deployments := map[settings.Component]*appsv1.Deployment{}
+	deployments := map[settings.Component][]*appsv1.Deployment{}
 	configMaps := map[string]*corev1.ConfigMap{}
 	var policies []*networkingv1.NetworkPolicy
 
@@ -57,7 +58,8 @@ func invariants(mp *v1alpha1.MeetingPlatform, objs []client.Object) []string {
 		}
 		switch o := obj.(type) {
 		case *appsv1.Deployment:
-			deployments[settings.Component(o.Labels[settings.LabelComponent])] = o
+			c := settings.Component(o.Labels[settings.LabelComponent])
+			deployments[c] = append(deployments[c], o)
 		case *corev1.ConfigMap:
 			configMaps[o.Name] = o
 		case *networkingv1.NetworkPolicy:
@@ -66,12 +68,15 @@ func invariants(mp *v1alpha1.MeetingPlatform, objs []client.Object) []string {
 	}
 
 	for _, c := range settings.Components {
-		dep := deployments[c]
-		if dep == nil {
+		if len(deployments[c]) == 0 {
 			p.add("no Deployment for %s", c)
-			continue
 		}
-		p.checkPod(d, c, dep)
+		for _, dep := range deployments[c] {
+			p.checkPod(d, c, dep)
+		}
+	}
+	if got, want := len(deployments[settings.JVB]), len(settings.Bridges(d)); got != want {
+		p.add("%d videobridge Deployments for %d replicas", got, want)
 	}
 	p.checkClientConfig(configMaps[settings.ConfigMapName(d, settings.Web)])
 	p.checkDefaultDeny(d, policies)
@@ -93,7 +98,11 @@ var credentialLike = []string{"PASSWORD", "SECRET", "TOKEN", "KEY", "BINDPW", "B
 
 func (p *checker) checkPod(mp *v1alpha1.MeetingPlatform, c settings.Component, dep *appsv1.Deployment) {
 	pod := dep.Spec.Template.Spec
-	if !equalMaps(dep.Spec.Template.Labels, settings.Labels(mp, string(c))) {
+	wantLabels := settings.Labels(mp, string(c))
+	if b, ok := settings.BridgeNamed(mp, dep.Name); ok && c == settings.JVB {
+		maps.Copy(wantLabels, settings.BridgeSelectorLabels(mp, b))
+	}
+	if !equalMaps(dep.Spec.Template.Labels, wantLabels) {
 		p.add("%s: pod labels %v", c, dep.Spec.Template.Labels)
 	}
 	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {

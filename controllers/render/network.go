@@ -57,12 +57,7 @@ func service(mp *v1alpha1.MeetingPlatform, c settings.Component, spec corev1.Ser
 // services: web and prosody inside the cluster, the videobridge's media port outside. Jicofo
 // accepts no connections and has no Service.
 func services(mp *v1alpha1.MeetingPlatform) []client.Object {
-	m := mp.Spec.Media
-	media := corev1.ServicePort{Name: settings.PortMedia, Protocol: corev1.ProtocolUDP, Port: m.Port, TargetPort: intOrName(settings.PortMedia)}
-	if m.Type == v1alpha1.MediaServiceNodePort {
-		media.NodePort = m.Port
-	}
-	return []client.Object{
+	out := []client.Object{
 		service(mp, settings.Web, corev1.ServiceSpec{
 			Type:  corev1.ServiceTypeClusterIP,
 			Ports: []corev1.ServicePort{{Name: settings.PortHTTP, Protocol: corev1.ProtocolTCP, Port: settings.WebServicePort, TargetPort: intOrName(settings.PortHTTP)}},
@@ -74,16 +69,34 @@ func services(mp *v1alpha1.MeetingPlatform) []client.Object {
 				{Name: settings.PortHTTP, Protocol: corev1.ProtocolTCP, Port: settings.ProsodyHTTPPort, TargetPort: intOrName(settings.PortHTTP)},
 			},
 		}),
-		service(mp, settings.JVB, corev1.ServiceSpec{
-			Type:  corev1.ServiceType(m.Type),
-			Ports: []corev1.ServicePort{media},
-			// Cluster, not Local: any node's address (or the load balancer's) reaches the single
-			// bridge wherever it is scheduled, so an eviction to another node (EU-2) does not
-			// break media, and the bridge sees node addresses instead of client addresses.
-			// Replies return through the same node by connection tracking.
-			ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyCluster,
-		}),
 	}
+	for _, b := range settings.Bridges(mp) {
+		out = append(out, bridgeService(mp, b))
+	}
+	return out
+}
+
+// bridgeService exposes one videobridge's UDP port: a node port or a load balancer port equal
+// to the port the bridge binds (settings.Bridges).
+func bridgeService(mp *v1alpha1.MeetingPlatform, b settings.Bridge) *corev1.Service {
+	m := mp.Spec.Media
+	media := corev1.ServicePort{Name: settings.PortMedia, Protocol: corev1.ProtocolUDP, Port: b.Port, TargetPort: intOrName(settings.PortMedia)}
+	if m.Type == v1alpha1.MediaServiceNodePort {
+		media.NodePort = b.Port
+	}
+	svc := service(mp, settings.JVB, corev1.ServiceSpec{
+		Type:  corev1.ServiceType(m.Type),
+		Ports: []corev1.ServicePort{media},
+		// Cluster, not Local: any node's address (or the load balancer's) reaches the bridge
+		// wherever it is scheduled, so an eviction to another node (EU-2) does not break
+		// media, every eligible node's address can be advertised (settings.AddressOf), and the
+		// bridge sees node addresses instead of client addresses. Replies return through the
+		// same node by connection tracking.
+		ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyCluster,
+	})
+	svc.Name = b.Name
+	svc.Spec.Selector = settings.BridgeSelectorLabels(mp, b)
+	return svc
 }
 
 // ingress publishes the web Service on spec.domain over HTTPS only (TLS-1).
@@ -249,11 +262,38 @@ func networkPolicies(mp *v1alpha1.MeetingPlatform) []client.Object {
 	if stun := stunPorts(mp); len(stun) > 0 {
 		jvbOut = append(jvbOut, networkingv1.NetworkPolicyEgressRule{To: anywhere, Ports: stun})
 	}
-	jvb := netpol(mp, string(settings.JVB), settings.JVB,
-		[]networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, mp.Spec.Media.Port)}}},
-		jvbOut,
-	)
+	jvbIn := []networkingv1.NetworkPolicyIngressRule{{Ports: bridgePorts(mp)}}
+	if settings.SeveralBridges(mp) {
+		relay := relayRules(mp)
+		jvbIn = append(jvbIn, networkingv1.NetworkPolicyIngressRule{From: relay.To, Ports: relay.Ports})
+		jvbOut = append(jvbOut, relay)
+	}
+	jvb := netpol(mp, string(settings.JVB), settings.JVB, jvbIn, jvbOut)
 	return []client.Object{deny, dns, web, prosody, jicofo, jvb}
+}
+
+// bridgePorts are the bridges' media ports, which every client may send to; one entry per
+// bridge, not a port range (endPort), which some CNIs ignore.
+func bridgePorts(mp *v1alpha1.MeetingPlatform) []networkingv1.NetworkPolicyPort {
+	var out []networkingv1.NetworkPolicyPort
+	for _, b := range settings.Bridges(mp) {
+		out = append(out, port(corev1.ProtocolUDP, b.Port))
+	}
+	return out
+}
+
+// relayRules admit the relays between the platform's bridges (Octo), and only between them:
+// UDP from and to the platform's bridge pods. A relay is ICE and DTLS between the bridges'
+// pod addresses (jitsi-videobridge's Relay always offers private host candidates, whatever
+// advertise-private-candidates says: Relay.kt, "advertisePrivateAddresses = true"), on the
+// bridge's media port or, when jicofo asks for a unique port, an ephemeral one, so no port is
+// named. TCP is not needed: the bridge channel is SCTP inside that same DTLS (colibri
+// websockets are gone in stable-11146).
+func relayRules(mp *v1alpha1.MeetingPlatform) networkingv1.NetworkPolicyEgressRule {
+	return networkingv1.NetworkPolicyEgressRule{
+		To:    pods(mp, settings.JVB),
+		Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr.To(corev1.ProtocolUDP)}},
+	}
 }
 
 // stunPorts are the ports of spec.stun.servers, UDP and TCP each (STUN runs over both), sorted.

@@ -40,6 +40,13 @@ import (
 // the HTTPRoutes take the Ingress's place. It fails, without
 // partial output, on a spec that cannot be rendered safely (see Validate).
 func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
+	return ObjectsWith(mp, settings.MediaInputs{})
+}
+
+// ObjectsWith is Objects with what the cluster says about the videobridges' public addresses
+// (a load balancer's address, the nodes' ExternalIPs): the reconciler reads them and the
+// renderer stays pure. A new address changes only the affected bridges' Deployments.
+func ObjectsWith(mp *v1alpha1.MeetingPlatform, media settings.MediaInputs) ([]client.Object, error) {
 	if err := Validate(mp); err != nil {
 		return nil, err
 	}
@@ -53,6 +60,10 @@ func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
 		}
 	}
 	for _, c := range settings.Components {
+		if c == settings.JVB {
+			objs = append(objs, bridgeDeployments(mp, configMaps[c], media)...)
+			continue
+		}
 		objs = append(objs, deployment(mp, c, configMaps[c]))
 	}
 	objs = append(objs, services(mp)...)

@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
@@ -97,7 +98,7 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 				Image:           settings.Image(mp, c),
 				ImagePullPolicy: mp.Spec.Image.PullPolicy,
 				Env:             containerEnv(mp, c, res),
-				Ports:           containerPorts(mp, c),
+				Ports:           containerPorts(c),
 				Resources:       res,
 				StartupProbe:    probe(c, 5, 60),
 				ReadinessProbe:  probe(c, 10, 3),
@@ -127,6 +128,33 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 			Template: template,
 		},
 	}
+}
+
+// bridgeDeployments renders one Deployment per videobridge (settings.Bridges): the same
+// component, each with its own name, selector, port and advertised addresses.
+func bridgeDeployments(mp *v1alpha1.MeetingPlatform, configHash string, media settings.MediaInputs) []client.Object {
+	var out []client.Object
+	for _, b := range settings.Bridges(mp) {
+		d := deployment(mp, settings.JVB, configHash)
+		d.Name = b.Name
+		d.Spec.Selector.MatchLabels = settings.BridgeDeploymentSelector(mp, b)
+		maps.Copy(d.Spec.Template.Labels, settings.BridgeSelectorLabels(mp, b))
+		c := &d.Spec.Template.Spec.Containers[0]
+		c.Ports = []corev1.ContainerPort{{Name: settings.PortMedia, ContainerPort: b.Port, Protocol: corev1.ProtocolUDP}}
+		c.Env = withEnv(c.Env, settings.BridgeEnv(mp, b, settings.AddressOf(mp, b, media)))
+		out = append(out, d)
+	}
+	return out
+}
+
+// withEnv sets the variables of extra on env, keeping it sorted by name.
+func withEnv(env []corev1.EnvVar, extra map[string]string) []corev1.EnvVar {
+	env = slices.DeleteFunc(env, func(e corev1.EnvVar) bool { _, ok := extra[e.Name]; return ok })
+	for _, name := range slices.Sorted(maps.Keys(extra)) {
+		env = append(env, corev1.EnvVar{Name: name, Value: extra[name]})
+	}
+	slices.SortFunc(env, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
+	return env
 }
 
 // placement requires nodes whose region label is one of the allowed regions (EU-1).
@@ -165,7 +193,7 @@ func containerEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, res corev1
 	return env
 }
 
-func containerPorts(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.ContainerPort {
+func containerPorts(c settings.Component) []corev1.ContainerPort {
 	switch c {
 	case settings.Web:
 		return []corev1.ContainerPort{{Name: settings.PortHTTP, ContainerPort: settings.WebHTTPPort, Protocol: corev1.ProtocolTCP}}
@@ -174,10 +202,8 @@ func containerPorts(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1
 			{Name: settings.PortC2S, ContainerPort: settings.ProsodyC2SPort, Protocol: corev1.ProtocolTCP},
 			{Name: settings.PortHTTP, ContainerPort: settings.ProsodyHTTPPort, Protocol: corev1.ProtocolTCP},
 		}
-	case settings.JVB:
-		return []corev1.ContainerPort{{Name: settings.PortMedia, ContainerPort: mp.Spec.Media.Port, Protocol: corev1.ProtocolUDP}}
 	}
-	return nil // jicofo accepts no connections
+	return nil // jicofo accepts no connections; each bridge's media port: bridgeDeployments
 }
 
 // probe checks a component every period seconds and gives up after failures. Every check

@@ -95,7 +95,6 @@ var EnforcedEnv = expand([]rule{
 	{prosodyOnly, "PROSODY_ENABLE_S2S", False, ACC4, "no server-to-server federation (upstream disables its certificate checks)"},
 	{prosodyOnly, "PROSODY_ENABLE_METRICS", False, ACC4, "no metrics endpoint on the XMPP server"},
 	{jicofoOnly, "JICOFO_ENABLE_REST", False, ACC4, "jicofo's REST API stays on loopback; the probe runs inside the container"},
-	{[]Component{Jicofo, JVB}, "ENABLE_OCTO", False, ACC4, "no relays to bridges outside the platform"},
 	{jvbOnly, "COLIBRI_REST_ENABLED", False, ACC4, "no COLIBRI REST API; jicofo drives the bridge over XMPP"},
 	{jvbOnly, "SHUTDOWN_REST_ENABLED", False, ACC4, "no shutdown REST API"},
 
@@ -169,6 +168,7 @@ func DynamicEnv(mp *v1alpha1.MeetingPlatform) []Env {
 		}
 		rules = append(rules, rule{jvbOnly, STUNVariable, strings.Join(hostPorts, ","), TEL3, "only the STUN servers of spec.stun"})
 	}
+	rules = append(rules, octoRules(mp)...)
 	if len(s.Media.AdvertiseAddresses) > 0 {
 		rules = append(rules, rule{jvbOnly, AdvertiseVariable, strings.Join(s.Media.AdvertiseAddresses, ","), EU3, "the addresses of spec.media.advertiseAddresses, nothing discovered"})
 	}
@@ -251,4 +251,20 @@ func SecretEnvs(mp *v1alpha1.MeetingPlatform) []SecretEnv {
 		)
 	}
 	return out
+}
+
+// octoRules are the relay settings (ACC-4). One bridge: no relays at all, as in earlier
+// versions. Several: relays between the platform's own bridges only. Jicofo picks the bridges of
+// a conference from those in its brewery room on prosody, which only the platform's bridges can
+// join (prosody's XMPP port admits only jicofo and jvb, ACC-4), and the NetworkPolicies let a
+// bridge's relay traffic reach only the platform's bridges.
+func octoRules(mp *v1alpha1.MeetingPlatform) []rule {
+	if !SeveralBridges(mp) {
+		return []rule{{[]Component{Jicofo, JVB}, OctoVariable, False, ACC4, "one bridge: no relays to any other bridge"}}
+	}
+	return []rule{
+		{[]Component{Jicofo, JVB}, OctoVariable, True, ACC4, "relays only between the platform's own bridges, so a conference can span them"},
+		{jvbOnly, OctoRegionVariable, OctoRegion, ACC4, "all bridges in one relay region: the platform's cluster"},
+		{jicofoOnly, BridgeStrategyVariable, BridgeStrategy, ACC4, "conferences spread over the platform's bridges, split only when a bridge is overloaded"},
+	}
 }

@@ -137,6 +137,9 @@ func Defaulted(mp *v1alpha1.MeetingPlatform) *v1alpha1.MeetingPlatform {
 	if s.Components.Web.Replicas == 0 {
 		s.Components.Web.Replicas = v1alpha1.DefaultWebReplicas
 	}
+	if s.Components.JVB.Replicas == 0 {
+		s.Components.JVB.Replicas = v1alpha1.DefaultJVBReplicas
+	}
 	setDefault(&s.Image.Registry, v1alpha1.DefaultImageRegistry)
 	setDefault(&s.Image.PullPolicy, v1alpha1.DefaultImagePullPolicy)
 	return out

@@ -18,7 +18,6 @@ package settings
 
 import (
 	"fmt"
-	"strconv"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -43,9 +42,9 @@ func WiringEnv(mp *v1alpha1.MeetingPlatform, c Component, memoryLimit *resource.
 		setHeap(env, "JICOFO_MAX_MEMORY", memoryLimit)
 	case JVB:
 		env["XMPP_SERVER"] = ServiceHost(mp, Prosody)
-		// The bridge listens on the public media port itself, so the port it announces is the
-		// one clients reach, through a NodePort or a load balancer alike.
-		env["JVB_PORT"] = strconv.Itoa(int(mp.Spec.Media.Port))
+		// JVB_PORT differs per bridge: BridgeEnv. Each bridge listens on its public media port
+		// itself, so the port it announces is the one clients reach, through a NodePort or a
+		// load balancer alike.
 		setHeap(env, "VIDEOBRIDGE_MAX_MEMORY", memoryLimit)
 	}
 	return env
