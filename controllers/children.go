@@ -42,10 +42,15 @@ import (
 
 // reconcileDesired resolves the image tag and renders every owned object. It runs also when the
 // pass is stalled: compliance compares the live objects with what the operator wants.
-func (r *MeetingPlatformReconciler) reconcileDesired(_ context.Context, s *scope) (ctrl.Result, error) {
+func (r *MeetingPlatformReconciler) reconcileDesired(ctx context.Context, s *scope) (ctrl.Result, error) {
 	s.image = r.resolveImage(s.mp)
 	r.recordUnverifiedImage(s)
-	desired, err := render.Objects(s.mp)
+	media, err := r.readMediaInputs(ctx, s.mp)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	s.media = mediaStatus(s.mp, media)
+	desired, err := render.ObjectsWith(s.mp, media)
 	if err != nil {
 		return ctrl.Result{}, stall(v1alpha1.ReasonInvalidSpec, "%s", err.Error())
 	}
@@ -141,11 +146,11 @@ func (r *MeetingPlatformReconciler) applyChildren(ctx context.Context, s *scope)
 		}
 		failures = append(failures, fmt.Errorf("%s: %w", what, err))
 	}
-	if s.applied > 0 && len(s.mp.Spec.Media.AdvertiseAddresses) == 0 && len(s.mp.Spec.STUN.Servers) == 0 {
+	if unreachable := unreachableBridges(s.mp, s.media); s.applied > 0 && len(unreachable) > 0 {
 		// Valid, and compliant, but calls would carry no media: private candidates are off
 		// (EU-3) and without STUN the videobridge cannot learn its public address.
-		r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, v1alpha1.EventNoMediaAddress, "Reconcile",
-			"the videobridge has no address clients can reach: set spec.media.advertiseAddresses to its public IP addresses, or spec.stun.servers to your own STUN servers")
+		r.Recorder.Eventf(s.mp, nil, corev1.EventTypeWarning, v1alpha1.EventNoMediaAddress, "Reconcile", "%s",
+			noMediaAddressMessage(s.mp, unreachable))
 	}
 	key := client.ObjectKeyFromObject(s.mp)
 	if len(refusals) == 0 {
@@ -219,11 +224,21 @@ func refused(err error, mp *v1alpha1.MeetingPlatform) (refusal, bool) {
 	case apierrors.IsInvalid(err):
 		if strings.Contains(msg, "provided port is already allocated") {
 			// Only the media Service names its node port.
-			msg += fmt.Sprintf(" (another Service in the cluster uses node port %d: choose a free spec.media.port)", mp.Spec.Media.Port)
+			msg += takenPortHint(mp)
 		}
 		return refusal{reason: v1alpha1.ReasonChildRejected, message: msg}, true
 	}
 	return refusal{}, false
+}
+
+// takenPortHint says which node ports the platform's bridges need when one of them is taken.
+func takenPortHint(mp *v1alpha1.MeetingPlatform) string {
+	bridges := settings.Bridges(mp)
+	if len(bridges) == 1 {
+		return fmt.Sprintf(" (another Service in the cluster uses node port %d: choose a free spec.media.port)", mp.Spec.Media.Port)
+	}
+	return fmt.Sprintf(" (another Service in the cluster uses one of the node ports %d-%d, one per videobridge: choose a free spec.media.port)",
+		bridges[0].Port, bridges[len(bridges)-1].Port)
 }
 
 // backoff is how long a platform waits before it tries again what failed in the passes before

@@ -20,6 +20,7 @@ import (
 	"context"
 	"hash/fnv"
 	"maps"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -28,6 +29,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -247,25 +249,29 @@ func componentStatuses(deployments []appsv1.Deployment, mp *v1alpha1.MeetingPlat
 	var out []v1alpha1.ComponentStatus
 	var rollingOut []string
 	for _, component := range settings.Components {
-		name := settings.Name(mp, string(component))
 		st := v1alpha1.ComponentStatus{Name: string(component)}
-		for i := range deployments {
-			d := &deployments[i]
-			if d.Name != name {
+		rolling := false
+		// The videobridges count together: one Deployment per bridge, one status entry.
+		for _, name := range settings.DeploymentNames(mp, component) {
+			i := slices.IndexFunc(deployments, func(d appsv1.Deployment) bool { return d.Name == name })
+			if i < 0 {
 				continue
 			}
-			if d.Spec.Replicas != nil {
-				st.DesiredReplicas = *d.Spec.Replicas
+			d := &deployments[i]
+			desired := ptr.Deref(d.Spec.Replicas, 0)
+			st.DesiredReplicas += desired
+			st.ReadyReplicas += d.Status.AvailableReplicas
+			if st.Image == "" {
+				st.Image = componentImage(d, component)
 			}
-			st.ReadyReplicas = d.Status.AvailableReplicas
-			st.Image = componentImage(d, component)
 			// kstatus' rules for a Deployment: the controller saw the current template, every
 			// replica runs it, and no pod of the previous template is left (a surge pod that is
 			// not ready yet while the old one still serves is a rollout, not Ready).
-			if d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas < st.DesiredReplicas ||
-				d.Status.Replicas > d.Status.UpdatedReplicas {
-				rollingOut = append(rollingOut, st.Name)
-			}
+			rolling = rolling || d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas < desired ||
+				d.Status.Replicas > d.Status.UpdatedReplicas
+		}
+		if rolling {
+			rollingOut = append(rollingOut, st.Name)
 		}
 		out = append(out, st)
 	}

@@ -265,6 +265,9 @@ type scope struct {
 	// results are the control results of this pass.
 	results    []v1alpha1.ControlStatus
 	components []v1alpha1.ComponentStatus
+	// media is status.media: what each bridge advertises (reconcileDesired); nil when the pass
+	// did not get that far.
+	media *v1alpha1.MediaStatus
 	// cacheStaleSince is when the open degraded window of the cache began (WatchHealth); zero
 	// while the cache is current.
 	cacheStaleSince time.Time

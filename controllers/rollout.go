@@ -172,9 +172,13 @@ func (r *MeetingPlatformReconciler) hold(c *componentRollout, held *heldRollout)
 // rollout slot and the digests of its held components.
 func (r *MeetingPlatformReconciler) forgetRollouts(key types.NamespacedName) {
 	r.rollouts().forget(key, r.MaxConcurrentRollouts)
+	// The platform's spec is gone: every bridge it may have had.
 	mp := &v1alpha1.MeetingPlatform{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+	mp.Spec.Components.JVB.Replicas = settings.MaxBridges
 	for _, c := range settings.Components {
-		r.heldDigests.Delete(types.NamespacedName{Namespace: key.Namespace, Name: settings.Name(mp, string(c))})
+		for _, name := range settings.DeploymentNames(mp, c) {
+			r.heldDigests.Delete(types.NamespacedName{Namespace: key.Namespace, Name: name})
+		}
 	}
 }
 
@@ -259,7 +263,7 @@ func (c *componentRollout) classify(s *scope) (templateChange, error) {
 	if err != nil || !differs {
 		return unchanged, err // the change restarts nothing
 	}
-	if c.findDrift() || s.userChanged() || c.secretsRotated() {
+	if c.findDrift() || s.userChanged() || c.secretsRotated() || c.addressMoved() {
 		// Drift is reverted at once; what the user changed takes effect at once.
 		return rollsNow, nil
 	}
@@ -296,6 +300,32 @@ func (s *scope) userChanged() bool {
 func (c *componentRollout) secretsRotated() bool {
 	live := c.live.Spec.Template.Annotations[settings.SecretsDigestAnnotation]
 	return live != "" && live != c.desired.Spec.Template.Annotations[settings.SecretsDigestAnnotation]
+}
+
+// addressMoved reports whether a bridge advertises addresses other than the ones it runs with:
+// its load balancer or the eligible nodes got new ones. A bridge that announces a stale address
+// carries no media, so it never waits for a rollout slot or a maintenance window. A bridge that
+// advertised nothing before (the first address a load balancer gets, or an operator upgrade
+// that starts discovering) is an ordinary rollout, paced as such.
+func (c *componentRollout) addressMoved() bool {
+	if c.component != settings.JVB {
+		return false
+	}
+	live := containerEnv(c.live, settings.AdvertiseVariable)
+	return live != "" && live != containerEnv(c.desired, settings.AdvertiseVariable)
+}
+
+// containerEnv is the literal value of a variable of a Deployment's first container.
+func containerEnv(d *appsv1.Deployment, name string) string {
+	if len(d.Spec.Template.Spec.Containers) == 0 {
+		return ""
+	}
+	for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
 }
 
 // rolloutDeferred reports whether the platform carries the DeferRolloutAnnotation. Its value is
@@ -351,14 +381,16 @@ func (s *scope) noteRevertedByRollout(plan []*componentRollout) {
 func (r *MeetingPlatformReconciler) settleRollout(s *scope) {
 	var replacing, settling bool
 	for _, c := range settings.MeetingComponents {
-		d := findDeployment(s.snapshot, settings.Name(s.mp, string(c)))
-		if d == nil {
-			continue
+		for _, name := range settings.DeploymentNames(s.mp, c) {
+			d := findDeployment(s.snapshot, name)
+			if d == nil {
+				continue
+			}
+			want := ptr.Deref(d.Spec.Replicas, 1)
+			observed := d.Status.ObservedGeneration >= d.Generation
+			replacing = replacing || (observed && (d.Status.UpdatedReplicas < want || d.Status.Replicas > d.Status.UpdatedReplicas))
+			settling = settling || !observed || (d.Status.AvailableReplicas < want && !gaveUp(d))
 		}
-		want := ptr.Deref(d.Spec.Replicas, 1)
-		observed := d.Status.ObservedGeneration >= d.Generation
-		replacing = replacing || (observed && (d.Status.UpdatedReplicas < want || d.Status.Replicas > d.Status.UpdatedReplicas))
-		settling = settling || !observed || (d.Status.AvailableReplicas < want && !gaveUp(d))
 	}
 	r.rollouts().settle(client.ObjectKeyFromObject(s.mp), replacing, settling, r.MaxConcurrentRollouts)
 }

@@ -49,6 +49,9 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	if s.components != nil {
 		st.Components = s.components
 	}
+	if s.media != nil {
+		st.Media = s.media
+	}
 	if s.inventory.Len() > 0 {
 		st.Inventory = sets.List(s.inventory)
 	}

@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -95,7 +96,8 @@ func (r *MeetingPlatformReconciler) everyPlatform(ctx context.Context, _ client.
 }
 
 // nodePlacementChanged passes Node events that matter for placement (labels, providerID,
-// readiness, creation, deletion) and drops the heartbeats kubelets send every few seconds.
+// readiness, creation, deletion) or for the bridges' advertised addresses (ExternalIPs), and
+// drops the heartbeats kubelets send every few seconds.
 type nodePlacementChanged struct{ predicate.Funcs }
 
 func (nodePlacementChanged) Update(e event.UpdateEvent) bool {
@@ -107,7 +109,8 @@ func (nodePlacementChanged) Update(e event.UpdateEvent) bool {
 	return !equality.Semantic.DeepEqual(oldNode.Labels, newNode.Labels) ||
 		oldNode.Spec.ProviderID != newNode.Spec.ProviderID ||
 		oldNode.Spec.Unschedulable != newNode.Spec.Unschedulable ||
-		nodeReady(oldNode) != nodeReady(newNode)
+		nodeReady(oldNode) != nodeReady(newNode) ||
+		!slices.Equal(settings.ExternalIPs(oldNode), settings.ExternalIPs(newNode))
 }
 
 func (nodePlacementChanged) Create(event.CreateEvent) bool   { return true }

@@ -40,7 +40,7 @@ func (s *Snapshot) envFindings(control settings.ControlID, semantic ...string) f
 		if len(wanted) == 0 {
 			continue
 		}
-		for _, name := range s.deploymentNames(c) {
+		for _, name := range settings.DeploymentNames(s.Platform, c) {
 			f.addAll(s.wantedEnvFindings(name, c, wanted))
 		}
 	}

@@ -64,24 +64,11 @@ func (s *Snapshot) deployment(c settings.Component) *appsv1.Deployment {
 	return nil
 }
 
-// deploymentNames are the names of the operator's Deployments of a component: one, or for the
-// videobridge one per bridge (settings.Bridges).
-func (s *Snapshot) deploymentNames(c settings.Component) []string {
-	if c != settings.JVB {
-		return []string{settings.Name(s.Platform, string(c))}
-	}
-	var out []string
-	for _, b := range settings.Bridges(s.Platform) {
-		out = append(out, b.Name)
-	}
-	return out
-}
-
 // bridgeDeployments returns the live Deployments of the platform's bridges that exist, in
 // bridge order.
 func (s *Snapshot) bridgeDeployments() []*appsv1.Deployment {
 	var out []*appsv1.Deployment
-	for _, name := range s.deploymentNames(settings.JVB) {
+	for _, name := range settings.DeploymentNames(s.Platform, settings.JVB) {
 		if d := s.deploymentNamed(name); d != nil {
 			out = append(out, d)
 		}
@@ -240,7 +227,7 @@ func workload(d *appsv1.Deployment, c *corev1.Container) string {
 // spec.components.jvb.replicas is not: it is a workload someone else runs.
 func (s *Snapshot) isOperatorComponent(d *appsv1.Deployment) (settings.Component, bool) {
 	for _, c := range settings.Components {
-		if slices.Contains(s.deploymentNames(c), d.Name) {
+		if slices.Contains(settings.DeploymentNames(s.Platform, c), d.Name) {
 			return c, true
 		}
 	}

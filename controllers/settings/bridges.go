@@ -82,6 +82,19 @@ func Bridges(mp *v1alpha1.MeetingPlatform) []Bridge {
 	return out
 }
 
+// DeploymentNames are the names of the operator's Deployments of a component: one, or for the
+// videobridge one per bridge.
+func DeploymentNames(mp *v1alpha1.MeetingPlatform, c Component) []string {
+	if c != JVB {
+		return []string{Name(mp, string(c))}
+	}
+	var out []string
+	for _, b := range Bridges(mp) {
+		out = append(out, b.Name)
+	}
+	return out
+}
+
 // SeveralBridges reports whether the platform runs more than one videobridge: only then are the
 // relays between bridges (Octo) on and the first bridge's pods labelled with their number.
 func SeveralBridges(mp *v1alpha1.MeetingPlatform) bool {
