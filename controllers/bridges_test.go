@@ -29,6 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -209,6 +210,32 @@ func TestALoadBalancerAddressReachesItsBridgeWithoutASpecChange(t *testing.T) {
 	if got := getPlatform(t, mp).Generation; got != generation {
 		t.Errorf("the platform's generation moved from %d to %d: the address needed a spec change", generation, got)
 	}
+
+	// A load balancer that moves is not a rollout the operator starts by itself: a bridge
+	// announcing the old address carries no media, so it does not wait for the maintenance
+	// window the defer annotation holds the platform's rollouts back for.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		live := getPlatform(t, mp)
+		live.Annotations = map[string]string{v1alpha1.DeferRolloutAnnotation: "until the weekend"}
+		return k8s.Update(context.Background(), live)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(svc), svc); err != nil {
+			return err
+		}
+		svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "198.51.100.32"}}
+		return k8s.Status().Update(context.Background(), svc)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the bridge follows its load balancer's new IP despite the deferred rollouts", func() error {
+		if got := bridgeEnv(t, mp.Namespace, "meet-jvb-1", settings.AdvertiseVariable); got != "198.51.100.32" {
+			return fmt.Errorf("%s=%q", settings.AdvertiseVariable, got)
+		}
+		return nil
+	})
 	after := &appsv1.Deployment{}
 	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(first), after); err != nil {
 		t.Fatal(err)
@@ -250,5 +277,31 @@ func TestANodePortBridgeAdvertisesTheEligibleNodesExternalIPs(t *testing.T) {
 			return fmt.Errorf("bridge meet-jvb is %+v", b)
 		}
 		return nil
+	})
+}
+
+func TestScalingABridgeDeploymentByHandIsReverted(t *testing.T) {
+	startManager(t)
+	mp := createPlatform(t, bridgesPlatform(t, 2))
+	key := client.ObjectKey{Namespace: mp.Namespace, Name: "meet-jvb-1"}
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		d := &appsv1.Deployment{}
+		if err := k8s.Get(context.Background(), key, d); err != nil {
+			return err
+		}
+		d.Spec.Replicas = ptr.To[int32](3)
+		return k8s.Update(context.Background(), d)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the second bridge runs one replica again: scaling is a spec change", func() error {
+		d := &appsv1.Deployment{}
+		if err := k8s.Get(context.Background(), key, d); err != nil {
+			return err
+		}
+		if n := ptr.Deref(d.Spec.Replicas, 0); n != 1 {
+			return fmt.Errorf("%d replicas", n)
+		}
+		return eventFor(mp, v1alpha1.EventDriftReverted, "meet-jvb-1")
 	})
 }

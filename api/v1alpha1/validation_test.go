@@ -940,6 +940,104 @@ spec:
 			wantField: "spec.media.port", wantMsg: "within the NodePort range 30000-32767",
 		},
 		{
+			name: "three NodePort bridges from 32766 are refused: the third port would be 32768",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    type: NodePort
+    port: 32766
+  components:
+    jvb:
+      replicas: 3
+`,
+			wantField: "spec.components.jvb.replicas", wantMsg: "must end at 32767 for NodePort",
+		},
+		{
+			name: "ten LoadBalancer bridges from 65530 are refused: the ports would pass 65535",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    type: LoadBalancer
+    port: 65530
+  components:
+    jvb:
+      replicas: 10
+`,
+			wantField: "spec.components.jvb.replicas", wantMsg: "65535 for LoadBalancer",
+		},
+		{
+			name: "eleven bridges are refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  components:
+    jvb:
+      replicas: 11
+`,
+			wantField: "spec.components.jvb.replicas", wantMsg: "less than or equal to 10",
+		},
+		{
+			name: "zero bridges are refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  components:
+    jvb:
+      replicas: 0
+`,
+			wantField: "spec.components.jvb.replicas", wantMsg: "greater than or equal to 1",
+		},
+		{
 			name: "media port 70000 is refused: it is not a port number",
 			manifest: `
 apiVersion: meetwarden.io/v1alpha1
@@ -1624,7 +1722,7 @@ func minimalSpec() v1alpha1.MeetingPlatformSpec {
 			},
 			Guests: false,
 		},
-		Components: v1alpha1.ComponentsSpec{Web: v1alpha1.ScalableComponentSpec{Replicas: 1}},
+		Components: v1alpha1.ComponentsSpec{Web: v1alpha1.ScalableComponentSpec{Replicas: 1}, JVB: v1alpha1.VideobridgeSpec{Replicas: 1}},
 		// No tag: the schema has no default for it, so that an operator upgrade moves the
 		// platform to the release the new operator was verified with (docs/upgrading.md).
 		Image: v1alpha1.ImageSpec{
@@ -1716,7 +1814,7 @@ spec:
 						},
 						Prosody: v1alpha1.ComponentSpec{Resources: resources("requests", "cpu", "50m")},
 						Jicofo:  v1alpha1.ComponentSpec{Resources: resources("limits", "memory", "512Mi")},
-						JVB:     v1alpha1.VideobridgeSpec{Resources: resources("requests", "cpu", "2", "requests", "memory", "2Gi")},
+						JVB:     v1alpha1.VideobridgeSpec{Replicas: 1, Resources: resources("requests", "cpu", "2", "requests", "memory", "2Gi")},
 					},
 					Image: v1alpha1.ImageSpec{
 						Registry:   "registry.example.eu:5000/mirror/jitsi",
@@ -1938,6 +2036,34 @@ spec:
 `,
 			want: func(s *v1alpha1.MeetingPlatformSpec) {
 				s.Media = v1alpha1.MediaSpec{Type: "LoadBalancer", Port: 10000}
+			},
+		},
+		{
+			name: "three bridges from 32765 fit the NodePort range exactly",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+  media:
+    port: 32765
+  components:
+    jvb:
+      replicas: 3
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.Media.Port = 32765
+				s.Components.JVB.Replicas = 3
 			},
 		},
 		{
