@@ -70,7 +70,7 @@ type Bridge struct {
 // Bridges are the platform's videobridges in order: "<name>-jvb" on spec.media.port, then
 // "<name>-jvb-<i>" on spec.media.port + i. mp must be defaulted.
 func Bridges(mp *v1alpha1.MeetingPlatform) []Bridge {
-	n := int(mp.Spec.Components.JVB.Replicas)
+	n := max(int(mp.Spec.Components.JVB.Replicas), 1) // 0: a spec read without defaults
 	out := make([]Bridge, 0, n)
 	for i := range n {
 		name := Name(mp, string(JVB))

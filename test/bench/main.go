@@ -82,6 +82,7 @@ import (
 type config struct {
 	runs         int
 	warmup       int
+	bridgeRuns   int
 	tamperings   int
 	scale        []int
 	workers      int
@@ -111,6 +112,7 @@ func parseFlags(args []string) (*config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.IntVar(&c.runs, "runs", 10, "sequential single-platform runs (create -> Ready); 0 skips the measurement")
 	fs.IntVar(&c.warmup, "warmup", 1, "single-platform runs before the measured ones, reported but not counted")
+	fs.IntVar(&c.bridgeRuns, "bridge-runs", 3, "single-platform runs of a platform with 3 videobridges after the others of phase 1, working tree only; 0 skips them")
 	fs.IntVar(&c.tamperings, "tamperings", 51, "drift tamperings, alternating the three kinds; 0 skips the measurement")
 	scale := fs.String("scale", "100,200", "platform counts created at once, one phase each (after its floor), in order; the last stays for -steady and -unrelated; empty skips")
 	fs.IntVar(&c.workers, "workers", 16, "concurrent creators in the scale phases")
@@ -171,7 +173,7 @@ func parseFlags(args []string) (*config, error) {
 	if c.baseline != "" {
 		builds = 2
 	}
-	ports := 1 + builds*(c.warmup+c.runs) + c.fleet + soakGone
+	ports := 1 + builds*(c.warmup+c.runs) + c.bridgeRuns*benchBridges + c.fleet + soakGone
 	for _, n := range c.scale {
 		ports += (builds + 1) * n
 	}
@@ -516,7 +518,7 @@ func (b *bench) measure(ctx context.Context) error {
 	}
 	if b.cfg.runs > 0 {
 		for _, u := range b.builds() {
-			if err := phase("1. one platform", u, func() error { return b.singlePlatform(ctx) }); err != nil {
+			if err := phase("1. one platform", u, func() error { return b.singlePlatform(ctx, u == b.current) }); err != nil {
 				return err
 			}
 		}

@@ -104,14 +104,17 @@ const (
 
 // mediaPort hands out media NodePorts: they are unique cluster-wide and stay taken until the
 // Service is gone, so ports are never reused within a run.
-func (b *bench) mediaPort() (int32, error) {
+func (b *bench) mediaPort() (int32, error) { return b.mediaPorts(1) }
+
+// mediaPorts hands out n consecutive media NodePorts, one per videobridge, and returns the first.
+func (b *bench) mediaPorts(n int32) (int32, error) {
 	b.portMu.Lock()
 	defer b.portMu.Unlock()
-	if b.nextPort > lastNodePort {
+	if b.nextPort+n-1 > lastNodePort {
 		return 0, fmt.Errorf("out of NodePorts")
 	}
 	p := b.nextPort
-	b.nextPort++
+	b.nextPort += n
 	return p, nil
 }
 

@@ -81,6 +81,7 @@ func (b *bench) waitQuiet(ctx context.Context, window, timeout time.Duration) er
 // singleRun is one create -> Ready measurement; every duration is from the create call's return.
 type singleRun struct {
 	warmup                                             bool
+	bridges                                            int32 // videobridges of the platform (components.jvb.replicas)
 	deployExist                                        time.Duration
 	children, scheduled, podsReady, deployments, ready time.Duration
 	reconciles                                         int
@@ -88,71 +89,43 @@ type singleRun struct {
 	cpu                                                float64 // operator CPU seconds, create -> Ready and quiet
 }
 
-func (b *bench) singlePlatform(ctx context.Context) error {
+// benchBridges are the videobridges of the platform that phase 1 measures besides the sample
+// with one: each bridge is a Deployment, a media Service and a node port of its own.
+const benchBridges = 3
+
+// singlePlatform is phase 1: the sample platform, then (withBridges: the working tree's
+// operator only, as an older one does not know spec.components.jvb.replicas) the sample with
+// benchBridges videobridges, created one at a time.
+func (b *bench) singlePlatform(ctx context.Context, withBridges bool) error {
 	total := b.cfg.warmup + b.cfg.runs
-	progress("== 1. one platform, create -> Ready: %d run(s) (+%d warm-up), sequential, a fresh namespace each", b.cfg.runs, b.cfg.warmup)
+	bridgeRuns := 0
+	if withBridges {
+		bridgeRuns = b.cfg.bridgeRuns
+	}
+	progress("== 1. one platform, create -> Ready: %d run(s) (+%d warm-up), then %d with %d videobridges, sequential, a fresh namespace each",
+		b.cfg.runs, b.cfg.warmup, bridgeRuns, benchBridges)
 	phaseBefore, err := scrapeMetrics(ctx, b.op.metricsURL())
 	if err != nil {
 		return err
 	}
-	for i := range total {
-		ns := fmt.Sprintf("%ssingle-%02d", b.namespacePrefix(), i+1)
-		if err := b.createNamespace(ctx, ns, "single"); err != nil {
-			return err
-		}
-		port, err := b.mediaPort()
-		if err != nil {
-			return err
-		}
-		mp := newPlatform(ns, "meet", port)
-		if err := b.createInputs(ctx, mp); err != nil {
-			return err
-		}
-		if err := b.waitQuiet(ctx, time.Second, time.Minute); err != nil {
-			return fmt.Errorf("operator not idle before run %d: %w", i+1, err)
-		}
-		before, err := scrapeMetrics(ctx, b.op.metricsURL())
-		if err != nil {
-			return err
-		}
-		cpuBefore, _ := cpuSeconds(b.op.pid())
-		key := client.ObjectKeyFromObject(mp)
-		if err := b.createPlatform(ctx, mp); err != nil {
-			return err
-		}
-		var pt platformTimes
-		err = poll(ctx, 3*time.Minute, 20*time.Millisecond, func() (bool, error) {
-			pt, _ = b.tracker.get(key)
-			return !pt.ready.IsZero(), nil
-		})
-		if err != nil {
-			return fmt.Errorf("run %d: platform %s not Ready: %w (operator log: %s)", i+1, key, err, b.op.logPath)
-		}
-		// Let the reconciles the last status events trigger finish before counting.
-		_ = b.waitQuiet(ctx, 500*time.Millisecond, 30*time.Second)
-		after, _ := scrapeMetrics(ctx, b.op.metricsURL())
-		cpuAfter, _ := cpuSeconds(b.op.pid())
-		r := singleRun{
-			warmup:      i < b.cfg.warmup,
-			deployExist: pt.deployExist.Sub(pt.created),
-			children:    pt.children.Sub(pt.created),
-			scheduled:   pt.scheduled.Sub(pt.created),
-			podsReady:   pt.podsReady.Sub(pt.created),
-			deployments: pt.deployments.Sub(pt.created),
-			ready:       pt.ready.Sub(pt.created),
-			reconciles:  int(after.sum("controller_runtime_reconcile_total", reconcileFilter) - before.sum("controller_runtime_reconcile_total", reconcileFilter)),
-			requests:    requestsBetween(before, after),
-			cpu:         cpuAfter - cpuBefore,
-		}
-		b.res.single = append(b.res.single, r)
+	for i := range total + bridgeRuns {
+		bridges := int32(1)
 		label := fmt.Sprintf("run %d/%d", i+1-b.cfg.warmup, b.cfg.runs)
-		if r.warmup {
+		switch {
+		case i < b.cfg.warmup:
 			label = fmt.Sprintf("warm-up %d/%d", i+1, b.cfg.warmup)
+		case i >= total:
+			bridges = benchBridges
+			label = fmt.Sprintf("%d bridges, run %d/%d", benchBridges, i+1-total, bridgeRuns)
 		}
+		r, err := b.singleRun(ctx, i+1, bridges)
+		if err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		r.warmup = i < b.cfg.warmup
+		b.res.single = append(b.res.single, r)
 		progress("%s: Deployments exist %s, children %s, pods scheduled %s, pods Ready %s, Deployments available %s, platform Ready %s (%d reconciles, %d writes)",
 			label, ms(r.deployExist), ms(r.children), ms(r.scheduled), ms(r.podsReady), ms(r.deployments), ms(r.ready), r.reconciles, r.requests.writes())
-		b.deleteNamespaces(ctx, []string{ns}, 3*time.Minute)
-		b.tracker.forget(key)
 	}
 	phaseAfter, err := scrapeMetrics(ctx, b.op.metricsURL())
 	if err != nil {
@@ -160,6 +133,63 @@ func (b *bench) singlePlatform(ctx context.Context) error {
 	}
 	b.res.singleReconcile = histogramBetween(phaseBefore, phaseAfter, "controller_runtime_reconcile_time_seconds", reconcileFilter)
 	return nil
+}
+
+// singleRun creates the sample platform with that many videobridges in a fresh namespace,
+// measures it to Ready, and deletes it again.
+func (b *bench) singleRun(ctx context.Context, n int, bridges int32) (singleRun, error) {
+	ns := fmt.Sprintf("%ssingle-%02d", b.namespacePrefix(), n)
+	if err := b.createNamespace(ctx, ns, "single"); err != nil {
+		return singleRun{}, err
+	}
+	port, err := b.mediaPorts(bridges)
+	if err != nil {
+		return singleRun{}, err
+	}
+	mp := newPlatform(ns, "meet", port)
+	mp.Spec.Components.JVB.Replicas = bridges
+	if err := b.createInputs(ctx, mp); err != nil {
+		return singleRun{}, err
+	}
+	if err := b.waitQuiet(ctx, time.Second, time.Minute); err != nil {
+		return singleRun{}, fmt.Errorf("operator not idle before the run: %w", err)
+	}
+	before, err := scrapeMetrics(ctx, b.op.metricsURL())
+	if err != nil {
+		return singleRun{}, err
+	}
+	cpuBefore, _ := cpuSeconds(b.op.pid())
+	key := client.ObjectKeyFromObject(mp)
+	if err := b.createPlatform(ctx, mp); err != nil {
+		return singleRun{}, err
+	}
+	var pt platformTimes
+	err = poll(ctx, 3*time.Minute, 20*time.Millisecond, func() (bool, error) {
+		pt, _ = b.tracker.get(key)
+		return !pt.ready.IsZero(), nil
+	})
+	if err != nil {
+		return singleRun{}, fmt.Errorf("platform %s not Ready: %w (operator log: %s)", key, err, b.op.logPath)
+	}
+	// Let the reconciles the last status events trigger finish before counting.
+	_ = b.waitQuiet(ctx, 500*time.Millisecond, 30*time.Second)
+	after, _ := scrapeMetrics(ctx, b.op.metricsURL())
+	cpuAfter, _ := cpuSeconds(b.op.pid())
+	r := singleRun{
+		bridges:     bridges,
+		deployExist: pt.deployExist.Sub(pt.created),
+		children:    pt.children.Sub(pt.created),
+		scheduled:   pt.scheduled.Sub(pt.created),
+		podsReady:   pt.podsReady.Sub(pt.created),
+		deployments: pt.deployments.Sub(pt.created),
+		ready:       pt.ready.Sub(pt.created),
+		reconciles:  int(after.sum("controller_runtime_reconcile_total", reconcileFilter) - before.sum("controller_runtime_reconcile_total", reconcileFilter)),
+		requests:    requestsBetween(before, after),
+		cpu:         cpuAfter - cpuBefore,
+	}
+	b.deleteNamespaces(ctx, []string{ns}, 3*time.Minute)
+	b.tracker.forget(key)
+	return r, nil
 }
 
 // --- 2. drift revert -------------------------------------------------------------------------------

@@ -106,10 +106,22 @@ func secs(d time.Duration) string {
 	}
 }
 
+// measured are the counted runs of the sample platform (one videobridge).
 func (r *operatorResults) measured() []singleRun {
 	var out []singleRun
 	for _, s := range r.single {
-		if !s.warmup {
+		if !s.warmup && s.bridges <= 1 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// bridgeRuns are the runs of the platform with several videobridges.
+func (r *operatorResults) bridgeRuns() []singleRun {
+	var out []singleRun
+	for _, s := range r.single {
+		if s.bridges > 1 {
 			out = append(out, s)
 		}
 	}
@@ -375,10 +387,14 @@ func (b *bench) sectionSingle(d *strings.Builder) {
 	p("Sequential runs, each in a fresh namespace (Pod Security `restricted`) with its own TLS and JWT Secret, deleted (and waited for) before the next. ")
 	p("Every time is from the return of the create call to the first watch event that shows the stage reached. Warm-up runs are listed but not counted.\n\n")
 	p("| Run | Deployments exist | All children exist | All pods scheduled | All pods Ready | All Deployments available | Platform Ready | Reconciles | Operator writes |\n|---|---|---|---|---|---|---|---|---|\n")
-	n := 0
+	n, bridgeRun := 0, 0
 	for i, s := range r.single {
 		label := fmt.Sprintf("warm-up %d", i+1)
-		if !s.warmup {
+		switch {
+		case s.bridges > 1:
+			bridgeRun++
+			label = fmt.Sprintf("%d bridges, %d", s.bridges, bridgeRun)
+		case !s.warmup:
 			n++
 			label = fmt.Sprintf("%d", n)
 		}
@@ -414,6 +430,40 @@ func (b *bench) sectionSingle(d *strings.Builder) {
 		}
 	}
 	p("Average API requests of the operator per platform creation (create → Ready): %s.\n", reqs)
+	b.bridgesSummary(d)
+}
+
+// bridgesSummary compares the platform with several videobridges with the sample: medians of
+// the runs of each, and what the extra bridges cost the operator.
+func (b *bench) bridgesSummary(d *strings.Builder) {
+	r := b.results
+	bridges, single := r.bridgeRuns(), r.measured()
+	if len(bridges) == 0 || len(single) == 0 {
+		return
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(d, format, args...) }
+	p("\nThe same platform with %d videobridges (spec.components.jvb.replicas: each bridge a Deployment, a media Service and a node port of its own), median of %d run(s) beside the median of the %d runs above:\n\n",
+		bridges[0].bridges, len(bridges), len(single))
+	p("| | One bridge | %d bridges |\n|---|---|---|\n", bridges[0].bridges)
+	row := func(name string, f func(singleRun) time.Duration) {
+		p("| %s | %s | %s |\n", name, secs(median(column(single, f))), secs(median(column(bridges, f))))
+	}
+	row("create returned → every Deployment exists", func(s singleRun) time.Duration { return s.deployExist })
+	row("create returned → all children exist", func(s singleRun) time.Duration { return s.children })
+	row("create returned → platform Ready", func(s singleRun) time.Duration { return s.ready })
+	mean := func(runs []singleRun, f func(singleRun) float64) float64 {
+		var sum float64
+		for _, s := range runs {
+			sum += f(s)
+		}
+		return sum / float64(len(runs))
+	}
+	writes := func(s singleRun) float64 { return float64(s.requests.writes()) }
+	reconciles := func(s singleRun) float64 { return float64(s.reconciles) }
+	cpu := func(s singleRun) float64 { return s.cpu }
+	p("| operator writes (mean) | %.0f | %.0f |\n", mean(single, writes), mean(bridges, writes))
+	p("| reconciles (mean) | %.0f | %.0f |\n", mean(single, reconciles), mean(bridges, reconciles))
+	p("| operator CPU seconds (mean) | %.2f | %.2f |\n", mean(single, cpu), mean(bridges, cpu))
 }
 
 func dur(seconds float64) time.Duration { return time.Duration(seconds * float64(time.Second)) }

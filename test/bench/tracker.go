@@ -17,6 +17,7 @@ limitations under the License.
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -31,6 +32,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -44,10 +46,13 @@ type platformTimes struct {
 	createStart time.Time // the create call was sent
 	created     time.Time // the create call returned
 
-	expected  map[string]bool      // "Kind/name" of every child the operator must create
-	firstSeen map[string]time.Time // first watch event per child
-	pods      map[string]podState
-	available map[string]bool // Deployment name -> available
+	expected map[string]bool // "Kind/name" of every child the operator must create
+	// wantDeployments and wantPods are the platform's Deployments and pods, from its rendered
+	// objects (one per videobridge); 0 before setCreated: the tracker's defaults.
+	wantDeployments, wantPods int
+	firstSeen                 map[string]time.Time // first watch event per child
+	pods                      map[string]podState
+	available                 map[string]bool // Deployment name -> available
 
 	children    time.Time // every expected child exists (operator work)
 	deployExist time.Time // the four Deployments exist (the operator's part of the critical path)
@@ -173,8 +178,13 @@ func (t *tracker) setCreated(mp *v1alpha1.MeetingPlatform, start, end time.Time)
 		return fmt.Errorf("rendering %s/%s: %w", mp.Namespace, mp.Name, err)
 	}
 	expected := map[string]bool{}
+	var deployments, pods int
 	for _, o := range objs {
 		expected[kindName(o)+"/"+o.GetName()] = true
+		if d, ok := o.(*appsv1.Deployment); ok {
+			deployments++
+			pods += int(ptr.Deref(d.Spec.Replicas, 1))
+		}
 	}
 	expected["Secret/"+settings.CredentialsSecretName(mp)] = true
 	expected["ConfigMap/"+settings.ProcessingRecordName(mp)] = true
@@ -186,6 +196,7 @@ func (t *tracker) setCreated(mp *v1alpha1.MeetingPlatform, start, end time.Time)
 		return fmt.Errorf("platform %s/%s not registered", mp.Namespace, mp.Name)
 	}
 	p.createStart, p.created, p.expected = start, end, expected
+	p.wantDeployments, p.wantPods = deployments, pods
 	t.checkChildren(p)
 	return nil
 }
@@ -328,10 +339,11 @@ func (t *tracker) event(raw any, deleted bool) {
 				ready++
 			}
 		}
-		if p.scheduled.IsZero() && scheduled >= t.expectedPods {
+		wantPods := cmp.Or(p.wantPods, t.expectedPods)
+		if p.scheduled.IsZero() && scheduled >= wantPods {
 			p.scheduled = now
 		}
-		if p.podsReady.IsZero() && ready >= t.expectedPods {
+		if p.podsReady.IsZero() && ready >= wantPods {
 			p.podsReady = now
 		}
 		return
@@ -343,10 +355,11 @@ func (t *tracker) event(raw any, deleted bool) {
 				n++
 			}
 		}
-		if p.deployments.IsZero() && n >= len(componentsOf) {
+		wantDeployments := cmp.Or(p.wantDeployments, len(componentsOf))
+		if p.deployments.IsZero() && n >= wantDeployments {
 			p.deployments = now
 		}
-		if !deleted && p.deployExist.IsZero() && len(p.available) >= len(componentsOf) {
+		if !deleted && p.deployExist.IsZero() && len(p.available) >= wantDeployments {
 			p.deployExist = now
 		}
 	}
