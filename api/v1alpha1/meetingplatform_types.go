@@ -298,18 +298,22 @@ type MediaSpec struct {
 	// +default="NodePort"
 	Type MediaServiceType `json:"type,omitempty"`
 
-	// port is the UDP port clients send media to (the node port for NodePort). At least 1024:
-	// the videobridge runs as non-root and binds the same port.
+	// port is the UDP port clients send media to (the node port for NodePort) on the first
+	// videobridge; further bridges use the ports above it (spec.components.jvb.replicas). At
+	// least 1024: the videobridge runs as non-root and binds the same port.
 	// +optional
 	// +default=30000
 	// +kubebuilder:validation:Minimum=1024
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
 
-	// advertiseAddresses are the public IP addresses the videobridge announces to clients.
-	// They should be public: private pod or node addresses leak the internal network (EU-3).
-	// Set them, or spec.stun.servers: with neither, clients can reach no media address and the
-	// operator emits a NoMediaAddress warning Event.
+	// advertiseAddresses are the public IP addresses every videobridge announces to clients
+	// (each on its own port). They should be public: private pod or node addresses leak the
+	// internal network (EU-3). Empty: each bridge announces what the operator discovers, the
+	// IPs its LoadBalancer Service got, or for NodePort the ExternalIPs of the nodes the platform
+	// may run on (status.media shows which); when nothing is known and spec.stun.servers is
+	// empty too, clients can reach no media address and the operator emits a NoMediaAddress
+	// warning Event.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=8
