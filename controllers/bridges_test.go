@@ -144,8 +144,11 @@ func TestScalingThreeBridgesToTwoRemovesOnlyTheThird(t *testing.T) {
 	eventually(t, "the third bridge's Deployment and Service are deleted", func() error {
 		for _, obj := range []client.Object{&appsv1.Deployment{}, &corev1.Service{}} {
 			err := k8s.Get(context.Background(), client.ObjectKey{Namespace: mp.Namespace, Name: "meet-jvb-2"}, obj)
-			if !apierrors.IsNotFound(err) {
-				return fmt.Errorf("%T meet-jvb-2: %v", obj, err)
+			switch {
+			case err == nil:
+				return fmt.Errorf("%T meet-jvb-2 still exists", obj)
+			case !apierrors.IsNotFound(err):
+				return fmt.Errorf("reading %T meet-jvb-2: %w", obj, err)
 			}
 		}
 		return nil
