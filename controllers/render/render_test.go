@@ -17,6 +17,7 @@ limitations under the License.
 package render
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -28,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -447,6 +449,10 @@ func TestValidate(t *testing.T) {
 		{"a STUN server without scheme is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.STUN.Servers = []string{"stun.example.eu"} }, "spec.stun.servers[0]"},
 		{"a STUN host with a quote is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.STUN.Servers = []string{`stun:a"b`} }, "spec.stun.servers[0]"},
 		{"more than 20 web replicas are refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Components.Web.Replicas = 21 }, "spec.components.web.replicas"},
+		{"eleven videobridges are refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Components.JVB.Replicas = 11 }, "spec.components.jvb.replicas"},
+		{"bridges whose ports leave the NodePort range are refused", func(mp *v1alpha1.MeetingPlatform) {
+			mp.Spec.Media.Port, mp.Spec.Components.JVB.Replicas = 32766, 3
+		}, "spec.components.jvb.replicas"},
 		{"a videobridge memory limit too small for its heap is refused", func(mp *v1alpha1.MeetingPlatform) {
 			mp.Spec.Components.JVB.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("200Mi")}}
 		}, "spec.components.jvb.resources.limits.memory"},
@@ -502,4 +508,77 @@ func TestTheConfigHashCoversWhatTheComponentsRead(t *testing.T) {
 			t.Errorf("a changed setting in %s leaves the hash alone: the pods would keep the old configuration", key)
 		}
 	}
+}
+
+func TestBridges(t *testing.T) {
+	t.Run("each of three bridges has its own selector, port and relay id, and one policy admits all ports", func(t *testing.T) {
+		mp := settings.Defaulted(minimal())
+		mp.Spec.Components.JVB.Replicas = 3
+		objs := mustRender(t, mp)
+		for i, name := range []string{"meet-jvb", "meet-jvb-1", "meet-jvb-2"} {
+			port := mp.Spec.Media.Port + int32(i)
+			dep := find[*appsv1.Deployment](t, objs, name)
+			svc := find[*corev1.Service](t, objs, name)
+			if !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(dep.Spec.Template.Labels)) {
+				t.Errorf("Service %s does not select its bridge's pods", name)
+			}
+			for _, other := range objs {
+				if d, ok := other.(*appsv1.Deployment); ok && d.Name != name && labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)) {
+					t.Errorf("Service %s also selects the pods of %s", name, d.Name)
+				}
+			}
+			c := dep.Spec.Template.Spec.Containers[0]
+			if c.Ports[0].ContainerPort != port || svc.Spec.Ports[0].NodePort != port {
+				t.Errorf("%s: container port %d, node port %d, want %d", name, c.Ports[0].ContainerPort, svc.Spec.Ports[0].NodePort, port)
+			}
+			env := map[string]string{}
+			for _, e := range c.Env {
+				env[e.Name] = e.Value
+			}
+			if env["JVB_PORT"] != fmt.Sprint(port) || env[settings.OctoRelayIDVariable] != name || env[settings.OctoVariable] != settings.True {
+				t.Errorf("%s: JVB_PORT=%s relay id %q octo %q", name, env["JVB_PORT"], env[settings.OctoRelayIDVariable], env[settings.OctoVariable])
+			}
+		}
+		pol := find[*networkingv1.NetworkPolicy](t, objs, "meet-jvb")
+		if n := len(pol.Spec.Ingress[0].Ports); n != 3 {
+			t.Errorf("the bridges' policy admits %d media ports, want 3", n)
+		}
+		if envOf(t, objs, mp, settings.Jicofo)[settings.BridgeStrategyVariable] != settings.BridgeStrategy {
+			t.Error("jicofo does not spread conferences over the bridges")
+		}
+	})
+	t.Run("a discovered address reaches only its bridge, and the spec's addresses win", func(t *testing.T) {
+		mp := settings.Defaulted(minimal())
+		mp.Spec.Components.JVB.Replicas = 2
+		mp.Spec.Media = v1alpha1.MediaSpec{Type: v1alpha1.MediaServiceLoadBalancer, Port: 10000}
+		media := settings.MediaInputs{LoadBalancerIPs: map[string][]string{"meet-jvb-1": {"198.51.100.9"}}}
+		objs, err := ObjectsWith(mp, media)
+		if err != nil {
+			t.Fatal(err)
+		}
+		advertised := func(objs []client.Object, name string) string {
+			for _, e := range find[*appsv1.Deployment](t, objs, name).Spec.Template.Spec.Containers[0].Env {
+				if e.Name == settings.AdvertiseVariable {
+					return e.Value
+				}
+			}
+			return ""
+		}
+		if got := advertised(objs, "meet-jvb-1"); got != "198.51.100.9" {
+			t.Errorf("meet-jvb-1 advertises %q, want its load balancer's IP", got)
+		}
+		if got := advertised(objs, "meet-jvb"); got != "" {
+			t.Errorf("meet-jvb advertises %q although its load balancer has no address", got)
+		}
+		mp.Spec.Media.AdvertiseAddresses = []string{"203.0.113.5"}
+		objs, err = ObjectsWith(mp, media)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"meet-jvb", "meet-jvb-1"} {
+			if got := advertised(objs, name); got != "203.0.113.5" {
+				t.Errorf("%s advertises %q, want the spec's address", name, got)
+			}
+		}
+	})
 }

@@ -77,6 +77,7 @@ func Validate(mp *v1alpha1.MeetingPlatform) error {
 
 	validateExposure(fail, mp)
 	validateMedia(fail, s.Media)
+	validateBridges(fail, mp)
 	validatePlacement(fail, mp)
 	validateAccess(fail, s.Access)
 	for i, uri := range s.STUN.Servers {
@@ -217,6 +218,26 @@ func validateMedia(fail failFunc, m v1alpha1.MediaSpec) {
 		if net.ParseIP(a) == nil {
 			fail(fmt.Sprintf("spec.media.advertiseAddresses[%d]", i), "%q is not an IP address", a)
 		}
+	}
+}
+
+// validateBridges refuses more bridges than settings.MaxBridges and a port range, one port per
+// bridge, that leaves the NodePort range or the port numbers (the CRD refuses both; this covers
+// a spec the API server did not validate).
+func validateBridges(fail failFunc, mp *v1alpha1.MeetingPlatform) {
+	const field = "spec.components.jvb.replicas"
+	r := mp.Spec.Components.JVB.Replicas
+	if r < 1 || r > settings.MaxBridges {
+		fail(field, "%d is outside 1-%d", r, settings.MaxBridges)
+		return
+	}
+	last := int64(mp.Spec.Media.Port) + int64(r) - 1
+	limit := int64(65535)
+	if mp.Spec.Media.Type == v1alpha1.MediaServiceNodePort {
+		limit = 32767
+	}
+	if last > limit {
+		fail(field, "%d bridges need the ports %d-%d, beyond %d", r, mp.Spec.Media.Port, last, limit)
 	}
 }
 
