@@ -202,6 +202,22 @@ func (b *bench) workTable() string {
 		row("1: API writes per platform (mean)", "", single(func(runs []singleRun) string { return fmt.Sprintf("%.1f", writes(runs)) }), nil)
 		row("1: API GETs per platform (mean)", "", single(func(runs []singleRun) string { return fmt.Sprintf("%.1f", gets(runs)) }), nil)
 		row("1: reconciles per platform (mean)", "", single(func(runs []singleRun) string { return fmt.Sprintf("%.1f", reconciles(runs)) }), nil)
+		if n := len(r.bridgeRuns()); n > 0 {
+			// The platform with several videobridges, measured with the working tree only.
+			bridges := func(f func(runs []singleRun) string) func(o *operatorResults) (string, bool) {
+				return func(o *operatorResults) (string, bool) {
+					runs := o.bridgeRuns()
+					return f(runs), len(runs) > 0
+				}
+			}
+			row(fmt.Sprintf("**1 platform, %d videobridges** (%d runs): create → Ready, median", benchBridges, n), "",
+				bridges(func(runs []singleRun) string {
+					return secs(median(column(runs, func(s singleRun) time.Duration { return s.ready })))
+				}), nil)
+			row(fmt.Sprintf("1, %d videobridges: operator CPU per platform (mean)", benchBridges), "", bridges(func(runs []singleRun) string { return fmt.Sprintf("%.3f s", cpu(runs)) }), nil)
+			row(fmt.Sprintf("1, %d videobridges: API writes per platform (mean)", benchBridges), "", bridges(func(runs []singleRun) string { return fmt.Sprintf("%.1f", writes(runs)) }), nil)
+			row(fmt.Sprintf("1, %d videobridges: reconciles per platform (mean)", benchBridges), "", bridges(func(runs []singleRun) string { return fmt.Sprintf("%.1f", reconciles(runs)) }), nil)
+		}
 	}
 	return t.String()
 }

@@ -184,6 +184,27 @@ func TestWorkTable(t *testing.T) {
 	}
 }
 
+func TestTheThreeBridgeRunsAreReportedApart(t *testing.T) {
+	run := func(bridges int32, ready time.Duration, writes float64) singleRun {
+		return singleRun{bridges: bridges, ready: ready, reconciles: 20, requests: requestCounts{"PATCH 201": writes}}
+	}
+	b := &bench{cfg: &config{}, results: &results{operatorResults: &operatorResults{commit: "c2bd247 after (date)",
+		single: []singleRun{run(1, 8*time.Second, 30), run(1, 10*time.Second, 32), run(3, 12*time.Second, 40)}}}}
+	if got := len(b.results.measured()); got != 2 {
+		t.Errorf("the one-bridge statistics count %d runs, want the 2 with one bridge", got)
+	}
+	table := b.workTable()
+	for _, want := range []string{
+		"| **1 platform alone** (2 runs): create → Ready, median |  | 9.00 s |  |",
+		"| **1 platform, 3 videobridges** (1 runs): create → Ready, median |  | 12.0 s |  |",
+		"| 1, 3 videobridges: API writes per platform (mean) |  | 40.0 |  |",
+	} {
+		if !strings.Contains(table, want+"\n") {
+			t.Errorf("the table lacks the row\n%s\nin\n%s", want, table)
+		}
+	}
+}
+
 func TestStageCountsString(t *testing.T) {
 	c := stageCounts{platforms: 50, children: 50, scheduled: 40, podsReady: 30, deployments: 20, ready: 10}
 	want := "children 50/50, pods scheduled 40/50, pods Ready 30/50, Deployments available 20/50, Ready 10/50"
