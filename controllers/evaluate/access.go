@@ -214,9 +214,39 @@ var (
 	jicofoREST     = port{number: 8888, protocol: corev1.ProtocolTCP}
 )
 
+// internalEndpoint is a component's pods (by their labels) and the ports ACC-4 judges on them;
+// media is the bridge's own media port, open to every client.
+type internalEndpoint struct {
+	component settings.Component
+	labels    map[string]string
+	ports     []port
+	media     port
+}
+
+// internalEndpoints are prosody, jicofo and every videobridge, each bridge with its own pods and
+// media port.
+func (s *Snapshot) internalEndpoints() []internalEndpoint {
+	out := []internalEndpoint{
+		{component: settings.Prosody, labels: s.podLabels(settings.Prosody), ports: s.componentPorts(settings.Prosody,
+			port{settings.PortC2S, settings.ProsodyC2SPort, corev1.ProtocolTCP}, port{settings.PortHTTP, settings.ProsodyHTTPPort, corev1.ProtocolTCP})},
+		{component: settings.Jicofo, labels: s.podLabels(settings.Jicofo), ports: s.componentPorts(settings.Jicofo, jicofoREST)},
+	}
+	for _, b := range settings.Bridges(s.Platform) {
+		e := internalEndpoint{component: settings.JVB, labels: settings.BridgeSelectorLabels(s.Platform, b),
+			ports: []port{jvbPrivateHTTP}, media: port{settings.PortMedia, b.Port, corev1.ProtocolUDP}}
+		if d := s.deploymentNamed(b.Name); d != nil {
+			e.ports = withPorts(containerPorts(mainContainer(d, settings.JVB)), jvbPrivateHTTP)
+			if len(d.Spec.Template.Labels) > 0 {
+				e.labels = d.Spec.Template.Labels
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // ACC-4: internal endpoints accept only the platform's own components.
 func checkInternalEndpoints(s *Snapshot) (resultValue, string) {
-	mp := s.Platform
 	f := s.settingFindings(settings.ACC4)
 	only := func(want ...settings.Component) func(peer) bool {
 		return func(p peer) bool {
@@ -232,22 +262,11 @@ func checkInternalEndpoints(s *Snapshot) (resultValue, string) {
 		}
 	}
 	platformOnly := func(p peer) bool { return p.outside == "" && p.namespace == "" && p.platform }
-	media := port{settings.PortMedia, mp.Spec.Media.Port, corev1.ProtocolUDP}
 
-	type endpoint struct {
-		component settings.Component
-		ports     []port
-	}
-	for _, e := range []endpoint{
-		{settings.Prosody, s.componentPorts(settings.Prosody,
-			port{settings.PortC2S, settings.ProsodyC2SPort, corev1.ProtocolTCP}, port{settings.PortHTTP, settings.ProsodyHTTPPort, corev1.ProtocolTCP})},
-		{settings.Jicofo, s.componentPorts(settings.Jicofo, jicofoREST)},
-		{settings.JVB, s.componentPorts(settings.JVB, jvbPrivateHTTP)},
-	} {
-		labels := s.podLabels(e.component)
-		what := "the " + string(e.component) + " pods"
+	for _, e := range s.internalEndpoints() {
+		labels, what := e.labels, "the "+string(e.component)+" pods"
 		for _, p := range e.ports {
-			if e.component == settings.JVB && p.number == media.number && p.protocol == media.protocol {
+			if e.component == settings.JVB && p.number == e.media.number && p.protocol == e.media.protocol {
 				continue // media from every client is the bridge's purpose
 			}
 			// Prosody's two ports must be open to exactly their clients; everything else stays

@@ -22,6 +22,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 
 	"github.com/meetwarden/meetwarden/controllers/settings"
 	"github.com/meetwarden/meetwarden/test/fixtures"
@@ -75,6 +79,32 @@ var bridgeTampering = []tamperCase{
 		mentions: []string{"Deployment meet-jvb-1 does not exist"},
 		mutate: func(s *Snapshot) {
 			s.Deployments = slices.DeleteFunc(s.Deployments, func(d appsv1.Deployment) bool { return d.Name == "meet-jvb-1" })
+		}},
+	{name: "a policy that opens the third bridge's private HTTP port to all namespaces fails ACC-4", control: "ACC-4",
+		mentions: []string{"NetworkPolicy meet-bridge-2-debug", "8080/TCP", "pods in any namespace"},
+		mutate: func(s *Snapshot) {
+			s.NetworkPolicies = append(s.NetworkPolicies, networkingv1.NetworkPolicy{
+				ObjectMeta: metav1.ObjectMeta{Name: "meet-bridge-2-debug", Namespace: s.Platform.Namespace},
+				Spec: networkingv1.NetworkPolicySpec{
+					PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{settings.BridgeLabel: "2"}},
+					PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+					Ingress: []networkingv1.NetworkPolicyIngressRule{{
+						From:  []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}},
+						Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr.To(corev1.ProtocolTCP), Port: ptr.To(intstr.FromInt32(8080))}},
+					}},
+				},
+			})
+		}},
+	{name: "a foreign Deployment behind the second bridge's Service fails OVR-3", control: "OVR-3",
+		mentions: []string{"meet-jvb-1-shadow", "Service meet-jvb-1"},
+		mutate: func(s *Snapshot) {
+			d := s.deploymentNamed("meet-jvb-1").DeepCopy()
+			d.Name, d.UID, d.OwnerReferences = "meet-jvb-1-shadow", "uid-shadow", nil
+			s.Deployments = append(s.Deployments, *d)
+			rs := replicaSetOf(d)
+			s.ReplicaSets = append(s.ReplicaSets, rs)
+			s.Pods = append(s.Pods, podOf(&rs, "sh4d0", "eu-node-2"))
+			s.EndpointSlices = endpointSlicesFor(s)
 		}},
 	{name: "the second bridge without its node affinity fails EU-1", control: "EU-1",
 		mentions: []string{"meet-jvb-1"},

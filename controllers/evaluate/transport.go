@@ -190,6 +190,11 @@ func (s *Snapshot) componentPorts(c settings.Component, always ...port) []port {
 	if d := s.deployment(c); d != nil {
 		ports = containerPorts(mainContainer(d, c))
 	}
+	return withPorts(ports, always...)
+}
+
+// withPorts adds to ports those of always it lacks.
+func withPorts(ports []port, always ...port) []port {
 	for _, a := range always {
 		if !slices.ContainsFunc(ports, func(p port) bool { return p.number == a.number && p.protocol == a.protocol }) {
 			ports = append(ports, a)
