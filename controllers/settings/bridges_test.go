@@ -52,8 +52,12 @@ func TestAddressOf(t *testing.T) {
 		return corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{corev1.LabelTopologyRegion: region}},
 			Status: corev1.NodeStatus{Addresses: addresses}}
 	}
-	external := func(ip string) corev1.NodeAddress { return corev1.NodeAddress{Type: corev1.NodeExternalIP, Address: ip} }
-	internal := func(ip string) corev1.NodeAddress { return corev1.NodeAddress{Type: corev1.NodeInternalIP, Address: ip} }
+	external := func(ip string) corev1.NodeAddress {
+		return corev1.NodeAddress{Type: corev1.NodeExternalIP, Address: ip}
+	}
+	internal := func(ip string) corev1.NodeAddress {
+		return corev1.NodeAddress{Type: corev1.NodeInternalIP, Address: ip}
+	}
 	nodes := []corev1.Node{
 		node("b", "eu-central-1", internal("10.0.0.2"), external("198.51.100.2")),
 		node("a", "europe-west3", external("198.51.100.1"), external("not-an-ip")),
