@@ -105,6 +105,13 @@ type MeetingPlatformSpec struct {
 	// +default={}
 	Components ComponentsSpec `json:"components,omitzero"`
 
+	// disruption says what evictions (kubectl drain, a cluster autoscaler, a node upgrade) may
+	// do to the components that hold the running meetings. Every component has a
+	// PodDisruptionBudget.
+	// +optional
+	// +default={}
+	Disruption DisruptionSpec `json:"disruption,omitzero"`
+
 	// image selects the Jitsi images. Without a tag the platform runs the release this operator
 	// version was verified with, and moves with the operator; a tag, when set, is pinned, never a
 	// floating tag such as "stable".
@@ -523,6 +530,32 @@ type STUNSpec struct {
 	Servers []string `json:"servers,omitempty"`
 }
 
+// DisruptionPolicy is what the PodDisruptionBudgets of prosody, jicofo and the videobridge
+// let evictions do.
+// +kubebuilder:validation:Enum=Allow;Block
+type DisruptionPolicy string
+
+const (
+	// DisruptionAllow lets an eviction take one pod of each at a time: a bridge drains first
+	// (spec.components.jvb.drainSeconds), prosody and jicofo stop at once and end every
+	// running meeting. Node drains and upgrades never wait for the platform.
+	DisruptionAllow DisruptionPolicy = "Allow"
+	// DisruptionBlock refuses every eviction of them (maxUnavailable 0): a node drain waits
+	// until a person moves the pod (kubectl delete pod) at a time that suits the meetings.
+	DisruptionBlock DisruptionPolicy = "Block"
+)
+
+// DisruptionSpec sets the PodDisruptionBudgets of the components.
+type DisruptionSpec struct {
+	// meetings is Allow (default: an eviction may take prosody, jicofo or one bridge; a bridge
+	// drains first, prosody and jicofo end every running meeting) or Block (evictions of them
+	// are refused, so a node drain waits for a person). The web pods may always be evicted
+	// one at a time.
+	// +optional
+	// +default="Allow"
+	Meetings DisruptionPolicy `json:"meetings,omitempty"`
+}
+
 // ComponentsSpec sets replicas and resources per component.
 type ComponentsSpec struct {
 	// web serves the browser client (nginx); it scales horizontally.
@@ -541,7 +574,27 @@ type ComponentsSpec struct {
 	// jvb is the videobridge that forwards media. It runs as exactly one replica, bound to
 	// spec.media.port.
 	// +optional
-	JVB ComponentSpec `json:"jvb,omitempty"`
+	// +default={}
+	JVB VideobridgeSpec `json:"jvb,omitzero"`
+}
+
+// VideobridgeSpec sets the compute resources of the videobridge and how long it drains.
+type VideobridgeSpec struct {
+	// resources of the component's container. Empty: the operator's defaults.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// drainSeconds is how long a bridge that is asked to stop (a rollout, an eviction, a
+	// node drain, a scale-down) keeps its running conferences: it takes no new conference
+	// while another bridge can, and stops once its last conference ends or this time is up
+	// (default 3600, one hour; at most 86400, the bridge's own graceful-shutdown maximum; 0
+	// stops it at once, ending its conferences). The pod's terminationGracePeriodSeconds is
+	// this plus 30 seconds for the bridge to exit.
+	// +optional
+	// +default=3600
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	DrainSeconds *int32 `json:"drainSeconds,omitempty"`
 }
 
 // ComponentSpec sets the compute resources of a single-replica component.
@@ -588,6 +641,7 @@ const (
 	DefaultIssuerGroup                = "cert-manager.io"
 	DefaultImagePullPolicy            = "IfNotPresent"
 	DefaultWebReplicas                = 1
+	DefaultDrainSeconds               = 3600
 )
 
 // ImageSpec selects the Jitsi images.
