@@ -35,14 +35,7 @@ import (
 func TestAWebOnlyChangeLeavesTheMeetingComponentsUntouched(t *testing.T) {
 	startManager(t)
 	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
-	generations := map[settings.Component]int64{}
-	for _, c := range settings.Components {
-		d, err := liveDeployment(mp, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		generations[c] = d.Generation
-	}
+	generations := deploymentGenerations(t, mp)
 	updatePlatform(t, mp, func(p *v1alpha1.MeetingPlatform) {
 		p.Spec.Components.Web.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")}}
 		p.Spec.PrivacyPolicyURL = "https://example.eu/another-privacy-notice"
@@ -66,15 +59,26 @@ func TestAWebOnlyChangeLeavesTheMeetingComponentsUntouched(t *testing.T) {
 		}
 		return nil
 	})
+	now := deploymentGenerations(t, mp)
 	for _, c := range settings.MeetingComponents {
+		if now[c] != generations[c] {
+			t.Errorf("%s: generation %d, was %d: a web-only change rolled a component that holds meetings", c, now[c], generations[c])
+		}
+	}
+}
+
+// deploymentGenerations are the generations of the platform's Deployments by component.
+func deploymentGenerations(t *testing.T, mp *v1alpha1.MeetingPlatform) map[settings.Component]int64 {
+	t.Helper()
+	out := map[settings.Component]int64{}
+	for _, c := range settings.Components {
 		d, err := liveDeployment(mp, c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Generation != generations[c] {
-			t.Errorf("%s: generation %d, was %d: a web-only change rolled a component that holds meetings", c, d.Generation, generations[c])
-		}
+		out[c] = d.Generation
 	}
+	return out
 }
 
 // Every component has a budget that selects its pods by the component label (so several
@@ -106,24 +110,14 @@ func TestEveryComponentHasABudgetThatFollowsTheSpec(t *testing.T) {
 	}
 	eventually(t, "every budget allows one", budgetsAre(map[settings.Component]string{
 		settings.Web: "1", settings.Prosody: "1", settings.Jicofo: "1", settings.JVB: "1"}))
-	var before []int64
-	for _, c := range settings.MeetingComponents {
-		d, err := liveDeployment(mp, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before = append(before, d.Generation)
-	}
+	before := deploymentGenerations(t, mp)
 	updatePlatform(t, mp, func(p *v1alpha1.MeetingPlatform) { p.Spec.Disruption.Meetings = v1alpha1.DisruptionBlock })
 	eventually(t, "the meeting components' budgets allow none", budgetsAre(map[settings.Component]string{
 		settings.Web: "1", settings.Prosody: "0", settings.Jicofo: "0", settings.JVB: "0"}))
-	for i, c := range settings.MeetingComponents {
-		d, err := liveDeployment(mp, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Generation != before[i] {
-			t.Errorf("%s: blocking evictions rolled it (generation %d, was %d)", c, d.Generation, before[i])
+	now := deploymentGenerations(t, mp)
+	for _, c := range settings.MeetingComponents {
+		if now[c] != before[c] {
+			t.Errorf("%s: blocking evictions rolled it (generation %d, was %d)", c, now[c], before[c])
 		}
 	}
 }

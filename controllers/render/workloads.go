@@ -111,6 +111,7 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 		replicas = mp.Spec.Components.Web.Replicas
 	}
 	res := componentResources(mp, c)
+	ready, alive := healthChecks(c)
 	template := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: settings.Labels(mp, string(c))},
 		Spec: corev1.PodSpec{
@@ -133,9 +134,9 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 				Env:             containerEnv(mp, c, res),
 				Ports:           containerPorts(mp, c),
 				Resources:       res,
-				StartupProbe:    probe(readyCheck(c), 5, 60),
-				ReadinessProbe:  probe(readyCheck(c), 10, 3),
-				LivenessProbe:   probe(aliveCheck(c), 20, 6),
+				StartupProbe:    probe(ready, 5, 60),
+				ReadinessProbe:  probe(ready, 10, 3),
+				LivenessProbe:   probe(alive, 20, 6),
 				Lifecycle:       lifecycle(mp, c),
 				VolumeMounts:    volumeMounts(c),
 				SecurityContext: &corev1.SecurityContext{
@@ -246,43 +247,32 @@ func probe(command []string, period, failures int32) *corev1.Probe {
 	}
 }
 
-// readyCheck asks whether the component can take work: the pod serves only while it passes.
-//   - web: nginx serves the start page (a 2xx; the image has no health script);
-//   - prosody: mod_http_health, 500 while a module is in error (settings.ProsodyHealthPath);
-//   - jicofo, jvb: /about/health, the image's healthcheck.sh L3; jicofo fails it while no
-//     bridge is operational or XMPP is down, the bridge while its media port is not bound.
-func readyCheck(c settings.Component) []string {
+// healthChecks are the commands of a component's readiness and liveness probes. Readiness asks
+// whether the component can take work: the pod serves only while it passes. Liveness asks only
+// whether the process still answers, so a component that is not ready for a reason a restart
+// cannot cure keeps running with its meetings and is reported not ready; it also gives up later
+// (two minutes) than readiness.
+//   - web: ready when nginx serves the start page (a 2xx; the image has no health script),
+//     alive when nginx answers HTTP at all: a broken page is not fixed by a restart;
+//   - prosody: ready when mod_http_health has no module in error (settings.ProsodyHealthPath),
+//     alive when its HTTP server answers at all: a module in error (an unreachable LDAP
+//     server) stays in error after a restart too, which would only end every meeting;
+//   - jicofo: ready on /about/health, the image's healthcheck.sh L3, which fails while no
+//     bridge is operational or XMPP is down; alive on /about/version, answered with no check
+//     behind it: a restart would end every conference it focuses without bringing a bridge
+//     back (the failure the same probe for both caused before);
+//   - jvb: ready on /about/health (fails while its media port is not bound), alive on
+//     /about/version: a bridge whose health fails keeps the conferences it has.
+func healthChecks(c settings.Component) (ready, alive []string) {
 	switch c {
 	case settings.Web:
-		return curl(true, settings.WebHTTPPort, "/")
+		return curl(true, settings.WebHTTPPort, "/"), curl(false, settings.WebHTTPPort, "/")
 	case settings.Prosody:
-		return curl(true, settings.ProsodyHTTPPort, settings.ProsodyHealthPath)
+		return curl(true, settings.ProsodyHTTPPort, settings.ProsodyHealthPath), curl(false, settings.ProsodyHTTPPort, settings.ProsodyHealthPath)
 	case settings.Jicofo:
-		return curl(true, settings.JicofoRESTPort, settings.HealthPath)
+		return curl(true, settings.JicofoRESTPort, settings.HealthPath), curl(true, settings.JicofoRESTPort, settings.VersionPath)
 	}
-	return curl(true, settings.JVBPrivatePort, settings.HealthPath)
-}
-
-// aliveCheck asks only whether the process still answers, so a component that is not ready
-// for a reason a restart cannot cure is left running with its meetings, and reported not
-// ready. Liveness has a larger failure threshold (two minutes) than readiness.
-//   - web: nginx answers HTTP at all (any status): a broken page is not fixed by a restart;
-//   - prosody: its HTTP server answers at all: a module in error (an unreachable LDAP server)
-//     stays in error after a restart too, which would only end every meeting;
-//   - jicofo: /about/version, answered by its REST server with no check behind it; its health
-//     fails while no bridge is operational, and a restart would end every conference it
-//     focuses without bringing a bridge back (the failure the same probe caused before);
-//   - jvb: /about/version likewise: a bridge whose health fails keeps the conferences it has.
-func aliveCheck(c settings.Component) []string {
-	switch c {
-	case settings.Web:
-		return curl(false, settings.WebHTTPPort, "/")
-	case settings.Prosody:
-		return curl(false, settings.ProsodyHTTPPort, settings.ProsodyHealthPath)
-	case settings.Jicofo:
-		return curl(true, settings.JicofoRESTPort, settings.VersionPath)
-	}
-	return curl(true, settings.JVBPrivatePort, settings.VersionPath)
+	return curl(true, settings.JVBPrivatePort, settings.HealthPath), curl(true, settings.JVBPrivatePort, settings.VersionPath)
 }
 
 // curl asks a loopback URL with the images' curl; fail: only a 2xx passes, else any answer.
