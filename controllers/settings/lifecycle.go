@@ -17,6 +17,7 @@ limitations under the License.
 package settings
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -24,7 +25,10 @@ import (
 
 // This file is the life cycle of the components: how the kubelet tells ready from alive, how a
 // bridge drains before it stops, and what evictions may take. Facts about the images are from
-// docker-jitsi-meet stable-11146-2 and the Jitsi sources it installs, cited where used.
+// docker-jitsi-meet stable-11146-2 (image scripts and templates); those about the programs from
+// the sources of jitsi-videobridge (a29d97d), jicofo (7ebb13d) and jicoco (e8384e2), as the
+// images install the release's Debian packages without naming a commit. Nothing here has run
+// against a live bridge: no container runs on the project's build machines.
 
 // Loopback HTTP servers the probes and the drain hook ask. Both are bound to 127.0.0.1 (jicofo's
 // by default, jicofo reference.conf rest.host; the bridge's by JVBConfig), so no NetworkPolicy
@@ -85,12 +89,8 @@ func TerminationGraceSeconds(mp *v1alpha1.MeetingPlatform, c Component) int64 {
 	if c == JVB {
 		return int64(DrainSeconds(mp) + JVBStopSeconds)
 	}
-	return DefaultTerminationGraceSeconds
+	return corev1.DefaultTerminationGracePeriodSeconds
 }
-
-// DefaultTerminationGraceSeconds is the kubelet's default grace (corev1
-// DefaultTerminationGracePeriodSeconds), written out so the template says it.
-const DefaultTerminationGraceSeconds int64 = 30
 
 // DeploymentProgressSeconds is the Deployment's progress deadline. The API default (600 s)
 // would declare a bridge that drains for an hour stuck (ProgressDeadlineExceeded), so a
