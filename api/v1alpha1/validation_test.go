@@ -1288,71 +1288,18 @@ spec:
 			wantField: "spec.components.web.replicas", wantMsg: "less than or equal to 20",
 		},
 		{
-			name: "a negative drain is refused",
-			manifest: `
-apiVersion: meetwarden.io/v1alpha1
-kind: MeetingPlatform
-metadata:
-  name: meet
-spec:
-  domain: meet.example.eu
-  privacyPolicyURL: https://example.eu/privacy
-  tls:
-    secretName: meet-tls
-  access:
-    jwt:
-      appID: meetwarden
-      secretRef:
-        name: jwt-secret
-  components:
-    jvb:
-      drainSeconds: -1
-`,
+			name:      "a negative drain is refused",
+			manifest:  manifestWith(map[string]string{"components": "{jvb: {drainSeconds: -1}}"}),
 			wantField: "spec.components.jvb.drainSeconds", wantMsg: "greater than or equal to 0",
 		},
 		{
-			name: "a drain longer than the bridge's graceful-shutdown maximum is refused",
-			manifest: `
-apiVersion: meetwarden.io/v1alpha1
-kind: MeetingPlatform
-metadata:
-  name: meet
-spec:
-  domain: meet.example.eu
-  privacyPolicyURL: https://example.eu/privacy
-  tls:
-    secretName: meet-tls
-  access:
-    jwt:
-      appID: meetwarden
-      secretRef:
-        name: jwt-secret
-  components:
-    jvb:
-      drainSeconds: 86401
-`,
+			name:      "a drain longer than the bridge's graceful-shutdown maximum is refused",
+			manifest:  manifestWith(map[string]string{"components": "{jvb: {drainSeconds: 86401}}"}),
 			wantField: "spec.components.jvb.drainSeconds", wantMsg: "less than or equal to 86400",
 		},
 		{
-			name: "a disruption policy other than Allow or Block is refused",
-			manifest: `
-apiVersion: meetwarden.io/v1alpha1
-kind: MeetingPlatform
-metadata:
-  name: meet
-spec:
-  domain: meet.example.eu
-  privacyPolicyURL: https://example.eu/privacy
-  tls:
-    secretName: meet-tls
-  access:
-    jwt:
-      appID: meetwarden
-      secretRef:
-        name: jwt-secret
-  disruption:
-    meetings: Sometimes
-`,
+			name:      "a disruption policy other than Allow or Block is refused",
+			manifest:  manifestWith(map[string]string{"disruption": "{meetings: Sometimes}"}),
 			wantField: "spec.disruption.meetings", wantMsg: "Unsupported value",
 		},
 		{
