@@ -28,9 +28,12 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -94,6 +97,10 @@ func tamperings(mp *v1alpha1.MeetingPlatform) []tampering {
 	webName := settings.Name(mp, string(settings.Web))
 	defaultDeny := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: mp.Name + "-default-deny"}}
 	webConfig := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: webName + "-config"}}
+	budget := func(c settings.Component) *policyv1.PodDisruptionBudget {
+		return &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: settings.PodDisruptionBudgetName(mp, c)}}
+	}
+	bridgeBudget, prosodyBudget := budget(settings.JVB), budget(settings.Prosody)
 	return []tampering{
 		{
 			name:   "an analytics env var added to web with kubectl set env",
@@ -175,6 +182,46 @@ func tamperings(mp *v1alpha1.MeetingPlatform) []tampering {
 				d, err := liveDeployment(mp, settings.JVB)
 				return d.Spec.Template.Spec.Affinity == nil, err
 			},
+		},
+		{
+			name:   "the bridge's drain hook removed",
+			object: "Deployment " + settings.Name(mp, string(settings.JVB)),
+			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+				updateDeployment(t, mp, settings.JVB, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Lifecycle = nil })
+			},
+			present: func(mp *v1alpha1.MeetingPlatform) (bool, error) {
+				d, err := liveDeployment(mp, settings.JVB)
+				return d.Spec.Template.Spec.Containers[0].Lifecycle == nil, err
+			},
+		},
+		{
+			name:   "the bridge's PodDisruptionBudget loosened to let every bridge go",
+			object: "PodDisruptionBudget " + bridgeBudget.Name,
+			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+				pdb := bridgeBudget.DeepCopy()
+				if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(pdb), pdb); err != nil {
+					t.Fatal(err)
+				}
+				pdb.Spec.MaxUnavailable = ptr.To(intstr.FromString("100%"))
+				if err := k8s.Update(context.Background(), pdb, client.FieldOwner(tamperer)); err != nil {
+					t.Fatal(err)
+				}
+			},
+			present: func(mp *v1alpha1.MeetingPlatform) (bool, error) {
+				pdb := bridgeBudget.DeepCopy()
+				err := k8s.Get(context.Background(), client.ObjectKeyFromObject(pdb), pdb)
+				return err == nil && pdb.Spec.MaxUnavailable.String() == "100%", err
+			},
+		},
+		{
+			name:   "the prosody PodDisruptionBudget deleted",
+			object: "PodDisruptionBudget " + prosodyBudget.Name,
+			do: func(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+				if err := k8s.Delete(context.Background(), prosodyBudget.DeepCopy()); err != nil {
+					t.Fatal(err)
+				}
+			},
+			present: deleted(prosodyBudget),
 		},
 		{
 			name:   "the default-deny NetworkPolicy deleted",

@@ -24,6 +24,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,8 +47,10 @@ var prunable = map[string]func() client.Object{
 	"ConfigMap":     func() client.Object { return &corev1.ConfigMap{} },
 	"Ingress":       func() client.Object { return &networkingv1.Ingress{} },
 	"NetworkPolicy": func() client.Object { return &networkingv1.NetworkPolicy{} },
-	"Certificate":   func() client.Object { return newCertificate() },
-	"HTTPRoute":     func() client.Object { return &gatewayv1.HTTPRoute{} },
+	// Optional components come and go with the spec, and their budgets with them.
+	"PodDisruptionBudget": func() client.Object { return &policyv1.PodDisruptionBudget{} },
+	"Certificate":         func() client.Object { return newCertificate() },
+	"HTTPRoute":           func() client.Object { return &gatewayv1.HTTPRoute{} },
 }
 
 // pruneChildren deletes the children the inventory lists that the platform no longer renders,

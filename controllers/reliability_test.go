@@ -39,7 +39,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
@@ -475,29 +474,44 @@ func TestARotatedSecretRollsThePodsThatReadIt(t *testing.T) {
 	})
 }
 
+// The platform's own budget blocks the eviction of a misplaced prosody pod when the platform
+// blocks evictions of its meeting components (spec.disruption.meetings: Block): the pod stays,
+// the Event names the budget and DataResidency says the pod is outside. (Kubernetes' eviction
+// API supports one budget per pod, so this is the budget every eviction meets.)
 func TestAnEvictionABudgetBlocksIsReportedNamingTheBudget(t *testing.T) {
 	startManager(t)
 	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
 	ctx := context.Background()
-	// A node in the USA, and a web pod of the platform on it, owned like a ReplicaSet's.
+	updatePlatform(t, mp, func(p *v1alpha1.MeetingPlatform) { p.Spec.Disruption.Meetings = v1alpha1.DisruptionBlock })
+	pdb := &policyv1.PodDisruptionBudget{}
+	eventually(t, "the prosody budget allows no disruption", func() error {
+		key := client.ObjectKey{Namespace: mp.Namespace, Name: settings.PodDisruptionBudgetName(mp, settings.Prosody)}
+		if err := k8s.Get(ctx, key, pdb); err != nil {
+			return err
+		}
+		if pdb.Spec.MaxUnavailable.IntValue() != 0 {
+			return fmt.Errorf("maxUnavailable %s", pdb.Spec.MaxUnavailable)
+		}
+		return nil
+	})
+	// The status the disruption controller (which envtest lacks) computes for one ready pod.
+	pdb.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: pdb.Generation, DisruptionsAllowed: 0,
+		CurrentHealthy: 1, DesiredHealthy: 1, ExpectedPods: 1}
+	if err := k8s.Status().Update(ctx, pdb); err != nil {
+		t.Fatal(err)
+	}
+	// A node in the USA, and a prosody pod of the platform on it, owned like a ReplicaSet's.
 	us := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "us-node-" + mp.Namespace, Labels: map[string]string{corev1.LabelTopologyRegion: "us-east-1"}}}
 	if err := k8s.Create(ctx, us); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = k8s.Delete(ctx, us) })
 	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "meet-web-5d9c7b8f6d-abcde",
-			Labels: settings.Labels(mp, string(settings.Web)),
-			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "meet-web-5d9c7b8f6d",
+		ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "meet-prosody-5d9c7b8f6d-abcde",
+			Labels: settings.Labels(mp, string(settings.Prosody)),
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "meet-prosody-5d9c7b8f6d",
 				UID: "6f1c2a9e-0000-4000-8000-0000000000aa", Controller: ptr.To(true)}}},
-		Spec: corev1.PodSpec{NodeName: us.Name, Containers: []corev1.Container{{Name: "web", Image: "ghcr.io/jitsi/web"}}},
-	}
-	// The budget forbids any disruption of the web pods.
-	pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: "web-budget"},
-		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromInt32(0)),
-			Selector: &metav1.LabelSelector{MatchLabels: settings.SelectorLabels(mp, string(settings.Web))}}}
-	if err := k8s.Create(ctx, pdb); err != nil {
-		t.Fatal(err)
+		Spec: corev1.PodSpec{NodeName: us.Name, Containers: []corev1.Container{{Name: "prosody", Image: "ghcr.io/jitsi/prosody"}}},
 	}
 	if err := k8s.Create(ctx, pod); err != nil {
 		t.Fatal(err)
@@ -508,7 +522,7 @@ func TestAnEvictionABudgetBlocksIsReportedNamingTheBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "an EvictionBlocked event names the pod and the budget", func() error {
-		return eventFor(mp, v1alpha1.EventEvictionBlocked, "web-budget")
+		return eventFor(mp, v1alpha1.EventEvictionBlocked, pdb.Name)
 	})
 	if err := k8s.Get(ctx, client.ObjectKeyFromObject(pod), pod); err != nil || pod.DeletionTimestamp != nil {
 		t.Errorf("the pod was evicted despite its budget (err %v)", err)

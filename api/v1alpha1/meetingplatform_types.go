@@ -106,6 +106,13 @@ type MeetingPlatformSpec struct {
 	// +default={}
 	Components ComponentsSpec `json:"components,omitzero"`
 
+	// disruption says what evictions (kubectl drain, a cluster autoscaler, a node upgrade) may
+	// do to the components that hold the running meetings. Every component has a
+	// PodDisruptionBudget.
+	// +optional
+	// +default={}
+	Disruption DisruptionSpec `json:"disruption,omitzero"`
+
 	// image selects the Jitsi images. Without a tag the platform runs the release this operator
 	// version was verified with, and moves with the operator; a tag, when set, is pinned, never a
 	// floating tag such as "stable".
@@ -528,6 +535,32 @@ type STUNSpec struct {
 	Servers []string `json:"servers,omitempty"`
 }
 
+// DisruptionPolicy is what the PodDisruptionBudgets of prosody, jicofo and the videobridge
+// let evictions do.
+// +kubebuilder:validation:Enum=Allow;Block
+type DisruptionPolicy string
+
+const (
+	// DisruptionAllow lets an eviction take one pod of each at a time: a bridge drains first
+	// (spec.components.jvb.drainSeconds), prosody and jicofo stop at once and end every
+	// running meeting. Node drains and upgrades never wait for the platform.
+	DisruptionAllow DisruptionPolicy = "Allow"
+	// DisruptionBlock refuses every eviction of them (maxUnavailable 0): a node drain waits
+	// until a person moves the pod (kubectl delete pod) at a time that suits the meetings.
+	DisruptionBlock DisruptionPolicy = "Block"
+)
+
+// DisruptionSpec sets the PodDisruptionBudgets of the components.
+type DisruptionSpec struct {
+	// meetings is Allow (default: an eviction may take prosody, jicofo or one bridge; a bridge
+	// drains first, prosody and jicofo end every running meeting) or Block (evictions of them
+	// are refused, so a node drain waits for a person). The web pods may always be evicted
+	// one at a time.
+	// +optional
+	// +default="Allow"
+	Meetings DisruptionPolicy `json:"meetings,omitempty"`
+}
+
 // ComponentsSpec sets replicas and resources per component.
 type ComponentsSpec struct {
 	// web serves the browser client (nginx); it scales horizontally.
@@ -550,7 +583,8 @@ type ComponentsSpec struct {
 	JVB VideobridgeSpec `json:"jvb,omitzero"`
 }
 
-// VideobridgeSpec sets the number of videobridges and the compute resources of each.
+// VideobridgeSpec sets the number of videobridges, the compute resources of each and how long
+// a bridge drains.
 type VideobridgeSpec struct {
 	// replicas is the number of videobridges (default 1, at most 10). Each bridge is a
 	// Deployment and a media Service of its own: the first is <name>-jvb on spec.media.port, the
@@ -568,6 +602,18 @@ type VideobridgeSpec struct {
 	// resources of each videobridge's container. Empty: the operator's defaults.
 	// +optional
 	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// drainSeconds is how long a bridge that is asked to stop (a rollout, an eviction, a
+	// node drain, a scale-down) keeps its running conferences: it takes no new conference
+	// while another bridge can, and stops once its last conference ends or this time is up
+	// (default 3600, one hour; at most 86400, the bridge's own graceful-shutdown maximum; 0
+	// stops it at once, ending its conferences). The pod's terminationGracePeriodSeconds is
+	// this plus 30 seconds for the bridge to exit.
+	// +optional
+	// +default=3600
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	DrainSeconds *int32 `json:"drainSeconds,omitempty"`
 }
 
 // ComponentSpec sets the compute resources of a single-replica component.
@@ -615,6 +661,7 @@ const (
 	DefaultImagePullPolicy            = "IfNotPresent"
 	DefaultWebReplicas                = 1
 	DefaultJVBReplicas                = 1
+	DefaultDrainSeconds               = 3600
 )
 
 // ImageSpec selects the Jitsi images.

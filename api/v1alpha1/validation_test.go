@@ -46,6 +46,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
@@ -201,6 +202,9 @@ spec:
         requests:
           cpu: "2"
           memory: 2Gi
+      drainSeconds: 7200
+  disruption:
+    meetings: Block
   image:
     registry: registry.example.eu:5000/mirror/jitsi
     tag: stable-10314
@@ -1382,6 +1386,21 @@ spec:
 			wantField: "spec.components.web.replicas", wantMsg: "less than or equal to 20",
 		},
 		{
+			name:      "a negative drain is refused",
+			manifest:  manifestWith(map[string]string{"components": "{jvb: {drainSeconds: -1}}"}),
+			wantField: "spec.components.jvb.drainSeconds", wantMsg: "greater than or equal to 0",
+		},
+		{
+			name:      "a drain longer than the bridge's graceful-shutdown maximum is refused",
+			manifest:  manifestWith(map[string]string{"components": "{jvb: {drainSeconds: 86401}}"}),
+			wantField: "spec.components.jvb.drainSeconds", wantMsg: "less than or equal to 86400",
+		},
+		{
+			name:      "a disruption policy other than Allow or Block is refused",
+			manifest:  manifestWith(map[string]string{"disruption": "{meetings: Sometimes}"}),
+			wantField: "spec.disruption.meetings", wantMsg: "Unsupported value",
+		},
+		{
 			name: "a resource request that is not a quantity is refused",
 			manifest: `
 apiVersion: meetwarden.io/v1alpha1
@@ -1722,7 +1741,11 @@ func minimalSpec() v1alpha1.MeetingPlatformSpec {
 			},
 			Guests: false,
 		},
-		Components: v1alpha1.ComponentsSpec{Web: v1alpha1.ScalableComponentSpec{Replicas: 1}, JVB: v1alpha1.VideobridgeSpec{Replicas: 1}},
+		Components: v1alpha1.ComponentsSpec{
+			Web: v1alpha1.ScalableComponentSpec{Replicas: 1},
+			JVB: v1alpha1.VideobridgeSpec{Replicas: 1, DrainSeconds: ptr.To[int32](3600)},
+		},
+		Disruption: v1alpha1.DisruptionSpec{Meetings: "Allow"},
 		// No tag: the schema has no default for it, so that an operator upgrade moves the
 		// platform to the release the new operator was verified with (docs/upgrading.md).
 		Image: v1alpha1.ImageSpec{
@@ -1814,8 +1837,10 @@ spec:
 						},
 						Prosody: v1alpha1.ComponentSpec{Resources: resources("requests", "cpu", "50m")},
 						Jicofo:  v1alpha1.ComponentSpec{Resources: resources("limits", "memory", "512Mi")},
-						JVB:     v1alpha1.VideobridgeSpec{Replicas: 1, Resources: resources("requests", "cpu", "2", "requests", "memory", "2Gi")},
+						JVB: v1alpha1.VideobridgeSpec{Replicas: 1, Resources: resources("requests", "cpu", "2", "requests", "memory", "2Gi"),
+							DrainSeconds: ptr.To[int32](7200)},
 					},
+					Disruption: v1alpha1.DisruptionSpec{Meetings: "Block"},
 					Image: v1alpha1.ImageSpec{
 						Registry:   "registry.example.eu:5000/mirror/jitsi",
 						Tag:        "stable-10314",

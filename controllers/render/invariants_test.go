@@ -25,6 +25,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
@@ -138,6 +140,41 @@ func (p *checker) checkPod(mp *v1alpha1.MeetingPlatform, c settings.Component, d
 	}
 	p.checkEnv(mp, c, ctr.Env)
 	p.checkMounts(c, pod, ctr.VolumeMounts)
+	p.checkLifecycle(mp, c, dep)
+}
+
+// checkLifecycle: liveness is not readiness (a component that is not ready is not restarted),
+// ephemeral storage is bounded and holds the emptyDirs, and only a bridge drains.
+func (p *checker) checkLifecycle(mp *v1alpha1.MeetingPlatform, c settings.Component, dep *appsv1.Deployment) {
+	pod := dep.Spec.Template.Spec
+	ctr := pod.Containers[0]
+	if ctr.ReadinessProbe == nil || ctr.LivenessProbe == nil || equality.Semantic.DeepEqual(ctr.ReadinessProbe.ProbeHandler, ctr.LivenessProbe.ProbeHandler) {
+		p.add("%s: liveness and readiness probes are missing or ask the same", c)
+	} else if ctr.LivenessProbe.FailureThreshold*ctr.LivenessProbe.PeriodSeconds <= ctr.ReadinessProbe.FailureThreshold*ctr.ReadinessProbe.PeriodSeconds {
+		p.add("%s: liveness gives up no later than readiness", c)
+	}
+	request, limit := ctr.Resources.Requests[corev1.ResourceEphemeralStorage], ctr.Resources.Limits[corev1.ResourceEphemeralStorage]
+	var scratch resource.Quantity
+	for _, v := range pod.Volumes {
+		if v.EmptyDir != nil {
+			if v.EmptyDir.SizeLimit == nil {
+				p.add("%s: emptyDir %s has no sizeLimit", c, v.Name)
+				continue
+			}
+			scratch.Add(*v.EmptyDir.SizeLimit)
+		}
+	}
+	if request.IsZero() || limit.IsZero() || limit.Cmp(scratch) < 0 {
+		p.add("%s: ephemeral-storage request %s, limit %s for %s of emptyDirs", c, request.String(), limit.String(), scratch.String())
+	}
+	drains := ctr.Lifecycle != nil && ctr.Lifecycle.PreStop != nil
+	grace := pod.TerminationGracePeriodSeconds
+	if drains != (c == settings.JVB) || grace == nil || *grace != settings.TerminationGraceSeconds(mp, c) {
+		p.add("%s: preStop %v, termination grace %v", c, drains, grace)
+	}
+	if (dep.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType) == (c == settings.Web) {
+		p.add("%s: strategy %s", c, dep.Spec.Strategy.Type)
+	}
 }
 
 func (p *checker) checkPlacement(mp *v1alpha1.MeetingPlatform, c settings.Component, a *corev1.Affinity) {

@@ -36,7 +36,8 @@ import (
 
 // Objects returns every object of the platform except the credentials Secret (see
 // CredentialsSecret), in a fixed order: ConfigMaps, Deployments, Services, Ingress, the
-// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies. With spec.gateway,
+// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies, PodDisruptionBudgets.
+// With spec.gateway,
 // the HTTPRoutes take the Ingress's place. It fails, without
 // partial output, on a spec that cannot be rendered safely (see Validate).
 func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
@@ -76,6 +77,7 @@ func ObjectsWith(mp *v1alpha1.MeetingPlatform, media settings.MediaInputs) ([]cl
 		objs = append(objs, certificate(mp))
 	}
 	objs = append(objs, networkPolicies(mp)...)
+	objs = append(objs, podDisruptionBudgets(mp)...)
 	return objs, nil
 }
 

@@ -113,7 +113,7 @@ func TestRenderingIsDeterministic(t *testing.T) {
 }
 
 func TestObjects(t *testing.T) {
-	t.Run("the default spec renders ConfigMaps, Deployments, Services, an Ingress and NetworkPolicies in that order", func(t *testing.T) {
+	t.Run("the default spec renders ConfigMaps, Deployments, Services, an Ingress, NetworkPolicies and PodDisruptionBudgets in that order", func(t *testing.T) {
 		var got []string
 		for _, o := range mustRender(t, minimal()) {
 			got = append(got, o.GetObjectKind().GroupVersionKind().Kind+"/"+o.GetName())
@@ -125,6 +125,7 @@ func TestObjects(t *testing.T) {
 			"Ingress/meet",
 			"NetworkPolicy/meet-default-deny", "NetworkPolicy/meet-dns", "NetworkPolicy/meet-web",
 			"NetworkPolicy/meet-prosody", "NetworkPolicy/meet-jicofo", "NetworkPolicy/meet-jvb",
+			"PodDisruptionBudget/meet-web", "PodDisruptionBudget/meet-prosody", "PodDisruptionBudget/meet-jicofo", "PodDisruptionBudget/meet-jvb",
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("got %v\nwant %v", got, want)
@@ -460,6 +461,9 @@ func TestValidate(t *testing.T) {
 			mp.Spec.Components.Jicofo.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}}
 		}, "spec.components.jicofo.resources.limits.memory"},
 		{"an unknown pull policy is refused", func(mp *v1alpha1.MeetingPlatform) { mp.Spec.Image.PullPolicy = "Sometimes" }, "spec.image.pullPolicy"},
+		{"an ephemeral-storage limit below prosody's emptyDirs is refused", func(mp *v1alpha1.MeetingPlatform) {
+			mp.Spec.Components.Prosody.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceEphemeralStorage: resource.MustParse("300Mi")}}
+		}, "spec.components.prosody.resources.limits.ephemeral-storage"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

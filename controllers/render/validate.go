@@ -91,6 +91,9 @@ func Validate(mp *v1alpha1.MeetingPlatform) error {
 	}
 	validateJavaMemory(fail, "spec.components.jicofo", s.Components.Jicofo.Resources)
 	validateJavaMemory(fail, "spec.components.jvb", s.Components.JVB.Resources)
+	for _, c := range settings.Components {
+		validateScratchFits(fail, mp, c)
+	}
 	if !printable(s.Image.Registry) || !printable(s.Image.Tag) || strings.ContainsAny(s.Image.Registry+s.Image.Tag, " @") {
 		fail("spec.image", "registry %q or tag %q is not a plain image reference", s.Image.Registry, s.Image.Tag)
 	}
@@ -113,6 +116,16 @@ func validateJavaMemory(fail failFunc, field string, res *corev1.ResourceRequire
 	if limit, ok := res.Limits[corev1.ResourceMemory]; ok && !limit.IsZero() && limit.Cmp(settings.MinJavaMemoryLimit) < 0 {
 		fail(field+".resources.limits.memory", "%s is below %s: a Java component's heap is three quarters of its memory limit and at least %d MiB",
 			limit.String(), settings.MinJavaMemoryLimit.String(), settings.MinHeapMiB)
+	}
+}
+
+// validateScratchFits refuses an ephemeral-storage limit smaller than the component's emptyDirs:
+// the kubelet would evict the pod before a volume reaches the size it was given.
+func validateScratchFits(fail failFunc, mp *v1alpha1.MeetingPlatform, c settings.Component) {
+	limit := componentResources(mp, c).Limits[corev1.ResourceEphemeralStorage]
+	if need := scratchSize(mp, c); limit.Cmp(need) < 0 {
+		fail("spec.components."+string(c)+".resources.limits.ephemeral-storage", "%s is below %s, the size of the component's emptyDir volumes",
+			limit.String(), need.String())
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -36,55 +37,89 @@ import (
 // UID and GID of the s6 user the images run as.
 const imageUser int64 = 1000
 
-// healthcheck is the script every image but web ships; it queries the component's health
-// endpoint on loopback, so no health port has to be reachable from outside the pod.
-const healthcheck = "/usr/local/bin/healthcheck.sh"
-
 // defaultResources apply when spec.components.<c>.resources is empty. No CPU limits: throttling
-// degrades audio and video long before a node runs out of CPU.
+// degrades audio and video long before a node runs out of CPU. The ephemeral-storage limit holds
+// the component's emptyDirs (settings.ScratchVolumes: 128Mi, prosody 384Mi) and the kubelet's
+// rotated container logs (5 files of 10Mi by default), which count against it too.
 var defaultResources = map[settings.Component]corev1.ResourceRequirements{
-	settings.Web:     resources("100m", "128Mi", "512Mi"),
-	settings.Prosody: resources("100m", "128Mi", "512Mi"),
-	settings.Jicofo:  resources("100m", "512Mi", "1Gi"),
-	settings.JVB:     resources("500m", "1Gi", "2Gi"),
+	settings.Web:     resources("100m", "128Mi", "512Mi", "64Mi", "256Mi"),
+	settings.Prosody: resources("100m", "128Mi", "512Mi", "128Mi", "512Mi"),
+	settings.Jicofo:  resources("100m", "512Mi", "1Gi", "64Mi", "256Mi"),
+	settings.JVB:     resources("500m", "1Gi", "2Gi", "64Mi", "256Mi"),
 }
 
-func resources(cpu, memory, memoryLimit string) corev1.ResourceRequirements {
+func resources(cpu, memory, memoryLimit, storage, storageLimit string) corev1.ResourceRequirements {
 	return corev1.ResourceRequirements{
-		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu), corev1.ResourceMemory: resource.MustParse(memory)},
-		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(memoryLimit)},
+		Requests: corev1.ResourceList{
+			corev1.ResourceCPU: resource.MustParse(cpu), corev1.ResourceMemory: resource.MustParse(memory),
+			corev1.ResourceEphemeralStorage: resource.MustParse(storage),
+		},
+		Limits: corev1.ResourceList{
+			corev1.ResourceMemory: resource.MustParse(memoryLimit), corev1.ResourceEphemeralStorage: resource.MustParse(storageLimit),
+		},
 	}
 }
 
-// componentResources are the spec's resources of c, or the defaults.
+// componentResources are the spec's resources of c, or the defaults. Specified resources
+// without ephemeral-storage get the default request and limit of it: without a limit, a
+// container that fills its emptyDirs or logs evicts its neighbours on the node instead of
+// itself.
 func componentResources(mp *v1alpha1.MeetingPlatform, c settings.Component) corev1.ResourceRequirements {
 	cs := mp.Spec.Components
 	specified := map[settings.Component]*corev1.ResourceRequirements{
 		settings.Web: cs.Web.Resources, settings.Prosody: cs.Prosody.Resources,
 		settings.Jicofo: cs.Jicofo.Resources, settings.JVB: cs.JVB.Resources,
 	}[c]
-	if specified != nil {
-		return *specified.DeepCopy()
+	defaults := defaultResources[c]
+	if specified == nil {
+		return *defaults.DeepCopy()
 	}
-	return *ptr.To(defaultResources[c]).DeepCopy()
+	res := *specified.DeepCopy()
+	res.Requests = withDefault(res.Requests, defaults.Requests, corev1.ResourceEphemeralStorage)
+	res.Limits = withDefault(res.Limits, defaults.Limits, corev1.ResourceEphemeralStorage)
+	return res
+}
+
+// withDefault is list with name set to its value in defaults when list lacks it.
+func withDefault(list, defaults corev1.ResourceList, name corev1.ResourceName) corev1.ResourceList {
+	if _, ok := list[name]; ok {
+		return list
+	}
+	if list == nil {
+		list = corev1.ResourceList{}
+	}
+	list[name] = defaults[name].DeepCopy()
+	return list
+}
+
+// scratchSize is the sum of the sizeLimits of c's emptyDirs, which its ephemeral-storage limit
+// must hold (render.Validate).
+func scratchSize(mp *v1alpha1.MeetingPlatform, c settings.Component) resource.Quantity {
+	var sum resource.Quantity
+	for _, v := range volumes(mp, c) {
+		if v.EmptyDir != nil && v.EmptyDir.SizeLimit != nil {
+			sum.Add(*v.EmptyDir.SizeLimit)
+		}
+	}
+	return sum
 }
 
 // deployment renders one component. configHash is the digest of its ConfigMap, empty if none.
 func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash string) *appsv1.Deployment {
 	replicas := int32(1)
-	strategy := appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
 	if c == settings.Web {
 		// The only component that scales; the others must never run twice at once.
 		replicas = mp.Spec.Components.Web.Replicas
-		strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType}
 	}
 	res := componentResources(mp, c)
+	ready, alive := healthChecks(c)
 	template := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: settings.Labels(mp, string(c))},
 		Spec: corev1.PodSpec{
 			AutomountServiceAccountToken: ptr.To(false),
 			// No <SERVICE>_PORT variables: they could shadow an image's own settings.
-			EnableServiceLinks: ptr.To(false),
+			EnableServiceLinks:            ptr.To(false),
+			TerminationGracePeriodSeconds: ptr.To(settings.TerminationGraceSeconds(mp, c)),
 			SecurityContext: &corev1.PodSecurityContext{
 				RunAsNonRoot:   ptr.To(true),
 				RunAsUser:      ptr.To(imageUser),
@@ -100,9 +135,10 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 				Env:             containerEnv(mp, c, res),
 				Ports:           containerPorts(c),
 				Resources:       res,
-				StartupProbe:    probe(c, 5, 60),
-				ReadinessProbe:  probe(c, 10, 3),
-				LivenessProbe:   probe(c, 20, 3),
+				StartupProbe:    probe(ready, 5, 60),
+				ReadinessProbe:  probe(ready, 10, 3),
+				LivenessProbe:   probe(alive, 20, 6),
+				Lifecycle:       lifecycle(mp, c),
 				VolumeMounts:    volumeMounts(c),
 				SecurityContext: &corev1.SecurityContext{
 					AllowPrivilegeEscalation: ptr.To(false), // also required by the images' s6-overlay
@@ -122,10 +158,11 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: meta(mp, settings.Name(mp, string(c)), string(c)),
 		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: settings.SelectorLabels(mp, string(c))},
-			Strategy: strategy,
-			Template: template,
+			Replicas:                ptr.To(replicas),
+			Selector:                &metav1.LabelSelector{MatchLabels: settings.SelectorLabels(mp, string(c))},
+			Strategy:                strategy(c),
+			ProgressDeadlineSeconds: ptr.To(settings.DeploymentProgressSeconds(mp, c)),
+			Template:                template,
 		},
 	}
 }
@@ -155,6 +192,23 @@ func withEnv(env []corev1.EnvVar, extra map[string]string) []corev1.EnvVar {
 	}
 	slices.SortFunc(env, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
 	return env
+}
+
+// strategy replaces the web pods one by one, a new one ready before an old one goes
+// (maxUnavailable 0): they only serve the client. Prosody and jicofo hold the platform's
+// meetings in memory and must never run twice (two XMPP servers or two foci for one domain),
+// so they are replaced with Recreate, which ends the meetings (docs/usage.md). A bridge is
+// replaced with Recreate too: a surge pod would be a second bridge on the same media address
+// and port, and the Service would split a conference's clients between the two; the old
+// bridge drains first instead (lifecycle).
+func strategy(c settings.Component) appsv1.DeploymentStrategy {
+	if c != settings.Web {
+		return appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
+	}
+	return appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: &appsv1.RollingUpdateDeployment{
+		MaxUnavailable: ptr.To(intstr.FromInt32(0)),
+		MaxSurge:       ptr.To(intstr.FromInt32(1)),
+	}}
 }
 
 // placement requires nodes whose region label is one of the allowed regions (EU-1).
@@ -206,22 +260,80 @@ func containerPorts(c settings.Component) []corev1.ContainerPort {
 	return nil // jicofo accepts no connections; each bridge's media port: bridgeDeployments
 }
 
-// probe checks a component every period seconds and gives up after failures. Every check
-// runs inside the container against loopback, so it needs no exception in the NetworkPolicies
-// and no health port open to the node: the images' health script asks the component (prosody's
-// /health answers only on loopback; jicofo's and the bridge's REST servers are bound to it),
-// and web, which has no such script, is asked for its start page with the image's curl.
-func probe(c settings.Component, period, failures int32) *corev1.Probe {
-	command := []string{healthcheck}
-	if c == settings.Web {
-		command = []string{"curl", "--fail", "--silent", "--output", "/dev/null", fmt.Sprintf("http://127.0.0.1:%d/", settings.WebHTTPPort)}
-	}
+// probe runs command every period seconds and gives up after failures. Every check runs
+// inside the container against loopback, so it needs no exception in the NetworkPolicies and no
+// health port open to the node (prosody's /health answers only on loopback; jicofo's and the
+// bridge's HTTP servers are bound to it).
+func probe(command []string, period, failures int32) *corev1.Probe {
 	return &corev1.Probe{
 		ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: command}},
 		PeriodSeconds:    period,
 		TimeoutSeconds:   5,
 		FailureThreshold: failures,
 	}
+}
+
+// healthChecks are the commands of a component's readiness and liveness probes. Readiness asks
+// whether the component can take work: the pod serves only while it passes. Liveness asks only
+// whether the process still answers, so a component that is not ready for a reason a restart
+// cannot cure keeps running with its meetings and is reported not ready; it also gives up later
+// (two minutes) than readiness.
+//   - web: ready when nginx serves the start page (a 2xx; the image has no health script),
+//     alive when nginx answers HTTP at all: a broken page is not fixed by a restart;
+//   - prosody: ready when mod_http_health has no module in error (settings.ProsodyHealthPath),
+//     alive when its HTTP server answers at all: a module in error (an unreachable LDAP
+//     server) stays in error after a restart too, which would only end every meeting;
+//   - jicofo: ready on /about/health, the image's healthcheck.sh L3, which fails while no
+//     bridge is operational or XMPP is down; alive on /about/version, answered with no check
+//     behind it: a restart would end every conference it focuses without bringing a bridge
+//     back (the failure the same probe for both caused before);
+//   - jvb: ready on /about/health (fails while its media port is not bound), alive on
+//     /about/version: a bridge whose health fails keeps the conferences it has.
+func healthChecks(c settings.Component) (ready, alive []string) {
+	switch c {
+	case settings.Web:
+		return curl(true, settings.WebHTTPPort, "/"), curl(false, settings.WebHTTPPort, "/")
+	case settings.Prosody:
+		return curl(true, settings.ProsodyHTTPPort, settings.ProsodyHealthPath), curl(false, settings.ProsodyHTTPPort, settings.ProsodyHealthPath)
+	case settings.Jicofo:
+		return curl(true, settings.JicofoRESTPort, settings.HealthPath), curl(true, settings.JicofoRESTPort, settings.VersionPath)
+	}
+	return curl(true, settings.JVBPrivatePort, settings.HealthPath), curl(true, settings.JVBPrivatePort, settings.VersionPath)
+}
+
+// curl asks a loopback URL with the images' curl; fail: only a 2xx passes, else any answer.
+func curl(fail bool, port int32, path string) []string {
+	command := []string{"curl", "--silent", "--output", "/dev/null"}
+	if fail {
+		command = append(command, "--fail")
+	}
+	return append(command, loopbackURL(port, path))
+}
+
+func loopbackURL(port int32, path string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d%s", port, path)
+}
+
+// lifecycle is the bridge's preStop hook: drain, then wait until the last conference has ended
+// or spec.components.jvb.drainSeconds are up, then let the kubelet stop the container. The
+// image's own /opt/jitsi/shutdown.sh is no drain: it only stops s6 after the bridge has exited
+// (image jvb-finish L7-9, shutdown.sh L1-11). Its graceful-shutdown API would need the COLIBRI
+// REST API (JVB RestConfig.kt L69-73), which ACC-4 keeps off; the drain API needs nothing more.
+// A bridge that does not answer is not waited for: there is nothing to keep. The others have no
+// hook: prosody and jicofo cannot hand their meetings over.
+func lifecycle(mp *v1alpha1.MeetingPlatform, c settings.Component) *corev1.Lifecycle {
+	if c != settings.JVB {
+		return nil
+	}
+	script := fmt.Sprintf(`curl --silent --fail --output /dev/null --request POST %s || exit 0
+end=$((SECONDS + %d))
+while [ "$SECONDS" -lt "$end" ]; do
+  n=$(curl --silent --fail %s | awk '$1 == "%s" { print int($2) }')
+  [ "${n:-0}" -gt 0 ] || exit 0
+  sleep %d
+done`, loopbackURL(settings.JVBPrivatePort, settings.DrainPath), settings.DrainSeconds(mp),
+		loopbackURL(settings.JVBPrivatePort, settings.MetricsPath), settings.ConferencesMetric, settings.DrainPollSeconds)
+	return &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/bash", "-c", script}}}}
 }
 
 func volumes(mp *v1alpha1.MeetingPlatform, c settings.Component) []corev1.Volume {

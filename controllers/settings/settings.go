@@ -35,6 +35,8 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 )
 
@@ -140,6 +142,10 @@ func Defaulted(mp *v1alpha1.MeetingPlatform) *v1alpha1.MeetingPlatform {
 	if s.Components.JVB.Replicas == 0 {
 		s.Components.JVB.Replicas = v1alpha1.DefaultJVBReplicas
 	}
+	if s.Components.JVB.DrainSeconds == nil {
+		s.Components.JVB.DrainSeconds = ptr.To[int32](v1alpha1.DefaultDrainSeconds)
+	}
+	setDefault(&s.Disruption.Meetings, v1alpha1.DisruptionAllow)
 	setDefault(&s.Image.Registry, v1alpha1.DefaultImageRegistry)
 	setDefault(&s.Image.PullPolicy, v1alpha1.DefaultImagePullPolicy)
 	return out

@@ -117,8 +117,8 @@ metadata:
     topology.kubernetes.io/zone: %[3]s
 spec: {}
 status:
-  allocatable: {cpu: "64", memory: 512Gi, pods: "%[4]d"}
-  capacity: {cpu: "64", memory: 512Gi, pods: "%[4]d"}
+  allocatable: {cpu: "64", memory: 512Gi, ephemeral-storage: 500Gi, pods: "%[4]d"}
+  capacity: {cpu: "64", memory: 512Gi, ephemeral-storage: 500Gi, pods: "%[4]d"}
   nodeInfo: {architecture: amd64, operatingSystem: linux}
 `, i+1, regions[i%2], zones[i%2], podsPerNode)
 	}

@@ -118,9 +118,12 @@ func (b *bench) mediaPorts(n int32) (int32, error) {
 	return p, nil
 }
 
-// newPlatform is the sample platform (config/samples) with names and a media port of its own.
+// newPlatform is the sample platform (config/samples) with names and a media port of its own,
+// and bridges that stop at once (fixtures.WithoutDrain).
 func newPlatform(namespace, name string, port int32) *v1alpha1.MeetingPlatform {
-	return fixtures.Sample(namespace, name, fmt.Sprintf("%s.%s.bench.example.eu", name, namespace), port)
+	mp := fixtures.Sample(namespace, name, fmt.Sprintf("%s.%s.bench.example.eu", name, namespace), port)
+	fixtures.WithoutDrain(mp)
+	return mp
 }
 
 // createInputs creates the platform's TLS Secret (a self-signed ECDSA P-256 certificate for its

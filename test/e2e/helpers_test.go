@@ -234,9 +234,11 @@ func createTLSSecret(ctx context.Context, namespace, name, host string) error {
 
 // --- platforms -------------------------------------------------------------------------------------
 
-// newPlatform is the sample platform (config/samples) with names and a media port of its own.
+// newPlatform is the sample platform (config/samples) with names and a media port of its own,
+// and bridges that stop at once (fixtures.WithoutDrain).
 func newPlatform(namespace, name string, mutate ...func(*v1alpha1.MeetingPlatform)) *v1alpha1.MeetingPlatform {
 	mp := fixtures.Sample(namespace, name, fmt.Sprintf("%s.%s.e2e.example.eu", name, namespace), nextNodePort())
+	fixtures.WithoutDrain(mp)
 	for _, m := range mutate {
 		m(mp)
 	}
@@ -445,7 +447,8 @@ func createNode(t testing.TB, name string, labels map[string]string) *corev1.Nod
 		all[k] = v
 	}
 	capacity := corev1.ResourceList{}
-	for k, v := range map[corev1.ResourceName]string{corev1.ResourceCPU: "64", corev1.ResourceMemory: "512Gi", corev1.ResourcePods: "110"} {
+	for k, v := range map[corev1.ResourceName]string{corev1.ResourceCPU: "64", corev1.ResourceMemory: "512Gi", corev1.ResourcePods: "110",
+		corev1.ResourceEphemeralStorage: "500Gi"} {
 		capacity[k] = resource.MustParse(v)
 	}
 	node := &corev1.Node{
