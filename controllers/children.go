@@ -42,16 +42,20 @@ import (
 
 // reconcileDesired resolves the image tag and renders every owned object. It runs also when the
 // pass is stalled: compliance compares the live objects with what the operator wants.
-func (r *MeetingPlatformReconciler) reconcileDesired(_ context.Context, s *scope) (ctrl.Result, error) {
+func (r *MeetingPlatformReconciler) reconcileDesired(ctx context.Context, s *scope) (ctrl.Result, error) {
 	s.image = r.resolveImage(s.mp)
 	r.recordUnverifiedImage(s)
-	desired, err := render.Objects(s.mp)
+	opts, res, err := r.renderOptions(ctx, s)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	desired, err := render.Objects(s.mp, opts...)
 	if err != nil {
 		return ctrl.Result{}, stall(v1alpha1.ReasonInvalidSpec, "%s", err.Error())
 	}
 	s.desired = append(desired, render.CredentialsSecret(s.mp, s.credentials))
 	stampSecretsDigest(s.mp, s.desired, s.inputs.versions)
-	return ctrl.Result{}, nil
+	return res, nil
 }
 
 // stampSecretsDigest puts on each component's pod template the digest of the versions of the

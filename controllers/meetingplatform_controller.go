@@ -279,6 +279,9 @@ type scope struct {
 	// previouslyStalled says whether the status was Stalled.
 	observedGeneration int64
 	previouslyStalled  bool
+	// middlewaresServed says that the platform's Ingress is Traefik's and the cluster serves
+	// Traefik's Middleware kind: its redirect and headers are Middlewares (renderOptions).
+	middlewaresServed bool
 	// image is the release the pass renders (status.image).
 	image v1alpha1.ImageStatus
 	// held is the rollout this pass held back (paceRollout), nil when none.

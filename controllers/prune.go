@@ -48,6 +48,7 @@ var prunable = map[string]func() client.Object{
 	"NetworkPolicy": func() client.Object { return &networkingv1.NetworkPolicy{} },
 	"Certificate":   func() client.Object { return newCertificate() },
 	"HTTPRoute":     func() client.Object { return &gatewayv1.HTTPRoute{} },
+	"Middleware":    func() client.Object { return newOptional(middlewareGVK) },
 }
 
 // pruneChildren deletes the children the inventory lists that the platform no longer renders,

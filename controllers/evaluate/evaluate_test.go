@@ -52,6 +52,7 @@ var specs = []struct {
 	{"internal accounts, guests, own STUN servers, EU catalog, two web replicas", internalSTUNPlatform},
 	{"LDAP, load-balanced media, cert-manager, explicit regions, sovereign providers", ldapPlatform},
 	{"JWT on a Gateway's HTTPS listener, redirected on its HTTP listener", gatewayPlatform},
+	{"JWT on Traefik, redirect and headers by Middlewares", traefikPlatform},
 }
 
 func resultOf(results []v1alpha1.ControlStatus, id string) v1alpha1.ControlStatus {

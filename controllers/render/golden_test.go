@@ -38,11 +38,13 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 var goldenCases = []struct {
 	dir  string
 	spec func() *v1alpha1.MeetingPlatform
+	opts []Option
 }{
-	{"jwt-guests-nodeport", jwtGuestsNodePort},
-	{"internal-own-stun", internalOwnSTUN},
-	{"ldap-loadbalancer-cert-manager", ldapLoadBalancerCertManager},
-	{"gateway-envoy-dns-cache", gatewayEnvoyDNSCache},
+	{"jwt-guests-nodeport", jwtGuestsNodePort, nil},
+	{"internal-own-stun", internalOwnSTUN, nil},
+	{"ldap-loadbalancer-cert-manager", ldapLoadBalancerCertManager, nil},
+	{"gateway-envoy-dns-cache", gatewayEnvoyDNSCache, nil},
+	{"traefik-middlewares", traefikMinimal, []Option{WithTraefikMiddlewares()}},
 }
 
 // goldenFile is the testdata path of an object: <case>/<kind>-<name>.yaml.
@@ -73,7 +75,7 @@ func toYAML(t testing.TB, obj client.Object) []byte {
 func TestGoldenFiles(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.dir, func(t *testing.T) {
-			objs, err := Objects(settings.Defaulted(tc.spec()))
+			objs, err := Objects(settings.Defaulted(tc.spec()), tc.opts...)
 			if err != nil {
 				t.Fatal(err)
 			}

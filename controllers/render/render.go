@@ -37,11 +37,16 @@ import (
 // Objects returns every object of the platform except the credentials Secret (see
 // CredentialsSecret), in a fixed order: ConfigMaps, Deployments, Services, Ingress, the
 // cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies. With spec.gateway,
-// the HTTPRoutes take the Ingress's place. It fails, without
+// the HTTPRoutes take the Ingress's place; WithTraefikMiddlewares adds Traefik's plain-HTTP
+// Ingress and its Middlewares after the Ingress. It fails, without
 // partial output, on a spec that cannot be rendered safely (see Validate).
-func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
+func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, error) {
 	if err := Validate(mp); err != nil {
 		return nil, err
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 
 	var objs []client.Object
@@ -59,7 +64,11 @@ func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
 	if settings.UsesGateway(mp) {
 		objs = append(objs, httpRoutes(mp)...)
 	} else {
-		objs = append(objs, ingress(mp))
+		ing := ingress(mp)
+		objs = append(objs, ing)
+		if o.traefikMiddlewares {
+			objs = append(objs, traefikObjects(mp, ing)...)
+		}
 	}
 	if mp.Spec.TLS.IssuerRef != nil {
 		objs = append(objs, certificate(mp))
