@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -259,11 +261,16 @@ func TestAPlatformMovedToAGatewayLosesItsIngress(t *testing.T) {
 	mustCreate(t, gw)
 	programGateway(t, gw)
 
-	live := getPlatform(t, mp)
-	live.Spec.Ingress, live.Spec.TLS = v1alpha1.IngressSpec{}, v1alpha1.TLSSpec{}
-	live.Spec.Gateway = fixtures.OnGateway(mp.Namespace, mp.Name, mp.Spec.Domain, mp.Spec.Media.Port).Spec.Gateway
-	live.Spec.Gateway.ParentRefs[0].Namespace = gwNS
-	if err := k8s.Update(context.Background(), live); err != nil {
+	var live *v1alpha1.MeetingPlatform
+	// The operator may write the status between the read and the update, as a person's
+	// kubectl edit would find; the edit is made again on the newer object.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		live = getPlatform(t, mp)
+		live.Spec.Ingress, live.Spec.TLS = v1alpha1.IngressSpec{}, v1alpha1.TLSSpec{}
+		live.Spec.Gateway = fixtures.OnGateway(mp.Namespace, mp.Name, mp.Spec.Domain, mp.Spec.Media.Port).Spec.Gateway
+		live.Spec.Gateway.ParentRefs[0].Namespace = gwNS
+		return k8s.Update(context.Background(), live)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the HTTPRoutes exist and the Ingress is pruned", func() error {
@@ -280,4 +287,78 @@ func TestAPlatformMovedToAGatewayLosesItsIngress(t *testing.T) {
 		}
 		return eventFor(mp, v1alpha1.EventPruned, "Ingress")
 	})
+}
+
+// The route sets the response headers only where the Gateway's class says it can
+// (status.supportedFeatures lists HTTPRouteResponseHeaderModification); until then the web pods
+// alone send them and TLS-1 says so. The test plays the Gateway controller, which writes the
+// class's features.
+func TestTheRouteSetsResponseHeadersOnlyWhereTheGatewayClassSupportsThem(t *testing.T) {
+	startManager(t)
+	ensureEUNode(t)
+	ns, gwNS := newNamespace(t), newNamespace(t)
+	class := &gatewayv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: "class-" + ns},
+		Spec: gatewayv1.GatewayClassSpec{ControllerName: "example.com/gateway-controller"}}
+	mustCreate(t, class)
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), class) })
+	createJWTSecret(t, ns)
+	writeListenerCertificate(t, gwNS, domainOf(ns))
+	gw := fixtures.Gateway(domainOf(ns), gatewayCertificate)
+	gw.Namespace, gw.Spec.GatewayClassName = gwNS, gatewayv1.ObjectName(class.Name)
+	mustCreate(t, gw)
+	programGateway(t, gw)
+	mp := fixtures.OnGateway(ns, "meet", domainOf(ns), 30000+nodePortN.Add(1))
+	mp.Spec.Gateway.ParentRefs[0].Namespace = gwNS
+	createPlatform(t, mp)
+	markAvailable(t, ns)
+	acceptRoutes := func() {
+		for _, name := range []string{settings.HTTPRouteName(mp), settings.RedirectRouteName(mp)} {
+			setRouteStatus(t, mp, name, nil)
+		}
+	}
+	acceptRoutes()
+
+	eventually(t, "TLS-1 passes and says only the web pods send the headers", func() error {
+		return controlIs(mp, settings.TLS1, v1alpha1.ResultPass, "only the web pods send the headers",
+			"GatewayClass "+class.Name+" does not list HTTPRouteResponseHeaderModification")
+	})
+	if f := routeHeaderFilter(t, mp); f != nil {
+		t.Fatalf("the route sets headers %+v on a Gateway whose class does not list the feature", f)
+	}
+
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(class), class); err != nil {
+		t.Fatal(err)
+	}
+	class.Status.SupportedFeatures = []gatewayv1.SupportedFeature{{Name: "HTTPRouteResponseHeaderModification"}}
+	if err := k8s.Status().Update(context.Background(), class); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the route sets the headers", func() error {
+		f := routeHeaderFilter(t, mp)
+		if f == nil || !slices.ContainsFunc(f.Set, func(h gatewayv1.HTTPHeader) bool { return h.Name == settings.HSTSHeader }) {
+			return fmt.Errorf("the route's ResponseHeaderModifier is %+v, want one that sets %s", f, settings.HSTSHeader)
+		}
+		return nil
+	})
+	acceptRoutes() // for the route's new generation
+	eventually(t, "TLS-1 passes and says the route adds the headers too", func() error {
+		return controlIs(mp, settings.TLS1, v1alpha1.ResultPass, "the route adds them too")
+	})
+}
+
+// routeHeaderFilter is the ResponseHeaderModifier of the platform's live HTTPS route; nil when none.
+func routeHeaderFilter(t *testing.T, mp *v1alpha1.MeetingPlatform) *gatewayv1.HTTPHeaderFilter {
+	t.Helper()
+	route := &gatewayv1.HTTPRoute{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: mp.Namespace, Name: settings.HTTPRouteName(mp)}, route); err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range route.Spec.Rules {
+		for _, f := range rule.Filters {
+			if f.Type == gatewayv1.HTTPRouteFilterResponseHeaderModifier {
+				return f.ResponseHeaderModifier
+			}
+		}
+	}
+	return nil
 }

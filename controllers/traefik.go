@@ -46,9 +46,14 @@ var middlewareGVK = schema.GroupVersionKind{Group: settings.TraefikGroup, Versio
 const traefikRecheck = optionalRecheck
 
 // renderOptions are what the renderer is told about the cluster: whether the platform's
-// Ingress gets Traefik Middlewares. A platform on Traefik in a cluster without the kind is
-// looked at again after traefikRecheck.
+// Ingress gets Traefik Middlewares, or its HTTPRoute the Gateway's response headers. A
+// platform on Traefik in a cluster without the Middleware kind is looked at again after
+// traefikRecheck.
 func (r *MeetingPlatformReconciler) renderOptions(ctx context.Context, s *scope) ([]render.Option, ctrl.Result, error) {
+	if settings.UsesGateway(s.mp) {
+		opts, err := r.gatewayRenderOptions(ctx, s.mp)
+		return opts, ctrl.Result{}, err
+	}
 	onTraefik, err := r.servedByTraefik(ctx, s.mp)
 	if err != nil || !onTraefik {
 		return nil, ctrl.Result{}, err
@@ -68,9 +73,6 @@ func (r *MeetingPlatformReconciler) renderOptions(ctx context.Context, s *scope)
 // className, else the cluster's default class) is Traefik's. IngressClasses are cached whole,
 // and a change to one reconciles every platform.
 func (r *MeetingPlatformReconciler) servedByTraefik(ctx context.Context, mp *v1alpha1.MeetingPlatform) (bool, error) {
-	if settings.UsesGateway(mp) {
-		return false, nil
-	}
 	var classes networkingv1.IngressClassList
 	if err := r.List(ctx, &classes); err != nil {
 		return false, fmt.Errorf("listing IngressClasses: %w", err)

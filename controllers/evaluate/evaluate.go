@@ -75,6 +75,9 @@ type Snapshot struct {
 	HTTPRoutes []gatewayv1.HTTPRoute
 	// Gateways are the Gateways of spec.gateway.parentRefs that exist, by "namespace/name".
 	Gateways map[string]*gatewayv1.Gateway
+	// GatewayClasses are the GatewayClasses of those Gateways that exist and can be read, by
+	// name: whether the class supports the route's ResponseHeaderModifier.
+	GatewayClasses map[string]*gatewayv1.GatewayClass
 	// ListenerSecrets are the certificate Secrets the Gateways' listeners name, by
 	// "namespace/name"; nil for one that does not exist.
 	ListenerSecrets map[string]*corev1.Secret

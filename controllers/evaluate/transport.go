@@ -38,7 +38,7 @@ func checkHTTPS(s *Snapshot) (resultValue, string) {
 	ok := "Ingress serves " + mp.Spec.Domain + " over HTTPS only, redirects HTTP, and the web pods send HSTS for at least a year"
 	if settings.UsesGateway(mp) {
 		v = s.gatewayTLSFindings()
-		ok = "the Gateway's HTTPS listeners serve " + mp.Spec.Domain + ", its plain-HTTP listeners only redirect, both routes are accepted, and the web pods send HSTS for at least a year"
+		ok = "the Gateway's HTTPS listeners serve " + mp.Spec.Domain + ", its plain-HTTP listeners only redirect, both routes are accepted, and the web pods send HSTS for at least a year" + s.gatewayHeadersNote()
 	} else {
 		v = s.ingressTLSFindings()
 	}

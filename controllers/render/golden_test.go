@@ -43,7 +43,7 @@ var goldenCases = []struct {
 	{"jwt-guests-nodeport", jwtGuestsNodePort, nil},
 	{"internal-own-stun", internalOwnSTUN, nil},
 	{"ldap-loadbalancer-cert-manager", ldapLoadBalancerCertManager, nil},
-	{"gateway-envoy-dns-cache", gatewayEnvoyDNSCache, nil},
+	{"gateway-envoy-dns-cache", gatewayEnvoyDNSCache, []Option{WithGatewayResponseHeaders()}},
 	{"traefik-middlewares", traefikMinimal, []Option{WithTraefikMiddlewares()}},
 }
 

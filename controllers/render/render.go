@@ -62,7 +62,7 @@ func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, err
 	}
 	objs = append(objs, services(mp)...)
 	if settings.UsesGateway(mp) {
-		objs = append(objs, httpRoutes(mp)...)
+		objs = append(objs, httpRoutes(mp, o.gatewayHeaders)...)
 	} else {
 		ing := ingress(mp)
 		objs = append(objs, ing)

@@ -25,23 +25,6 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
-// Option tells Objects what the cluster offers beyond the spec: what the reconciler found
-// (which controller serves the Ingress, which optional kinds are served). The rendering stays
-// a pure function of the spec and its options.
-type Option func(*options)
-
-type options struct {
-	traefikMiddlewares bool
-}
-
-// WithTraefikMiddlewares renders the redirect and the headers of an Ingress that Traefik
-// serves as Traefik Middlewares: for a platform whose IngressClass's controller is Traefik, on
-// a cluster that serves the Middleware kind. Without it, a Traefik Ingress references no
-// Middleware, since a reference Traefik cannot resolve takes its router down.
-func WithTraefikMiddlewares() Option {
-	return func(o *options) { o.traefikMiddlewares = true }
-}
-
 // traefikObjects makes the platform's Ingress reference the headers Middleware and adds the
 // plain-HTTP Ingress that redirects, and the two Middlewares. Traefik takes a router's TLS
 // from the router.tls annotation only, and a TLS router ignores plain requests (traefik
