@@ -30,7 +30,6 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/evaluate"
-	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -44,30 +43,6 @@ var middlewareGVK = schema.GroupVersionKind{Group: settings.TraefikGroup, Versio
 // is reconciled again to look for it: nothing watches for a CRD being installed, and until
 // then TLS-1 warns. It is also how often the kind is looked up (optionalKind.recheck).
 const traefikRecheck = optionalRecheck
-
-// renderOptions are what the renderer is told about the cluster: whether the platform's
-// Ingress gets Traefik Middlewares, or its HTTPRoute the Gateway's response headers. A
-// platform on Traefik in a cluster without the Middleware kind is looked at again after
-// traefikRecheck.
-func (r *MeetingPlatformReconciler) renderOptions(ctx context.Context, s *scope) ([]render.Option, ctrl.Result, error) {
-	if settings.UsesGateway(s.mp) {
-		opts, err := r.gatewayRenderOptions(ctx, s.mp)
-		return opts, ctrl.Result{}, err
-	}
-	onTraefik, err := r.servedByTraefik(ctx, s.mp)
-	if err != nil || !onTraefik {
-		return nil, ctrl.Result{}, err
-	}
-	served, err := r.optional.Served(ctx, middlewareGVK)
-	if err != nil {
-		return nil, ctrl.Result{}, err
-	}
-	s.middlewaresServed = served
-	if !served {
-		return nil, ctrl.Result{RequeueAfter: traefikRecheck}, nil
-	}
-	return []render.Option{render.WithTraefikMiddlewares()}, ctrl.Result{}, nil
-}
 
 // servedByTraefik says whether the IngressClass of the platform's Ingress (spec.ingress.
 // className, else the cluster's default class) is Traefik's. IngressClasses are cached whole,
