@@ -49,8 +49,9 @@ const gatewayCertificate = "public-tls"
 
 // platformOnGateway creates a Gateway in a namespace of its own with a valid certificate for
 // the platform's domain, and the platform attached to it; the test's Gateway controller has
-// programmed the Gateway and accepted both routes when it returns.
-func platformOnGateway(t *testing.T) (*v1alpha1.MeetingPlatform, *gatewayv1.Gateway) {
+// programmed the Gateway and accepted both routes when it returns. edits change the Gateway
+// before it is created.
+func platformOnGateway(t *testing.T, edits ...func(*gatewayv1.Gateway)) (*v1alpha1.MeetingPlatform, *gatewayv1.Gateway) {
 	t.Helper()
 	ensureEUNode(t)
 	ns, gwNS := newNamespace(t), newNamespace(t)
@@ -58,6 +59,9 @@ func platformOnGateway(t *testing.T) (*v1alpha1.MeetingPlatform, *gatewayv1.Gate
 	writeListenerCertificate(t, gwNS, domainOf(ns))
 	gw := fixtures.Gateway(domainOf(ns), gatewayCertificate)
 	gw.Namespace = gwNS
+	for _, edit := range edits {
+		edit(gw)
+	}
 	mustCreate(t, gw)
 	programGateway(t, gw)
 
@@ -65,10 +69,17 @@ func platformOnGateway(t *testing.T) (*v1alpha1.MeetingPlatform, *gatewayv1.Gate
 	mp.Spec.Gateway.ParentRefs[0].Namespace = gwNS
 	createPlatform(t, mp)
 	markAvailable(t, ns)
+	acceptRoutes(t, mp)
+	return mp, gw
+}
+
+// acceptRoutes plays the Gateway controller: both routes of the platform are accepted for
+// their current generation.
+func acceptRoutes(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+	t.Helper()
 	for _, name := range []string{settings.HTTPRouteName(mp), settings.RedirectRouteName(mp)} {
 		setRouteStatus(t, mp, name, nil)
 	}
-	return mp, gw
 }
 
 // writeListenerCertificate creates or replaces the listener's certificate Secret with one for host.
@@ -295,28 +306,11 @@ func TestAPlatformMovedToAGatewayLosesItsIngress(t *testing.T) {
 // class's features.
 func TestTheRouteSetsResponseHeadersOnlyWhereTheGatewayClassSupportsThem(t *testing.T) {
 	startManager(t)
-	ensureEUNode(t)
-	ns, gwNS := newNamespace(t), newNamespace(t)
-	class := &gatewayv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: "class-" + ns},
+	class := &gatewayv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("class-%d", namespaceN.Add(1))},
 		Spec: gatewayv1.GatewayClassSpec{ControllerName: "example.com/gateway-controller"}}
 	mustCreate(t, class)
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), class) })
-	createJWTSecret(t, ns)
-	writeListenerCertificate(t, gwNS, domainOf(ns))
-	gw := fixtures.Gateway(domainOf(ns), gatewayCertificate)
-	gw.Namespace, gw.Spec.GatewayClassName = gwNS, gatewayv1.ObjectName(class.Name)
-	mustCreate(t, gw)
-	programGateway(t, gw)
-	mp := fixtures.OnGateway(ns, "meet", domainOf(ns), 30000+nodePortN.Add(1))
-	mp.Spec.Gateway.ParentRefs[0].Namespace = gwNS
-	createPlatform(t, mp)
-	markAvailable(t, ns)
-	acceptRoutes := func() {
-		for _, name := range []string{settings.HTTPRouteName(mp), settings.RedirectRouteName(mp)} {
-			setRouteStatus(t, mp, name, nil)
-		}
-	}
-	acceptRoutes()
+	mp, _ := platformOnGateway(t, func(gw *gatewayv1.Gateway) { gw.Spec.GatewayClassName = gatewayv1.ObjectName(class.Name) })
 
 	eventually(t, "TLS-1 passes and says only the web pods send the headers", func() error {
 		return controlIs(mp, settings.TLS1, v1alpha1.ResultPass, "only the web pods send the headers",
@@ -340,7 +334,7 @@ func TestTheRouteSetsResponseHeadersOnlyWhereTheGatewayClassSupportsThem(t *test
 		}
 		return nil
 	})
-	acceptRoutes() // for the route's new generation
+	acceptRoutes(t, mp) // for the route's new generation
 	eventually(t, "TLS-1 passes and says the route adds the headers too", func() error {
 		return controlIs(mp, settings.TLS1, v1alpha1.ResultPass, "the route adds them too")
 	})
