@@ -50,13 +50,41 @@ func (r *MeetingPlatformReconciler) reconcileDesired(ctx context.Context, s *sco
 		return ctrl.Result{}, err
 	}
 	s.media = mediaStatus(s.mp, media)
-	desired, err := render.ObjectsWith(s.mp, media)
+	opts, res, err := r.renderOptions(ctx, s)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	desired, err := render.Objects(s.mp, append(opts, render.WithMedia(media))...)
 	if err != nil {
 		return ctrl.Result{}, stall(v1alpha1.ReasonInvalidSpec, "%s", err.Error())
 	}
 	s.desired = append(desired, render.CredentialsSecret(s.mp, s.credentials))
 	stampSecretsDigest(s.mp, s.desired, s.inputs.versions)
-	return ctrl.Result{}, nil
+	return res, nil
+}
+
+// renderOptions are what the renderer is told about the cluster: whether the platform's
+// Ingress gets Traefik Middlewares, or its HTTPRoute the Gateway's response headers. A
+// platform on Traefik in a cluster without the Middleware kind is looked at again after
+// traefikRecheck.
+func (r *MeetingPlatformReconciler) renderOptions(ctx context.Context, s *scope) ([]render.Option, ctrl.Result, error) {
+	if settings.UsesGateway(s.mp) {
+		opts, err := r.gatewayRenderOptions(ctx, s.mp)
+		return opts, ctrl.Result{}, err
+	}
+	onTraefik, err := r.servedByTraefik(ctx, s.mp)
+	if err != nil || !onTraefik {
+		return nil, ctrl.Result{}, err
+	}
+	served, err := r.optional.Served(ctx, middlewareGVK)
+	if err != nil {
+		return nil, ctrl.Result{}, err
+	}
+	s.middlewaresServed = served
+	if !served {
+		return nil, ctrl.Result{RequeueAfter: traefikRecheck}, nil
+	}
+	return []render.Option{render.WithTraefikMiddlewares()}, ctrl.Result{}, nil
 }
 
 // stampSecretsDigest puts on each component's pod template the digest of the versions of the

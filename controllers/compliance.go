@@ -204,6 +204,9 @@ func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope)
 	if err := r.readGatewayState(ctx, snap); err != nil {
 		return nil, err
 	}
+	if err := r.readMiddlewares(ctx, s, snap); err != nil {
+		return nil, err
+	}
 	snap.Deployments, snap.ConfigMaps, snap.Secrets = deployments.Items, configMaps.Items, secrets.Items
 	snap.Services, snap.NetworkPolicies, snap.Pods = services.Items, policies.Items, pods.Items
 	snap.ReplicaSets, snap.EndpointSlices = replicaSets.Items, endpointSlices.Items

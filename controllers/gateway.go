@@ -34,23 +34,25 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/evaluate"
+	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 // The Gateway API kinds the operator uses where the cluster serves them (optionalKinds): it
-// manages HTTPRoutes and reads Gateways and ReferenceGrants. ReferenceGrant is served as v1
+// manages HTTPRoutes and reads Gateways, ReferenceGrants and GatewayClasses. ReferenceGrant is served as v1
 // since v1.5 (the standard CRD of v1.6 serves v1 and v1beta1).
 var (
 	gatewayAPI        = schema.GroupVersion{Group: gatewayv1.GroupVersion.Group, Version: gatewayv1.GroupVersion.Version}
 	httpRouteGVK      = gatewayAPI.WithKind("HTTPRoute")
 	gatewayGVK        = gatewayAPI.WithKind("Gateway")
 	referenceGrantGVK = gatewayAPI.WithKind("ReferenceGrant")
+	gatewayClassGVK   = gatewayAPI.WithKind("GatewayClass")
 )
 
 // gatewayAPIServed says whether the cluster serves every Gateway API kind the operator uses,
 // and makes sure each is watched.
 func (r *MeetingPlatformReconciler) gatewayAPIServed(ctx context.Context) (bool, error) {
-	for _, gvk := range []schema.GroupVersionKind{httpRouteGVK, gatewayGVK, referenceGrantGVK} {
+	for _, gvk := range []schema.GroupVersionKind{httpRouteGVK, gatewayGVK, referenceGrantGVK, gatewayClassGVK} {
 		served, err := r.optional.Served(ctx, gvk)
 		if err != nil || !served {
 			return false, err
@@ -138,7 +140,60 @@ func (r *MeetingPlatformReconciler) readGatewayState(ctx context.Context, snap *
 			return err
 		}
 	}
-	return nil
+	snap.GatewayClasses, err = r.readGatewayClasses(ctx, snap.Gateways)
+	return err
+}
+
+// gatewayRenderOptions tell the renderer whether the platform's route may carry the
+// ResponseHeaderModifier: only where every Gateway's class supports it
+// (evaluate.ResponseHeadersSupported), read from the cache as the evaluation reads it.
+func (r *MeetingPlatformReconciler) gatewayRenderOptions(ctx context.Context, mp *v1alpha1.MeetingPlatform) ([]render.Option, error) {
+	if served, err := r.gatewayAPIServed(ctx); err != nil || !served {
+		return nil, err // the platform is stalled: GatewayAPIMissing
+	}
+	gateways := map[string]*gatewayv1.Gateway{}
+	refs := settings.GatewayRefs(mp)
+	for _, ref := range refs {
+		gw := &gatewayv1.Gateway{}
+		err := r.optional.Reader(gatewayGVK).Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, gw)
+		switch {
+		case apierrors.IsNotFound(err) || apierrors.IsForbidden(err):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("reading Gateway %s: %w", ref.Key(), err)
+		}
+		gateways[ref.Key()] = gw
+	}
+	classes, err := r.readGatewayClasses(ctx, gateways)
+	if err != nil {
+		return nil, err
+	}
+	if ok, _ := evaluate.ResponseHeadersSupported(refs, gateways, classes); ok {
+		return []render.Option{render.WithGatewayResponseHeaders()}, nil
+	}
+	return nil, nil
+}
+
+// readGatewayClasses reads the GatewayClass of each Gateway, by name; one that does not exist
+// or may not be read is left out.
+func (r *MeetingPlatformReconciler) readGatewayClasses(ctx context.Context, gateways map[string]*gatewayv1.Gateway) (map[string]*gatewayv1.GatewayClass, error) {
+	classes := map[string]*gatewayv1.GatewayClass{}
+	for _, gw := range gateways {
+		name := string(gw.Spec.GatewayClassName)
+		if _, done := classes[name]; done {
+			continue
+		}
+		class := &gatewayv1.GatewayClass{}
+		err := r.optional.Reader(gatewayClassGVK).Get(ctx, client.ObjectKey{Name: name}, class)
+		switch {
+		case apierrors.IsNotFound(err) || apierrors.IsForbidden(err):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("reading GatewayClass %s: %w", name, err)
+		}
+		classes[name] = class
+	}
+	return classes, nil
 }
 
 // servedYet says whether the kind is served, without waiting for a kind the cluster lacks: a

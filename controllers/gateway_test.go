@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -47,8 +49,9 @@ const gatewayCertificate = "public-tls"
 
 // platformOnGateway creates a Gateway in a namespace of its own with a valid certificate for
 // the platform's domain, and the platform attached to it; the test's Gateway controller has
-// programmed the Gateway and accepted both routes when it returns.
-func platformOnGateway(t *testing.T) (*v1alpha1.MeetingPlatform, *gatewayv1.Gateway) {
+// programmed the Gateway and accepted both routes when it returns. edits change the Gateway
+// before it is created.
+func platformOnGateway(t *testing.T, edits ...func(*gatewayv1.Gateway)) (*v1alpha1.MeetingPlatform, *gatewayv1.Gateway) {
 	t.Helper()
 	ensureEUNode(t)
 	ns, gwNS := newNamespace(t), newNamespace(t)
@@ -56,6 +59,9 @@ func platformOnGateway(t *testing.T) (*v1alpha1.MeetingPlatform, *gatewayv1.Gate
 	writeListenerCertificate(t, gwNS, domainOf(ns))
 	gw := fixtures.Gateway(domainOf(ns), gatewayCertificate)
 	gw.Namespace = gwNS
+	for _, edit := range edits {
+		edit(gw)
+	}
 	mustCreate(t, gw)
 	programGateway(t, gw)
 
@@ -63,10 +69,17 @@ func platformOnGateway(t *testing.T) (*v1alpha1.MeetingPlatform, *gatewayv1.Gate
 	mp.Spec.Gateway.ParentRefs[0].Namespace = gwNS
 	createPlatform(t, mp)
 	markAvailable(t, ns)
+	acceptRoutes(t, mp)
+	return mp, gw
+}
+
+// acceptRoutes plays the Gateway controller: both routes of the platform are accepted for
+// their current generation.
+func acceptRoutes(t *testing.T, mp *v1alpha1.MeetingPlatform) {
+	t.Helper()
 	for _, name := range []string{settings.HTTPRouteName(mp), settings.RedirectRouteName(mp)} {
 		setRouteStatus(t, mp, name, nil)
 	}
-	return mp, gw
 }
 
 // writeListenerCertificate creates or replaces the listener's certificate Secret with one for host.
@@ -259,11 +272,16 @@ func TestAPlatformMovedToAGatewayLosesItsIngress(t *testing.T) {
 	mustCreate(t, gw)
 	programGateway(t, gw)
 
-	live := getPlatform(t, mp)
-	live.Spec.Ingress, live.Spec.TLS = v1alpha1.IngressSpec{}, v1alpha1.TLSSpec{}
-	live.Spec.Gateway = fixtures.OnGateway(mp.Namespace, mp.Name, mp.Spec.Domain, mp.Spec.Media.Port).Spec.Gateway
-	live.Spec.Gateway.ParentRefs[0].Namespace = gwNS
-	if err := k8s.Update(context.Background(), live); err != nil {
+	var live *v1alpha1.MeetingPlatform
+	// The operator may write the status between the read and the update, as a person's
+	// kubectl edit would find; the edit is made again on the newer object.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		live = getPlatform(t, mp)
+		live.Spec.Ingress, live.Spec.TLS = v1alpha1.IngressSpec{}, v1alpha1.TLSSpec{}
+		live.Spec.Gateway = fixtures.OnGateway(mp.Namespace, mp.Name, mp.Spec.Domain, mp.Spec.Media.Port).Spec.Gateway
+		live.Spec.Gateway.ParentRefs[0].Namespace = gwNS
+		return k8s.Update(context.Background(), live)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the HTTPRoutes exist and the Ingress is pruned", func() error {
@@ -280,4 +298,61 @@ func TestAPlatformMovedToAGatewayLosesItsIngress(t *testing.T) {
 		}
 		return eventFor(mp, v1alpha1.EventPruned, "Ingress")
 	})
+}
+
+// The route sets the response headers only where the Gateway's class says it can
+// (status.supportedFeatures lists HTTPRouteResponseHeaderModification); until then the web pods
+// alone send them and TLS-1 says so. The test plays the Gateway controller, which writes the
+// class's features.
+func TestTheRouteSetsResponseHeadersOnlyWhereTheGatewayClassSupportsThem(t *testing.T) {
+	startManager(t)
+	class := &gatewayv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("class-%d", namespaceN.Add(1))},
+		Spec: gatewayv1.GatewayClassSpec{ControllerName: "example.com/gateway-controller"}}
+	mustCreate(t, class)
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), class) })
+	mp, _ := platformOnGateway(t, func(gw *gatewayv1.Gateway) { gw.Spec.GatewayClassName = gatewayv1.ObjectName(class.Name) })
+
+	eventually(t, "TLS-1 passes and says only the web pods send the headers", func() error {
+		return controlIs(mp, settings.TLS1, v1alpha1.ResultPass, "only the web pods send the headers",
+			"GatewayClass "+class.Name+" does not list HTTPRouteResponseHeaderModification")
+	})
+	if f := routeHeaderFilter(t, mp); f != nil {
+		t.Fatalf("the route sets headers %+v on a Gateway whose class does not list the feature", f)
+	}
+
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(class), class); err != nil {
+		t.Fatal(err)
+	}
+	class.Status.SupportedFeatures = []gatewayv1.SupportedFeature{{Name: "HTTPRouteResponseHeaderModification"}}
+	if err := k8s.Status().Update(context.Background(), class); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the route sets the headers", func() error {
+		f := routeHeaderFilter(t, mp)
+		if f == nil || !slices.ContainsFunc(f.Set, func(h gatewayv1.HTTPHeader) bool { return h.Name == settings.HSTSHeader }) {
+			return fmt.Errorf("the route's ResponseHeaderModifier is %+v, want one that sets %s", f, settings.HSTSHeader)
+		}
+		return nil
+	})
+	acceptRoutes(t, mp) // for the route's new generation
+	eventually(t, "TLS-1 passes and says the route adds the headers too", func() error {
+		return controlIs(mp, settings.TLS1, v1alpha1.ResultPass, "the route adds them too")
+	})
+}
+
+// routeHeaderFilter is the ResponseHeaderModifier of the platform's live HTTPS route; nil when none.
+func routeHeaderFilter(t *testing.T, mp *v1alpha1.MeetingPlatform) *gatewayv1.HTTPHeaderFilter {
+	t.Helper()
+	route := &gatewayv1.HTTPRoute{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: mp.Namespace, Name: settings.HTTPRouteName(mp)}, route); err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range route.Spec.Rules {
+		for _, f := range rule.Filters {
+			if f.Type == gatewayv1.HTTPRouteFilterResponseHeaderModifier {
+				return f.ResponseHeaderModifier
+			}
+		}
+	}
+	return nil
 }

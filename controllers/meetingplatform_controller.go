@@ -283,6 +283,9 @@ type scope struct {
 	// previouslyStalled says whether the status was Stalled.
 	observedGeneration int64
 	previouslyStalled  bool
+	// middlewaresServed says that the platform's Ingress is Traefik's and the cluster serves
+	// Traefik's Middleware kind: its redirect and headers are Middlewares (renderOptions).
+	middlewaresServed bool
 	// image is the release the pass renders (status.image).
 	image v1alpha1.ImageStatus
 	// held is the rollout this pass held back (paceRollout), nil when none.
@@ -310,7 +313,7 @@ type scope struct {
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingressclasses,verbs=get;list;watch
 // +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways;referencegrants,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways;referencegrants;gatewayclasses,verbs=get;list;watch
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 

@@ -65,6 +65,9 @@ var optionalKinds = []optionalKind{
 	{gvk: reportGVK, object: func() client.Object { return newOptional(reportGVK) }, events: controlledByPlatform, recheck: reportRecheck},
 	{gvk: httpRouteGVK, object: func() client.Object { return &gatewayv1.HTTPRoute{} }, events: platformsOfRoute, anyones: true, recheck: optionalRecheck},
 	{gvk: gatewayGVK, object: func() client.Object { return &gatewayv1.Gateway{} }, events: platformsOnGateways, anyones: true, recheck: optionalRecheck},
+	{gvk: gatewayClassGVK, object: func() client.Object { return &gatewayv1.GatewayClass{} }, events: platformsOnGateways, anyones: true, recheck: optionalRecheck},
+	// Anyone's: a Middleware of another namespace may take a platform's name in Traefik.
+	{gvk: middlewareGVK, object: func() client.Object { return newOptional(middlewareGVK) }, events: platformsOfMiddleware, anyones: true, recheck: traefikRecheck},
 	{gvk: referenceGrantGVK, object: func() client.Object { return &gatewayv1.ReferenceGrant{} }, events: platformsOnGateways, anyones: true, recheck: optionalRecheck},
 }
 

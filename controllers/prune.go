@@ -51,6 +51,7 @@ var prunable = map[string]func() client.Object{
 	"PodDisruptionBudget": func() client.Object { return &policyv1.PodDisruptionBudget{} },
 	"Certificate":         func() client.Object { return newCertificate() },
 	"HTTPRoute":           func() client.Object { return &gatewayv1.HTTPRoute{} },
+	"Middleware":          func() client.Object { return newOptional(middlewareGVK) },
 }
 
 // pruneChildren deletes the children the inventory lists that the platform no longer renders,

@@ -53,9 +53,10 @@ if [[ "$(grep -c '^kind:' "$role")" != 1 ]] || ! grep -q '^kind: ClusterRole$' "
 fi
 # group/resource pairs granted cluster-wide in namespaced mode too: Nodes are cluster-scoped
 # (placement reads every node's region), and the installations' claims are listed in every
-# namespace (controllers/installation), and IngressClasses are cluster-scoped (TLS-1 reads which
-# controller serves the platform's Ingress).
-cluster_wide="/nodes coordination.k8s.io/leases networking.k8s.io/ingressclasses"
+# namespace (controllers/installation), and IngressClasses and GatewayClasses are cluster-scoped
+# (TLS-1 reads which controller serves the platform's Ingress, and whether its Gateways' class
+# supports the route's response headers).
+cluster_wide="/nodes coordination.k8s.io/leases networking.k8s.io/ingressclasses gateway.networking.k8s.io/gatewayclasses"
 
 # rules WHICH prints the rules of $role in controller-gen's layout, each with only the
 # resources that are cluster_wide (WHICH=cluster) or not (WHICH=namespaced); a rule left without

@@ -34,6 +34,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -74,12 +75,22 @@ type Snapshot struct {
 	HTTPRoutes []gatewayv1.HTTPRoute
 	// Gateways are the Gateways of spec.gateway.parentRefs that exist, by "namespace/name".
 	Gateways map[string]*gatewayv1.Gateway
+	// GatewayClasses are the GatewayClasses of those Gateways that exist and can be read, by
+	// name: whether the class supports the route's ResponseHeaderModifier.
+	GatewayClasses map[string]*gatewayv1.GatewayClass
 	// ListenerSecrets are the certificate Secrets the Gateways' listeners name, by
 	// "namespace/name"; nil for one that does not exist.
 	ListenerSecrets map[string]*corev1.Secret
 	// ReferenceGrants are the grants of the namespaces of listener Secrets that lie outside
 	// their Gateway's namespace.
 	ReferenceGrants []gatewayv1.ReferenceGrant
+	// Middlewares are the Traefik Middlewares (traefik.io/v1alpha1; unstructured: no Traefik Go
+	// dependency), anyone's, of the platform's namespace and of any other whose Traefik name
+	// may collide with the platform's; none where the cluster does not serve the kind.
+	Middlewares []unstructured.Unstructured
+	// MiddlewaresServed says whether the cluster serves Traefik's Middleware kind: only then
+	// are the redirect and headers of a Traefik Ingress rendered, and verified (TLS-1).
+	MiddlewaresServed bool
 	// Unreadable says, by object ("Gateway ns/name", "Secret ns/name"), why the reconciler
 	// could not read it: the controls that need it warn instead of guessing.
 	Unreadable map[string]string

@@ -54,6 +54,7 @@ var specs = []struct {
 	{"LDAP, load-balanced media, cert-manager, explicit regions, sovereign providers", ldapPlatform},
 	{"JWT on a Gateway's HTTPS listener, redirected on its HTTP listener", gatewayPlatform},
 	{"three videobridges behind load balancers, relays between them", fixtures.ThreeBridges},
+	{"JWT on Traefik, redirect and headers by Middlewares", traefikPlatform},
 }
 
 func resultOf(results []v1alpha1.ControlStatus, id string) v1alpha1.ControlStatus {

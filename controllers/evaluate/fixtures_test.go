@@ -31,6 +31,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -69,6 +70,17 @@ func ldapPlatform() *v1alpha1.MeetingPlatform {
 // its HTTP listener.
 func gatewayPlatform() *v1alpha1.MeetingPlatform {
 	return stored(fixtures.OnGateway("video", "meet", "meet.example.eu", v1alpha1.DefaultMediaPort))
+}
+
+// traefikPlatform: the sample served by Traefik, in a cluster that serves Traefik's Middleware
+// kind, so its redirect and headers are Middlewares.
+func traefikPlatform() *v1alpha1.MeetingPlatform {
+	return stored(fixtures.TraefikMinimal())
+}
+
+// onTraefik says whether a fixture platform is served by Traefik (fixtures.TraefikClass).
+func onTraefik(mp *v1alpha1.MeetingPlatform) bool {
+	return mp.Spec.Ingress.ClassName == fixtures.TraefikClassName
 }
 
 // gatewayCertificate is the Secret of the fixture Gateway's HTTPS listener.
@@ -132,13 +144,18 @@ var podSuffixes = []string{"x2k4p", "m8n3q", "b7c5d"}
 func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 	t.Helper()
 	mp = settings.Defaulted(mp)
-	objs, err := render.Objects(mp)
+	var opts []render.Option
+	if onTraefik(mp) {
+		opts = append(opts, render.WithTraefikMiddlewares())
+	}
+	objs, err := render.Objects(mp, opts...)
 	if err != nil {
 		t.Fatalf("render.Objects: %v", err)
 	}
-	desired, _ := render.Objects(mp)
+	desired, _ := render.Objects(mp, opts...)
 	objs = append(objs, render.CredentialsSecret(mp, credentials()))
-	s := &Snapshot{Platform: mp.DeepCopy(), Desired: desired, Now: now, Roots: fixtures.TestRoots(), Nodes: map[string]*corev1.Node{}}
+	s := &Snapshot{Platform: mp.DeepCopy(), Desired: desired, Now: now, Roots: fixtures.TestRoots(), Nodes: map[string]*corev1.Node{},
+		MiddlewaresServed: onTraefik(mp)}
 	for _, o := range objs {
 		o.SetOwnerReferences([]metav1.OwnerReference{ownerRef(mp)})
 		switch o := o.(type) {
@@ -163,9 +180,13 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 			route.Generation = 1
 			route.Status = fixtures.AcceptedRouteStatus(route)
 			s.HTTPRoutes = append(s.HTTPRoutes, *route)
+		case *unstructured.Unstructured:
+			if o.GetKind() == settings.MiddlewareKind {
+				s.Middlewares = append(s.Middlewares, *o.DeepCopy())
+			}
 		}
 	}
-	s.IngressClasses = []networkingv1.IngressClass{*fixtures.IngressNginxClass()}
+	s.IngressClasses = []networkingv1.IngressClass{*fixtures.IngressNginxClass(), *fixtures.TraefikClass()}
 	if settings.UsesGateway(mp) {
 		onFixtureGateway(s)
 	} else {
@@ -307,7 +328,10 @@ func deepCopy(s *Snapshot) *Snapshot {
 		Pods: copyEach(s.Pods), ReplicaSets: copyEach(s.ReplicaSets), EndpointSlices: copyEach(s.EndpointSlices),
 		DomainIngresses: copyEach(s.DomainIngresses), IngressClasses: copyEach(s.IngressClasses),
 		HTTPRoutes: copyEach(s.HTTPRoutes), ReferenceGrants: copyEach(s.ReferenceGrants),
-		Unreadable: maps.Clone(s.Unreadable),
+		Unreadable: maps.Clone(s.Unreadable), MiddlewaresServed: s.MiddlewaresServed,
+	}
+	for _, mw := range s.Middlewares {
+		out.Middlewares = append(out.Middlewares, *mw.DeepCopy())
 	}
 	if s.Gateways != nil {
 		out.Gateways = map[string]*gatewayv1.Gateway{}

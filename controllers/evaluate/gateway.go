@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/gateway-api/pkg/features"
 
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
@@ -409,4 +410,41 @@ func (s *Snapshot) routeBackend(route *gatewayv1.HTTPRoute) string {
 		}
 	}
 	return ""
+}
+
+// ResponseHeadersSupported says whether the Gateway adds the operator's response headers too:
+// whether every Gateway of the platform has a GatewayClass whose status lists
+// HTTPRouteResponseHeaderModification (an Extended feature; GatewayClassStatus.
+// SupportedFeatures, Gateway API v1.6). Only then does the operator's route carry a
+// ResponseHeaderModifier: an implementation without the feature may refuse the whole route
+// (httproute_types.go, HTTPRouteFilter.Type: unsupported filters set Accepted=False), and the
+// web pods send the same headers anyway. Otherwise the second value says, for the first
+// Gateway, what is missing. gateways and classes are by "namespace/name" and by name; a nil
+// or absent entry is one that does not exist or cannot be read.
+func ResponseHeadersSupported(refs []settings.GatewayRef, gateways map[string]*gatewayv1.Gateway, classes map[string]*gatewayv1.GatewayClass) (bool, string) {
+	for _, ref := range refs {
+		gw := gateways[ref.Key()]
+		if gw == nil {
+			return false, "Gateway " + ref.Key() + " cannot be read, so its GatewayClass's features are not known"
+		}
+		name := string(gw.Spec.GatewayClassName)
+		class := classes[name]
+		switch {
+		case class == nil:
+			return false, "GatewayClass " + name + " of Gateway " + ref.Key() + " cannot be read"
+		case !slices.ContainsFunc(class.Status.SupportedFeatures, func(f gatewayv1.SupportedFeature) bool {
+			return f.Name == gatewayv1.FeatureName(features.SupportHTTPRouteResponseHeaderModification)
+		}):
+			return false, "GatewayClass " + name + " does not list " + string(features.SupportHTTPRouteResponseHeaderModification) + " in status.supportedFeatures"
+		}
+	}
+	return true, ""
+}
+
+// gatewayHeadersNote says, for TLS-1's message, where the response headers come from.
+func (s *Snapshot) gatewayHeadersNote() string {
+	if ok, missing := ResponseHeadersSupported(settings.GatewayRefs(s.Platform), s.Gateways, s.GatewayClasses); !ok {
+		return "; only the web pods send the headers (" + missing + ", so the route adds none)"
+	}
+	return "; the route adds them too"
 }

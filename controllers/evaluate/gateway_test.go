@@ -17,6 +17,7 @@ limitations under the License.
 package evaluate
 
 import (
+	"strings"
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -144,8 +145,8 @@ var onIngressClass = []tamperCase{
 	{name: "an IngressClass of an unknown controller warns, never passes", control: "TLS-1", want: v1alpha1.ResultWarn,
 		mentions: []string{"cannot verify the HTTP→HTTPS redirect of controller example.com/haproxy", "IngressClass nginx"},
 		mutate:   func(s *Snapshot) { s.IngressClasses[0].Spec.Controller = "example.com/haproxy" }},
-	{name: "a Traefik Ingress with its TLS-only router warns that the redirect is up to Traefik's entry points", control: "TLS-1", want: v1alpha1.ResultWarn,
-		mentions: []string{"Ingress meet: Traefik serves it only over TLS", "entry points"},
+	{name: "a Traefik Ingress with its TLS-only router, in a cluster without Traefik's Middleware kind, warns naming the CRD", control: "TLS-1", want: v1alpha1.ResultWarn,
+		mentions: []string{"Ingress meet: Traefik serves it only over TLS", "CRD " + settings.MiddlewareCRD},
 		mutate:   func(s *Snapshot) { s.IngressClasses[0].Spec.Controller = settings.TraefikController }},
 	{name: "a Traefik Ingress without the TLS-only router fails TLS-1: Traefik would serve it on plain HTTP", control: "TLS-1",
 		mentions: []string{"Ingress meet: Traefik serves it on plain HTTP too", settings.AnnotationTraefikRouterTLS},
@@ -180,5 +181,50 @@ func TestHostCovers(t *testing.T) {
 		if got := hostCovers(tc.pattern, tc.host); got != tc.want {
 			t.Errorf("hostCovers(%q, %q) = %v, want %v", tc.pattern, tc.host, got, tc.want)
 		}
+	}
+}
+
+func TestResponseHeadersAreSupportedOnlyWhereEveryGatewaysClassListsTheFeature(t *testing.T) {
+	refs := settings.GatewayRefs(settings.Defaulted(gatewayPlatform()))
+	gw := fixtures.Gateway("meet.example.eu", gatewayCertificate)
+	gateways := map[string]*gatewayv1.Gateway{refs[0].Key(): gw}
+	class := func(features ...gatewayv1.FeatureName) map[string]*gatewayv1.GatewayClass {
+		c := &gatewayv1.GatewayClass{}
+		for _, f := range features {
+			c.Status.SupportedFeatures = append(c.Status.SupportedFeatures, gatewayv1.SupportedFeature{Name: f})
+		}
+		return map[string]*gatewayv1.GatewayClass{string(gw.Spec.GatewayClassName): c}
+	}
+	for _, tc := range []struct {
+		name     string
+		gateways map[string]*gatewayv1.Gateway
+		classes  map[string]*gatewayv1.GatewayClass
+		want     bool
+		mentions string
+	}{
+		{"the class lists the feature", gateways, class("HTTPRouteHostRewrite", "HTTPRouteResponseHeaderModification"), true, ""},
+		{"the class lists other features only", gateways, class("HTTPRouteSchemeRedirect"), false, "GatewayClass example does not list HTTPRouteResponseHeaderModification"},
+		{"the class cannot be read", gateways, nil, false, "GatewayClass example of Gateway gateway-system/public cannot be read"},
+		{"the Gateway cannot be read", nil, class("HTTPRouteResponseHeaderModification"), false, "Gateway gateway-system/public cannot be read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, missing := ResponseHeadersSupported(refs, tc.gateways, tc.classes)
+			if got != tc.want || !strings.Contains(missing, tc.mentions) {
+				t.Errorf("got %v (%q), want %v mentioning %q", got, missing, tc.want, tc.mentions)
+			}
+		})
+	}
+}
+
+// TLS-1's message says where the response headers come from on a Gateway.
+func TestTLS1SaysWhereTheGatewaysHeadersComeFrom(t *testing.T) {
+	s := passing(t, "gateway", gatewayPlatform)
+	if got := resultOf(Evaluate(s), "TLS-1"); got.Result != v1alpha1.ResultPass || !strings.Contains(got.Message, "only the web pods send the headers (GatewayClass example") {
+		t.Errorf("TLS-1 without the class = %s %q, want Pass saying only the web pods send the headers", got.Result, got.Message)
+	}
+	s.GatewayClasses = map[string]*gatewayv1.GatewayClass{"example": {Status: gatewayv1.GatewayClassStatus{
+		SupportedFeatures: []gatewayv1.SupportedFeature{{Name: "HTTPRouteResponseHeaderModification"}}}}}
+	if got := resultOf(Evaluate(s), "TLS-1"); !strings.Contains(got.Message, "the route adds them too") {
+		t.Errorf("TLS-1 with the feature = %s %q, want it to say the route adds them too", got.Result, got.Message)
 	}
 }

@@ -263,14 +263,13 @@ func podIPs(pod *corev1.Pod) []string {
 // traffic to one of its Services, and differences of the operator's own Ingress.
 func (s *Snapshot) foreignRoutes() findings {
 	var f findings
-	want := s.desiredIngress()
 	ingresses := append(slices.Clone(s.Ingresses), s.DomainIngresses...)
 	sort.Slice(ingresses, func(i, j int) bool {
 		return ingresses[i].Namespace+"/"+ingresses[i].Name < ingresses[j].Namespace+"/"+ingresses[j].Name
 	})
 	for i := range ingresses {
 		ing := &ingresses[i]
-		if want != nil && ing.Namespace == s.Platform.Namespace && ing.Name == want.Name && s.controlledByPlatform(ing) {
+		if want := s.desiredIngress(ing.Name); want != nil && ing.Namespace == s.Platform.Namespace && s.controlledByPlatform(ing) {
 			if !equality.Semantic.DeepEqual(ing.Spec.Rules, want.Spec.Rules) || !equality.Semantic.DeepEqual(ing.Spec.DefaultBackend, want.Spec.DefaultBackend) {
 				f.add("Ingress %s routes other paths or backends than the operator renders", ing.Name)
 			}
@@ -435,9 +434,13 @@ func (s *Snapshot) serviceNamed(name string) *corev1.Service { return named(s.Se
 func (s *Snapshot) desiredDeployments() []*appsv1.Deployment { return desiredOf[*appsv1.Deployment](s) }
 func (s *Snapshot) desiredServices() []*corev1.Service       { return desiredOf[*corev1.Service](s) }
 
-func (s *Snapshot) desiredIngress() *networkingv1.Ingress {
-	if all := desiredOf[*networkingv1.Ingress](s); len(all) > 0 {
-		return all[0]
+// desiredIngress is the rendered Ingress of that name (Traefik's plain-HTTP router has one of
+// its own), nil when none.
+func (s *Snapshot) desiredIngress(name string) *networkingv1.Ingress {
+	for _, ing := range desiredOf[*networkingv1.Ingress](s) {
+		if ing.Name == name {
+			return ing
+		}
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func checkHTTPS(s *Snapshot) (resultValue, string) {
 	ok := "Ingress serves " + mp.Spec.Domain + " over HTTPS only, redirects HTTP, and the web pods send HSTS for at least a year"
 	if settings.UsesGateway(mp) {
 		v = s.gatewayTLSFindings()
-		ok = "the Gateway's HTTPS listeners serve " + mp.Spec.Domain + ", its plain-HTTP listeners only redirect, both routes are accepted, and the web pods send HSTS for at least a year"
+		ok = "the Gateway's HTTPS listeners serve " + mp.Spec.Domain + ", its plain-HTTP listeners only redirect, both routes are accepted, and the web pods send HSTS for at least a year" + s.gatewayHeadersNote()
 	} else {
 		v = s.ingressTLSFindings()
 	}
@@ -69,7 +69,16 @@ func (s *Snapshot) ingressTLSFindings() verdict {
 	if len(serving) == 0 {
 		v.failed.add("no Ingress routes %s", domain)
 	}
+	onTraefik, redirected := false, false
 	for _, ing := range serving {
+		onTraefik = onTraefik || s.onTraefik(ing)
+		if s.onTraefik(ing) && ing.Annotations[settings.AnnotationTraefikRouterTLS] != "true" {
+			// Traefik's plain-HTTP router: Traefik takes TLS from router.tls, never from
+			// spec.tls, so it is judged on whether it redirects and nothing else.
+			redirected = redirected || s.redirectsOnTraefik(ing)
+			v.addAll(s.traefikFindings(ing))
+			continue
+		}
 		tls := slices.IndexFunc(ing.Spec.TLS, func(t networkingv1.IngressTLS) bool { return slices.Contains(t.Hosts, domain) })
 		switch {
 		case tls < 0:
@@ -79,12 +88,17 @@ func (s *Snapshot) ingressTLSFindings() verdict {
 		}
 		v.addAll(s.redirectFindings(ing))
 	}
+	if onTraefik && !redirected {
+		v.failed.add("no Ingress redirects plain HTTP for %s to HTTPS on Traefik (want Ingress %s, whose router's first middleware is %s)",
+			domain, settings.RedirectIngressName(mp), s.redirectReference())
+	}
 	return v
 }
 
 // redirectFindings judges the HTTP→HTTPS redirect of an Ingress by the controller of its
-// IngressClass: ingress-nginx's annotations are verified; what any other controller does
-// with plain HTTP cannot be read from the API, so it is a warning, never a pass.
+// IngressClass: ingress-nginx's annotations and Traefik's Middlewares are verified; what any
+// other controller does with plain HTTP cannot be read from the API, so it is a warning, never
+// a pass.
 func (s *Snapshot) redirectFindings(ing *networkingv1.Ingress) verdict {
 	var v verdict
 	class, controller := s.ingressClassOf(ing)
@@ -97,12 +111,7 @@ func (s *Snapshot) redirectFindings(ing *networkingv1.Ingress) verdict {
 			v.failed.add("Ingress %s does not redirect HTTP to HTTPS (annotation %s is %q)", ing.Name, settings.AnnotationForceSSLRedirect, a[settings.AnnotationForceSSLRedirect])
 		}
 	case controller == settings.TraefikController:
-		if a := ing.Annotations[settings.AnnotationTraefikRouterTLS]; a != "true" {
-			v.failed.add("Ingress %s: Traefik serves it on plain HTTP too (annotation %s is %q, want \"true\")", ing.Name, settings.AnnotationTraefikRouterTLS, a)
-			break
-		}
-		v.warned.add("Ingress %s: Traefik serves it only over TLS (annotation %s), but whether it redirects plain HTTP to HTTPS is set in its entry points, which the operator cannot read",
-			ing.Name, settings.AnnotationTraefikRouterTLS)
+		v.addAll(s.traefikFindings(ing))
 	default:
 		v.warned.add("Ingress %s: cannot verify the HTTP→HTTPS redirect of controller %s (IngressClass %s)", ing.Name, controller, class.Name)
 	}
@@ -119,13 +128,22 @@ func (s *Snapshot) ingressClassOf(ing *networkingv1.Ingress) (*networkingv1.Ingr
 	case ing.Annotations[ingressClassAnnotation] != "":
 		name = ing.Annotations[ingressClassAnnotation]
 	}
-	for i := range s.IngressClasses {
-		c := &s.IngressClasses[i]
-		if (name != "" && c.Name == name) || (name == "" && c.Annotations[settings.DefaultIngressClassAnnotation] == "true") {
-			return c, c.Spec.Controller
-		}
+	if c := IngressClassNamed(s.IngressClasses, name); c != nil {
+		return c, c.Spec.Controller
 	}
 	return nil, ""
+}
+
+// IngressClassNamed is the IngressClass of that name, or for "" the cluster's default class;
+// nil when there is none. The reconciler renders by it what the evaluator then judges.
+func IngressClassNamed(classes []networkingv1.IngressClass, name string) *networkingv1.IngressClass {
+	for i := range classes {
+		c := &classes[i]
+		if (name != "" && c.Name == name) || (name == "" && c.Annotations[settings.DefaultIngressClassAnnotation] == "true") {
+			return c
+		}
+	}
+	return nil
 }
 
 // nginxServerFile is the operator's include in the web server block.

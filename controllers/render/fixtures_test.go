@@ -26,4 +26,5 @@ var (
 	ldapLoadBalancerCertManager = fixtures.LDAPLoadBalancerCertManager
 	sampleSpecs                 = fixtures.Samples
 	gatewayEnvoyDNSCache        = fixtures.GatewayEnvoyDNSCache
+	traefikMinimal              = fixtures.TraefikMinimal
 )

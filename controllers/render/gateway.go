@@ -31,7 +31,8 @@ import (
 // there whose only rule redirects to https (the idiom of the Gateway API's HTTP redirect
 // guide, two routes bound by sectionName). Every field the CRD would default is written out,
 // so the live route equals the rendered one and any other rule is someone else's (OVR-3).
-func httpRoutes(mp *v1alpha1.MeetingPlatform) []client.Object {
+// With headers, the route also sets the operator's response headers.
+func httpRoutes(mp *v1alpha1.MeetingPlatform, headers bool) []client.Object {
 	refs := settings.GatewayRefs(mp)
 	var https, redirect []gatewayv1.ParentReference
 	for _, ref := range refs {
@@ -42,12 +43,6 @@ func httpRoutes(mp *v1alpha1.MeetingPlatform) []client.Object {
 	}
 	serve := gatewayv1.HTTPRouteRule{
 		Matches: everyPath(),
-		// Extended support: a Gateway without it sets the route Accepted=False, which TLS-1
-		// names. The web pods send the same headers themselves (TLS-1 checks them there).
-		Filters: []gatewayv1.HTTPRouteFilter{{
-			Type:                   gatewayv1.HTTPRouteFilterResponseHeaderModifier,
-			ResponseHeaderModifier: &gatewayv1.HTTPHeaderFilter{Set: responseHeaders()},
-		}},
 		BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{
 			BackendObjectReference: gatewayv1.BackendObjectReference{
 				Group: ptr.To(gatewayv1.Group("")),
@@ -57,6 +52,15 @@ func httpRoutes(mp *v1alpha1.MeetingPlatform) []client.Object {
 			},
 			Weight: ptr.To(int32(1)),
 		}}},
+	}
+	if headers {
+		// Extended support, rendered only where every Gateway's class lists it: a Gateway
+		// without it may refuse the whole route. The web pods send the same headers
+		// themselves (TLS-1 checks them there).
+		serve.Filters = []gatewayv1.HTTPRouteFilter{{
+			Type:                   gatewayv1.HTTPRouteFilterResponseHeaderModifier,
+			ResponseHeaderModifier: &gatewayv1.HTTPHeaderFilter{Set: responseHeaders()},
+		}}
 	}
 	objs := []client.Object{httpRoute(mp, settings.HTTPRouteName(mp), https, serve)}
 	if len(redirect) > 0 {

@@ -39,17 +39,17 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 var goldenCases = []struct {
 	dir  string
 	spec func() *v1alpha1.MeetingPlatform
-	// media is what the cluster says about the bridges' addresses.
-	media settings.MediaInputs
+	opts []Option
 }{
-	{dir: "jwt-guests-nodeport", spec: jwtGuestsNodePort},
-	{dir: "internal-own-stun", spec: internalOwnSTUN},
-	{dir: "ldap-loadbalancer-cert-manager", spec: ldapLoadBalancerCertManager},
-	{dir: "gateway-envoy-dns-cache", spec: gatewayEnvoyDNSCache},
+	{"jwt-guests-nodeport", jwtGuestsNodePort, nil},
+	{"internal-own-stun", internalOwnSTUN, nil},
+	{"ldap-loadbalancer-cert-manager", ldapLoadBalancerCertManager, nil},
+	{"gateway-envoy-dns-cache", gatewayEnvoyDNSCache, []Option{WithGatewayResponseHeaders()}},
+	{"traefik-middlewares", traefikMinimal, []Option{WithTraefikMiddlewares()}},
 	// Two load balancers have an address, the third has none yet.
-	{dir: "three-bridges-loadbalancer", spec: fixtures.ThreeBridges, media: settings.MediaInputs{
+	{"three-bridges-loadbalancer", fixtures.ThreeBridges, []Option{WithMedia(settings.MediaInputs{
 		LoadBalancerIPs: map[string][]string{"meet-jvb": {"198.51.100.20"}, "meet-jvb-1": {"198.51.100.21", "2001:db8::21"}},
-	}},
+	})}},
 }
 
 // goldenFile is the testdata path of an object: <case>/<kind>-<name>.yaml.
@@ -80,7 +80,7 @@ func toYAML(t testing.TB, obj client.Object) []byte {
 func TestGoldenFiles(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.dir, func(t *testing.T) {
-			objs, err := ObjectsWith(settings.Defaulted(tc.spec()), tc.media)
+			objs, err := Objects(settings.Defaulted(tc.spec()), tc.opts...)
 			if err != nil {
 				t.Fatal(err)
 			}

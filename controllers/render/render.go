@@ -37,19 +37,16 @@ import (
 // Objects returns every object of the platform except the credentials Secret (see
 // CredentialsSecret), in a fixed order: ConfigMaps, Deployments, Services, Ingress, the
 // cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies, PodDisruptionBudgets.
-// With spec.gateway,
-// the HTTPRoutes take the Ingress's place. It fails, without
+// With spec.gateway, the HTTPRoutes take the Ingress's place; WithTraefikMiddlewares adds
+// Traefik's plain-HTTP Ingress and its Middlewares after the Ingress. It fails, without
 // partial output, on a spec that cannot be rendered safely (see Validate).
-func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
-	return ObjectsWith(mp, settings.MediaInputs{})
-}
-
-// ObjectsWith is Objects with what the cluster says about the videobridges' public addresses
-// (a load balancer's address, the nodes' ExternalIPs): the reconciler reads them and the
-// renderer stays pure. A new address changes only the affected bridges' Deployments.
-func ObjectsWith(mp *v1alpha1.MeetingPlatform, media settings.MediaInputs) ([]client.Object, error) {
+func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, error) {
 	if err := Validate(mp); err != nil {
 		return nil, err
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 
 	var objs []client.Object
@@ -62,16 +59,20 @@ func ObjectsWith(mp *v1alpha1.MeetingPlatform, media settings.MediaInputs) ([]cl
 	}
 	for _, c := range settings.Components {
 		if c == settings.JVB {
-			objs = append(objs, bridgeDeployments(mp, configMaps[c], media)...)
+			objs = append(objs, bridgeDeployments(mp, configMaps[c], o.media)...)
 			continue
 		}
 		objs = append(objs, deployment(mp, c, configMaps[c]))
 	}
 	objs = append(objs, services(mp)...)
 	if settings.UsesGateway(mp) {
-		objs = append(objs, httpRoutes(mp)...)
+		objs = append(objs, httpRoutes(mp, o.gatewayHeaders)...)
 	} else {
-		objs = append(objs, ingress(mp))
+		ing := ingress(mp)
+		objs = append(objs, ing)
+		if o.traefikMiddlewares {
+			objs = append(objs, traefikObjects(mp, ing)...)
+		}
 	}
 	if mp.Spec.TLS.IssuerRef != nil {
 		objs = append(objs, certificate(mp))

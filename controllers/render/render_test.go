@@ -556,7 +556,7 @@ func TestBridges(t *testing.T) {
 		mp.Spec.Components.JVB.Replicas = 2
 		mp.Spec.Media = v1alpha1.MediaSpec{Type: v1alpha1.MediaServiceLoadBalancer, Port: 10000}
 		media := settings.MediaInputs{LoadBalancerIPs: map[string][]string{"meet-jvb-1": {"198.51.100.9"}}}
-		objs, err := ObjectsWith(mp, media)
+		objs, err := Objects(mp, WithMedia(media))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -575,7 +575,7 @@ func TestBridges(t *testing.T) {
 			t.Errorf("meet-jvb advertises %q although its load balancer has no address", got)
 		}
 		mp.Spec.Media.AdvertiseAddresses = []string{"203.0.113.5"}
-		objs, err = ObjectsWith(mp, media)
+		objs, err = Objects(mp, WithMedia(media))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -104,7 +104,7 @@ var Catalog = []Control{
 	{
 		ID: TLS1, Family: FamilyTLS, Severity: v1alpha1.SeverityCritical,
 		Title:       "The public host is served only over HTTPS, HTTP redirects, and responses carry HSTS for at least a year",
-		Remediation: "Let the operator restore its Ingress (TLS entry for spec.domain, ssl-redirect annotations) or its HTTPRoutes, and its nginx include with the Strict-Transport-Security header; remove Ingresses for the host without TLS. On a Gateway: attach to an HTTPS listener that terminates TLS (sectionName), name every plain-HTTP listener for the domain in redirectSectionName, and fix what the route's or listener's status reports. An Ingress controller other than ingress-nginx is served, but its redirect cannot be verified (Warn).",
+		Remediation: "Let the operator restore its Ingress (TLS entry for spec.domain, ssl-redirect annotations) or its HTTPRoutes, and its nginx include with the Strict-Transport-Security header; remove Ingresses for the host without TLS. On Traefik: let the operator restore its Ingresses (router.tls, router.middlewares) and its Middlewares <name>-redirect-https and <name>-headers; install Traefik's Middleware CRD (middlewares.traefik.io) where it is missing, and rename a Middleware of another namespace that has the same name in Traefik. On a Gateway: attach to an HTTPS listener that terminates TLS (sectionName), name every plain-HTTP listener for the domain in redirectSectionName, and fix what the route's or listener's status reports. An Ingress controller other than ingress-nginx and Traefik is served, but its redirect cannot be verified (Warn).",
 	},
 	{
 		ID: TLS2, Family: FamilyTLS, Severity: v1alpha1.SeverityCritical,

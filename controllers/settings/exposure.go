@@ -134,5 +134,8 @@ const (
 // so browsers remember it (TLS-1).
 const RedirectStatusCode = 301
 
-// HTTPSScheme is the scheme the redirect sends browsers to.
-const HTTPSScheme = "https"
+// HTTPSScheme is the scheme the redirect sends browsers to, on HTTPSPort.
+const (
+	HTTPSScheme = "https"
+	HTTPSPort   = 443
+)

@@ -69,7 +69,7 @@ func tableLiterals() []string {
 		out = append(out, string(c.ID))
 	}
 	out = append(out, CSPHeader, CSPVariable, STUNVariable, SharedAddressSpace, LDAPBindDNKey, LDAPPasswordKey,
-		AnnotationSSLRedirect, AnnotationForceSSLRedirect, LabelName, LabelInstance, LabelComponent, LabelManagedBy)
+		AnnotationSSLRedirect, AnnotationForceSSLRedirect, AnnotationTraefikRouterTLS, AnnotationTraefikMiddlewares, MiddlewareCRD, LabelName, LabelInstance, LabelComponent, LabelManagedBy)
 	out = append(out, AdvertiseVariables...)
 	slices.Sort(out)
 	return slices.Compact(out)

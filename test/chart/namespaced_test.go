@@ -38,9 +38,11 @@ var watchedNamespaces = []string{"video", "video-staging"}
 
 // clusterWideGrants are what the namespaced mode still grants cluster-wide: Nodes are
 // cluster-scoped and placement reads them all; the installations' claims are listed in every
-// namespace (controllers/installation).
+// namespace (controllers/installation); IngressClasses and GatewayClasses are cluster-scoped
+// (TLS-1).
 var clusterWideGrants = sets.New("/nodes get", "/nodes list", "/nodes watch", "coordination.k8s.io/leases list",
-	"networking.k8s.io/ingressclasses get", "networking.k8s.io/ingressclasses list", "networking.k8s.io/ingressclasses watch")
+	"networking.k8s.io/ingressclasses get", "networking.k8s.io/ingressclasses list", "networking.k8s.io/ingressclasses watch",
+	"gateway.networking.k8s.io/gatewayclasses get", "gateway.networking.k8s.io/gatewayclasses list", "gateway.networking.k8s.io/gatewayclasses watch")
 
 func TestChartInNamespacedModeGrantsByRolePerNamespace(t *testing.T) {
 	objs := renderChart(t, "meetwarden", writeValues(t, namespacedValues))
