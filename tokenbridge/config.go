@@ -46,8 +46,16 @@ const (
 	EnvModeratorGroups  = "TOKENBRIDGE_MODERATOR_GROUPS"
 	EnvAllowedGroups    = "TOKENBRIDGE_ALLOWED_GROUPS"
 	EnvTokenLifetime    = "TOKENBRIDGE_TOKEN_LIFETIME"
-	EnvListenAddress    = "TOKENBRIDGE_LISTEN_ADDRESS"
 )
+
+// Port is where the bridge serves plain HTTP; TLS ends at the platform's ingress controller or
+// Gateway, in front of it.
+const Port = 8080
+
+// HealthcheckCommand, as the binary's first argument, asks the running bridge on loopback
+// whether it serves, and exits 0 if it does: the probe runs inside the container, as for the
+// Jitsi components, so no NetworkPolicy has to admit the kubelet.
+const HealthcheckCommand = "healthcheck"
 
 // The paths the bridge serves, all below PathPrefix so that one Ingress path routes them.
 const (

@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -33,11 +34,14 @@ import (
 )
 
 const (
-	defaultListenAddress = ":8080"
-	shutdownGrace        = 10 * time.Second
+	shutdownGrace      = 10 * time.Second
+	healthcheckTimeout = 3 * time.Second
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == tokenbridge.HealthcheckCommand {
+		os.Exit(healthcheck())
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if err := run(log); err != nil {
 		log.Error("token bridge stopped", "error", err.Error())
@@ -54,10 +58,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	addr := os.Getenv(tokenbridge.EnvListenAddress)
-	if addr == "" {
-		addr = defaultListenAddress
-	}
+	addr := ":" + strconv.Itoa(tokenbridge.Port)
 	server := &http.Server{Addr: addr, Handler: bridge, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -72,6 +73,20 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// healthcheck is the probe: 0 when the bridge on loopback answers its health path.
+func healthcheck() int {
+	c := &http.Client{Timeout: healthcheckTimeout}
+	resp, err := c.Get("http://127.0.0.1:" + strconv.Itoa(tokenbridge.Port) + tokenbridge.PathHealth)
+	if err != nil {
+		return 1
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 1
+	}
+	return 0
 }
 
 func configFromEnv(log *slog.Logger) (tokenbridge.Config, error) {

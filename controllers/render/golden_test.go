@@ -30,6 +30,7 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -43,6 +44,7 @@ var goldenCases = []struct {
 	{"internal-own-stun", internalOwnSTUN},
 	{"ldap-loadbalancer-cert-manager", ldapLoadBalancerCertManager},
 	{"gateway-envoy-dns-cache", gatewayEnvoyDNSCache},
+	{"oidc-moderators-public-client", fixtures.OIDCModeratorsPublicClient},
 }
 
 // goldenFile is the testdata path of an object: <case>/<kind>-<name>.yaml.

@@ -36,10 +36,11 @@ import (
 
 // Objects returns every object of the platform except the credentials Secret (see
 // CredentialsSecret), in a fixed order: ConfigMaps, Deployments, Services, Ingress, the
-// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies. With spec.gateway,
+// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies, then the token
+// bridge's Deployment, Service and NetworkPolicy for an OIDC platform. With spec.gateway,
 // the HTTPRoutes take the Ingress's place. It fails, without
 // partial output, on a spec that cannot be rendered safely (see Validate).
-func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
+func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, error) {
 	if err := Validate(mp); err != nil {
 		return nil, err
 	}
@@ -65,6 +66,7 @@ func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
 		objs = append(objs, certificate(mp))
 	}
 	objs = append(objs, networkPolicies(mp)...)
+	objs = append(objs, tokenBridgeObjects(mp, collect(opts))...)
 	return objs, nil
 }
 

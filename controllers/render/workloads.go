@@ -84,14 +84,8 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 			AutomountServiceAccountToken: ptr.To(false),
 			// No <SERVICE>_PORT variables: they could shadow an image's own settings.
 			EnableServiceLinks: ptr.To(false),
-			SecurityContext: &corev1.PodSecurityContext{
-				RunAsNonRoot:   ptr.To(true),
-				RunAsUser:      ptr.To(imageUser),
-				RunAsGroup:     ptr.To(imageUser),
-				FSGroup:        ptr.To(imageUser),
-				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-			},
-			Affinity: placement(mp),
+			SecurityContext:    podSecurity(imageUser),
+			Affinity:           placement(mp),
 			Containers: []corev1.Container{{
 				Name:            string(c),
 				Image:           settings.Image(mp, c),
@@ -103,13 +97,7 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 				ReadinessProbe:  probe(c, 10, 3),
 				LivenessProbe:   probe(c, 20, 3),
 				VolumeMounts:    volumeMounts(c),
-				SecurityContext: &corev1.SecurityContext{
-					AllowPrivilegeEscalation: ptr.To(false), // also required by the images' s6-overlay
-					Privileged:               ptr.To(false),
-					ReadOnlyRootFilesystem:   ptr.To(true),
-					RunAsNonRoot:             ptr.To(true),
-					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-				},
+				SecurityContext: containerSecurity(),
 			}},
 			Volumes: volumes(mp, c),
 		},
@@ -126,6 +114,30 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 			Strategy: strategy,
 			Template: template,
 		},
+	}
+}
+
+// podSecurity runs a pod's processes as user (and group) uid, never root, with the runtime's
+// default seccomp profile.
+func podSecurity(uid int64) *corev1.PodSecurityContext {
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:   ptr.To(true),
+		RunAsUser:      ptr.To(uid),
+		RunAsGroup:     ptr.To(uid),
+		FSGroup:        ptr.To(uid),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+// containerSecurity is the hardening of every container: no privileges, no capabilities, a
+// read-only root file system.
+func containerSecurity() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr.To(false), // also required by the images' s6-overlay
+		Privileged:               ptr.To(false),
+		ReadOnlyRootFilesystem:   ptr.To(true),
+		RunAsNonRoot:             ptr.To(true),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 	}
 }
 
