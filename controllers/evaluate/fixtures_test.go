@@ -53,6 +53,17 @@ func jwtPlatform() *v1alpha1.MeetingPlatform {
 	return stored(fixtures.Minimal())
 }
 
+// oidcPlatform: single sign-on with moderator and allowed groups through a public client.
+func oidcPlatform() *v1alpha1.MeetingPlatform {
+	return stored(fixtures.OIDCModeratorsPublicClient())
+}
+
+// oidcConfidentialPlatform: single sign-on with a confidential client on an issuer port of
+// its own, no groups.
+func oidcConfidentialPlatform() *v1alpha1.MeetingPlatform {
+	return stored(fixtures.OIDCConfidentialClient())
+}
+
 // internalSTUNPlatform: internal accounts, guests, the organisation's own STUN servers (so
 // peer-to-peer is on), jurisdiction EU and two web replicas.
 func internalSTUNPlatform() *v1alpha1.MeetingPlatform {

@@ -210,9 +210,12 @@ func workload(d *appsv1.Deployment, c *corev1.Container) string {
 }
 
 // isOperatorComponent reports whether d is the operator's Deployment of one of the four
-// components.
+// components, or of the token bridge of an OIDC platform.
 func (s *Snapshot) isOperatorComponent(d *appsv1.Deployment) (settings.Component, bool) {
-	for _, c := range settings.Components {
+	for _, c := range settings.AllComponents() {
+		if c == settings.TokenBridge && !settings.UsesTokenBridge(s.Platform) {
+			continue
+		}
 		if d.Name == settings.Name(s.Platform, string(c)) {
 			return c, true
 		}
