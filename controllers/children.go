@@ -45,7 +45,7 @@ import (
 func (r *MeetingPlatformReconciler) reconcileDesired(_ context.Context, s *scope) (ctrl.Result, error) {
 	s.image = r.resolveImage(s.mp)
 	r.recordUnverifiedImage(s)
-	desired, err := render.Objects(s.mp)
+	desired, err := render.Objects(s.mp, render.WithTokenBridgeImage(r.TokenBridgeImage))
 	if err != nil {
 		return ctrl.Result{}, stall(v1alpha1.ReasonInvalidSpec, "%s", err.Error())
 	}
