@@ -98,14 +98,16 @@ func TestAnOIDCPlatformRunsItsTokenBridge(t *testing.T) {
 	for _, obj := range []client.Object{&appsv1.Deployment{}, &corev1.Service{}, &networkingv1.NetworkPolicy{}} {
 		eventually(t, fmt.Sprintf("the bridge's %T is removed", obj), func() error {
 			err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, obj)
-			if apierrors.IsNotFound(err) {
+			switch {
+			case apierrors.IsNotFound(err):
 				return nil
+			case err != nil:
+				return fmt.Errorf("reading %T %s: %w", obj, name, err)
 			}
-			return fmt.Errorf("%T %s still exists (%v)", obj, name, err)
+			return fmt.Errorf("%T %s still exists", obj, name)
 		})
 	}
 }
-
 
 // assertBridge checks the live bridge: the operator's image, the spec's settings, and every
 // secret by secretKeyRef (the client secret from the user's Secret, the rest generated).

@@ -467,6 +467,7 @@ type OIDCSpec struct {
 	// reads <issuerURL>/.well-known/openid-configuration, and the issuer it names must equal
 	// this value. https:// only.
 	// +required
+	// +kubebuilder:validation:MinLength=9
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') && isURL(self) && url(self).getHostname() != ''",message="must be an absolute https:// URL: the bridge fetches the provider's keys from it"
 	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\s\p{Z}\p{Cc}\x22\x27<>\x60?#]')`,message="must not contain whitespace, quotes, angle brackets, backticks, control characters, a query or a fragment"
@@ -511,7 +512,7 @@ type OIDCSpec struct {
 	// +kubebuilder:validation:items:Pattern=`^[^,\p{Cc}]+$`
 	ModeratorGroups []string `json:"moderatorGroups,omitempty"`
 
-	// allowedGroups, when set, are the only groups whose members get a room token; anyone
+	// allowedGroups are, when set, the only groups whose members get a room token; anyone
 	// else is refused at the bridge. Empty (default): every user the provider logs in.
 	// +optional
 	// +listType=set

@@ -643,6 +643,8 @@ var onOIDC = []struct {
 
 func TestOIDCTamperingIsCaught(t *testing.T) {
 	for _, tc := range onOIDC {
-		t.Run(tc.name, func(t *testing.T) { assertCaught(t, passing(t, tc.spec().Name+"-"+string(tc.spec().Spec.Access.Authentication), tc.spec), tc.tamperCase) })
+		t.Run(tc.name, func(t *testing.T) {
+			assertCaught(t, passing(t, tc.spec().Name+"-"+string(tc.spec().Spec.Access.Authentication), tc.spec), tc.tamperCase)
+		})
 	}
 }

@@ -90,7 +90,7 @@ func tokenBridgeRule(mp *v1alpha1.MeetingPlatform, filters []gatewayv1.HTTPRoute
 	return gatewayv1.HTTPRouteRule{
 		Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{
 			Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To(tokenbridge.PathPrefix)}}},
-		Filters: filters,
+		Filters:     filters,
 		BackendRefs: serviceBackend(mp, settings.TokenBridge, settings.TokenBridgePort),
 	}
 }
