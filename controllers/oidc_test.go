@@ -158,3 +158,55 @@ func assertCredentialsHoldBridgeKeys(t *testing.T, mp *v1alpha1.MeetingPlatform)
 		}
 	}
 }
+
+// TestAnUpgradeAddsTheBridgeKeysToAnOlderCredentialsSecret: a credentials Secret an earlier
+// operator version wrote has only the component passwords. The new version adds the bridge's
+// keys, keeps the passwords the components use, restarts nothing, and ACC-3 passes.
+func TestAnUpgradeAddsTheBridgeKeysToAnOlderCredentialsSecret(t *testing.T) {
+	startManager(t)
+	mp := convergedPlatform(t, v1alpha1.ComplianceModeEnforce)
+	key := client.ObjectKey{Namespace: mp.Namespace, Name: settings.CredentialsSecretName(mp)}
+	older := &corev1.Secret{}
+	if err := k8s.Get(context.Background(), key, older); err != nil {
+		t.Fatal(err)
+	}
+	prosodyBefore, err := liveDeployment(mp, settings.Prosody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(older.DeepCopy())
+	delete(older.Data, settings.TokenBridgeSigningKey)
+	delete(older.Data, settings.TokenBridgeCookieKey)
+	if err := k8s.Patch(context.Background(), older, patch); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the bridge's keys are added and ACC-3 passes", func() error {
+		now := &corev1.Secret{}
+		if err := k8s.Get(context.Background(), key, now); err != nil {
+			return err
+		}
+		for _, k := range []string{settings.TokenBridgeSigningKey, settings.TokenBridgeCookieKey} {
+			if len(now.Data[k]) < settings.CredentialMinLength {
+				return fmt.Errorf("%s holds %d bytes", k, len(now.Data[k]))
+			}
+		}
+		for _, k := range []string{"JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"} {
+			if string(now.Data[k]) != string(older.Data[k]) {
+				return fmt.Errorf("the component password %s changed", k)
+			}
+		}
+		for _, c := range getPlatform(t, mp).Status.Compliance.Controls {
+			if c.ID == string(settings.ACC3) && c.Result != v1alpha1.ResultPass {
+				return fmt.Errorf("ACC-3 is %s: %s", c.Result, c.Message)
+			}
+		}
+		return nil
+	})
+	prosodyAfter, err := liveDeployment(mp, settings.Prosody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prosodyAfter.Generation != prosodyBefore.Generation {
+		t.Errorf("prosody's Deployment changed (generation %d -> %d): adding unused keys must restart nothing", prosodyBefore.Generation, prosodyAfter.Generation)
+	}
+}
