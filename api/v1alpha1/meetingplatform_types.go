@@ -448,9 +448,9 @@ type JWTSpec struct {
 }
 
 // DefaultOIDCTokenLifetime is the lifetime of the room token the token bridge issues unless
-// access.oidc.tokenLifetime says otherwise. The token only has to carry the browser from the
-// login to the room; it travels in the URL fragment and is kept by the web client, so a short
-// life limits what a copied link is worth.
+// access.oidc.tokenLifetime says otherwise. The token has to carry the browser from the login
+// into the room; it is kept by the web client and sent in the query of the XMPP connection,
+// which the ingress controller may log, so a short life limits what a copied token is worth.
 const DefaultOIDCTokenLifetime = "5m"
 
 // DefaultOIDCDisplayNameClaim is the ID token claim shown as the participant's name.
@@ -523,7 +523,9 @@ type OIDCSpec struct {
 	AllowedGroups []string `json:"allowedGroups,omitempty"`
 
 	// tokenLifetime is how long a room token is valid, a duration such as 5m or 90s, at most
-	// 1h. Default 5m: the token only carries the browser from the login to the room.
+	// 1h. Default 5m: the token carries the browser from the login into the room, and prosody
+	// checks it again whenever the client connects, so a client that reconnects after the
+	// lifetime is sent to log in again.
 	// +optional
 	// +default="5m"
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
