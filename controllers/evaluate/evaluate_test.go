@@ -54,6 +54,7 @@ var specs = []struct {
 	{"JWT on a Gateway's HTTPS listener, redirected on its HTTP listener", gatewayPlatform},
 	{"OIDC with moderator and allowed groups, public client", oidcPlatform},
 	{"OIDC with a confidential client, issuer on port 8443", oidcConfidentialPlatform},
+	{"OIDC on a Gateway: the route's /oidc/ rule goes to the bridge", oidcGatewayPlatform},
 }
 
 func resultOf(results []v1alpha1.ControlStatus, id string) v1alpha1.ControlStatus {

@@ -82,6 +82,13 @@ func gatewayPlatform() *v1alpha1.MeetingPlatform {
 	return stored(fixtures.OnGateway("video", "meet", "meet.example.eu", v1alpha1.DefaultMediaPort))
 }
 
+// oidcGatewayPlatform: single sign-on on a Gateway, whose route sends /oidc/ to the bridge.
+func oidcGatewayPlatform() *v1alpha1.MeetingPlatform {
+	mp := gatewayPlatform()
+	mp.Spec.Access = fixtures.OIDCConfidentialClient().Spec.Access
+	return mp
+}
+
 // gatewayCertificate is the Secret of the fixture Gateway's HTTPS listener.
 const gatewayCertificate = "public-tls"
 

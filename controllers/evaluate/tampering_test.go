@@ -19,6 +19,8 @@ package evaluate
 import (
 	"crypto/x509"
 	"maps"
+	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -32,6 +34,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
@@ -634,6 +638,9 @@ var onOIDC = []struct {
 	{spec: oidcConfidentialPlatform, tamperCase: tamperCase{name: "a client secret given as a literal fails ACC-3", control: "ACC-3",
 		mentions: []string{"Deployment meet-tokenbridge sets TOKENBRIDGE_CLIENT_SECRET as a literal value"},
 		mutate:   setEnv("TOKENBRIDGE_CLIENT_SECRET", "s3cr3t-client-value", bridge)}},
+	{spec: oidcGatewayPlatform, tamperCase: tamperCase{name: "the route's /oidc/ rule sent elsewhere fails OVR-3", control: "OVR-3",
+		mentions: []string{"HTTPRoute meet routes other"},
+		mutate:   editRoute("meet", func(r *gatewayv1.HTTPRoute) { r.Spec.Rules[1].BackendRefs[0].Name = "phishing" })}},
 	{spec: oidcPlatform, tamperCase: tamperCase{name: "a missing bridge fails ACC-6", control: "ACC-6",
 		mentions: []string{"Deployment sso-tokenbridge does not exist"},
 		mutate: func(s *Snapshot) {
@@ -643,8 +650,8 @@ var onOIDC = []struct {
 
 func TestOIDCTamperingIsCaught(t *testing.T) {
 	for _, tc := range onOIDC {
-		t.Run(tc.name, func(t *testing.T) {
-			assertCaught(t, passing(t, tc.spec().Name+"-"+string(tc.spec().Spec.Access.Authentication), tc.spec), tc.tamperCase)
-		})
+		// The passing snapshots are cached by the name of the spec's function.
+		name := runtime.FuncForPC(reflect.ValueOf(tc.spec).Pointer()).Name()
+		t.Run(tc.name, func(t *testing.T) { assertCaught(t, passing(t, name, tc.spec), tc.tamperCase) })
 	}
 }
