@@ -12,12 +12,18 @@ RUN go mod download
 COPY cmd/ cmd/
 COPY api/ api/
 COPY controllers/ controllers/
+COPY tokenbridge/ tokenbridge/
 
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
     go build -trimpath -ldflags="-s -w" -o manager ./cmd
+# The OIDC token bridge ships in the same image; the operator runs it per platform with
+# command /tokenbridge (component tokenbridge).
+RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
+    go build -trimpath -ldflags="-s -w" -o tokenbridge ./cmd/tokenbridge
 
 FROM gcr.io/distroless/static:nonroot
 WORKDIR /
 COPY --from=builder /workspace/manager /manager
+COPY --from=builder /workspace/tokenbridge /tokenbridge
 USER 65532:65532
 ENTRYPOINT ["/manager"]

@@ -34,6 +34,7 @@ import (
 	meetwardenv1alpha1 "github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers"
 	"github.com/meetwarden/meetwarden/controllers/installation"
+	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
 func main() {
@@ -49,6 +50,7 @@ func main() {
 		pprofAddr            string
 		caBundle             string
 		watchNamespaces      string
+		tokenBridgeImage     string
 	)
 	flag.StringVar(&metrics.BindAddress, "metrics-bind-address", ":8443", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	flag.BoolVar(&metrics.Secure, "metrics-secure", true, "Serve the metrics over HTTPS, only to callers whose token the API server accepts and who may get /metrics (the metrics-reader ClusterRole). false serves plain HTTP to anyone: for local tests only.")
@@ -62,6 +64,7 @@ func main() {
 	flag.IntVar(&concurrency, "max-concurrent-reconciles", 4, "How many platforms are reconciled in parallel.")
 	flag.IntVar(&rollouts, "max-concurrent-rollouts", controllers.DefaultMaxConcurrentRollouts, "How many platforms roll out at once the pod templates a new operator version changes (a restart of prosody, jicofo and the videobridge ends running meetings); the others wait their turn. 0: no limit.")
 	flag.StringVar(&caBundle, "trusted-ca-bundle", "", "PEM file of certificate authorities TLS-2 trusts besides the system's roots (a private CA the organisation's browsers trust).")
+	flag.StringVar(&tokenBridgeImage, "tokenbridge-image", settings.DefaultTokenBridgeImage, "Image of the OIDC token bridge the operator deploys for platforms with access.authentication OIDC: the operator's own image, which holds the /tokenbridge binary (the chart sets it).")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "Address Go's pprof profiles are served on, for diagnosis; empty (the default) disables it. Bind it to loopback: the profiles are not authenticated.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
@@ -125,6 +128,7 @@ func main() {
 		os.Exit(1)
 	}
 	reconciler.MaxConcurrentRollouts = rollouts
+	reconciler.TokenBridgeImage = tokenBridgeImage
 	reconciler.WatchNamespaces = scope.Namespaces
 	reconciler.WatchHealth = watchHealth
 	if reconciler.Roots, err = controllers.TrustStore(caBundle); err != nil {

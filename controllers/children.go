@@ -54,7 +54,7 @@ func (r *MeetingPlatformReconciler) reconcileDesired(ctx context.Context, s *sco
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	desired, err := render.Objects(s.mp, append(opts, render.WithMedia(media))...)
+	desired, err := render.Objects(s.mp, append(opts, render.WithMedia(media), render.WithTokenBridgeImage(r.TokenBridgeImage))...)
 	if err != nil {
 		return ctrl.Result{}, stall(v1alpha1.ReasonInvalidSpec, "%s", err.Error())
 	}

@@ -200,6 +200,10 @@ func referencedKeys(mp *v1alpha1.MeetingPlatform) []secretKeyRef {
 			refs = append(refs, secretKeyRef{"spec.access.ldap.bindSecretRef", ldap.BindSecretRef.Name, key})
 		}
 	}
+	if settings.UsesTokenBridge(mp) && mp.Spec.Access.OIDC.ClientSecretRef != nil {
+		ref := mp.Spec.Access.OIDC.ClientSecretRef
+		refs = append(refs, secretKeyRef{"spec.access.oidc.clientSecretRef", ref.Name, ref.Key})
+	}
 	return refs
 }
 

@@ -81,6 +81,9 @@ type MeetingPlatformReconciler struct {
 	// operator version was verified with (v1alpha1.DefaultImageTag). Tests set it to play a
 	// newer operator version.
 	ImageTag string
+	// TokenBridgeImage is the image the OIDC token bridge runs: the operator's own, which holds
+	// the bridge binary (--tokenbridge-image); empty: settings.DefaultTokenBridgeImage.
+	TokenBridgeImage string
 	// WatchHealth guards the informers of the manager's cache (WatchHealth.Guard) and says
 	// while it may be stale; nil: no guard, compliance is reported as evaluated.
 	WatchHealth *WatchHealth

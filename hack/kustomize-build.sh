@@ -35,9 +35,19 @@ trap 'rm -rf "$overlay"' EXIT
     [[ -z "$tag" ]] || echo "  newTag: \"$tag\""
     [[ -z "$digest" ]] || echo "  digest: $digest"
   fi
+  if [[ -n "$img" ]] || $without_crds; then
+    echo "patches:"
+  fi
+  if [[ -n "$img" ]]; then
+    # The token bridge runs the same image; the manager takes the last --tokenbridge-image.
+    echo "- target: {kind: Deployment}"
+    echo "  patch: |"
+    echo "    - op: add"
+    echo "      path: /spec/template/spec/containers/0/args/-"
+    echo "      value: --tokenbridge-image=$img"
+  fi
   if $without_crds; then
     cat <<'YAML'
-patches:
 - target:
     kind: CustomResourceDefinition
   patch: |

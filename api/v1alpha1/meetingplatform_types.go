@@ -382,7 +382,7 @@ type PlacementSpec struct {
 }
 
 // AuthenticationType is how users prove who they are before opening a room.
-// +kubebuilder:validation:Enum=JWT;Internal;LDAP
+// +kubebuilder:validation:Enum=JWT;Internal;LDAP;OIDC
 type AuthenticationType string
 
 const (
@@ -392,6 +392,9 @@ const (
 	AuthenticationInternal AuthenticationType = "Internal"
 	// AuthenticationLDAP checks credentials against the directory of access.ldap.
 	AuthenticationLDAP AuthenticationType = "LDAP"
+	// AuthenticationOIDC sends users to the OpenID provider of access.oidc through the
+	// operator's token bridge, which issues the room token prosody checks.
+	AuthenticationOIDC AuthenticationType = "OIDC"
 )
 
 // AccessSpec configures who may open and join rooms.
@@ -404,9 +407,12 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication != 'LDAP' || has(self.ldap)",message="access.ldap is required when access.authentication is LDAP",fieldPath=".ldap"
 // +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication == 'LDAP' || !has(self.ldap)",message="access.ldap may only be set when access.authentication is LDAP",fieldPath=".ldap"
 // +kubebuilder:validation:XValidation:rule="!has(self.internal) || (has(self.authentication) && self.authentication == 'Internal')",message="access.internal may only be set when access.authentication is Internal",fieldPath=".internal"
+// +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication != 'OIDC' || has(self.oidc)",message="access.oidc is required when access.authentication is OIDC",fieldPath=".oidc"
+// +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication == 'OIDC' || !has(self.oidc)",message="access.oidc may only be set when access.authentication is OIDC",fieldPath=".oidc"
 type AccessSpec struct {
-	// authentication is JWT (default), Internal (prosody accounts) or LDAP. Opening a room always
-	// requires authentication; there is no anonymous mode.
+	// authentication is JWT (default), Internal (prosody accounts), LDAP or OIDC (single sign-on
+	// at an OpenID provider). Opening a room always requires authentication; there is no
+	// anonymous mode.
 	// +optional
 	// +default="JWT"
 	Authentication AuthenticationType `json:"authentication,omitempty"`
@@ -418,6 +424,10 @@ type AccessSpec struct {
 	// ldap configures directory authentication; required when authentication is LDAP.
 	// +optional
 	LDAP *LDAPSpec `json:"ldap,omitempty"`
+
+	// oidc configures single sign-on; required when authentication is OIDC.
+	// +optional
+	OIDC *OIDCSpec `json:"oidc,omitempty"`
 
 	// internal configures Internal authentication; only with authentication Internal.
 	// +optional
@@ -447,6 +457,92 @@ type JWTSpec struct {
 	// operator never copies it into a ConfigMap or status.
 	// +required
 	SecretRef SecretKeyReference `json:"secretRef,omitzero"`
+}
+
+// DefaultOIDCTokenLifetime is the lifetime of the room token the token bridge issues unless
+// access.oidc.tokenLifetime says otherwise. The token has to carry the browser from the login
+// into the room; it is kept by the web client and sent in the query of the XMPP connection,
+// which the ingress controller may log, so a short life limits what a copied token is worth.
+const DefaultOIDCTokenLifetime = "5m"
+
+// DefaultOIDCDisplayNameClaim is the ID token claim shown as the participant's name.
+const DefaultOIDCDisplayNameClaim = "name"
+
+// OIDCSpec configures single sign-on at an OpenID provider (Keycloak, Authentik, Zitadel,
+// Entra ID, ADFS, ...). The operator deploys a token bridge per platform: an OpenID Connect
+// relying party at https://<domain>/oidc/ that logs the user in (authorization code flow with
+// PKCE) and sends the browser back to the room with a room token. Register
+// https://<domain>/oidc/callback as the client's redirect URI.
+// +kubebuilder:validation:XValidation:rule="has(self.groupsClaim) || (!has(self.moderatorGroups) && !has(self.allowedGroups))",message="access.oidc.groupsClaim is required when moderatorGroups or allowedGroups are set",fieldPath=".groupsClaim"
+type OIDCSpec struct {
+	// issuerURL is the provider's issuer, e.g. https://id.example.eu/realms/staff; the bridge
+	// reads <issuerURL>/.well-known/openid-configuration, and the issuer it names must equal
+	// this value. https:// only.
+	// +required
+	// +kubebuilder:validation:MinLength=9
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') && isURL(self) && url(self).getHostname() != ''",message="must be an absolute https:// URL: the bridge fetches the provider's keys from it"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\s\p{Z}\p{Cc}\x22\x27<>\x60?#]')`,message="must not contain whitespace, quotes, angle brackets, backticks, control characters, a query or a fragment"
+	IssuerURL string `json:"issuerURL,omitempty"`
+
+	// clientID is the bridge's client at the provider.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^[\x21-\x7e]+$`
+	ClientID string `json:"clientID,omitempty"`
+
+	// clientSecretRef names the key of a Secret in the platform's namespace that holds the
+	// client secret of a confidential client. Without it the bridge is a public client and
+	// PKCE alone protects the authorization code.
+	// +optional
+	ClientSecretRef *SecretKeyReference `json:"clientSecretRef,omitempty"`
+
+	// displayNameClaim is the ID token claim shown as the participant's name. Default name.
+	// +optional
+	// +default="name"
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_.:-]+$`
+	DisplayNameClaim string `json:"displayNameClaim,omitempty"`
+
+	// groupsClaim is the ID token claim that lists the user's groups (a list of strings, or
+	// one string), e.g. groups. Required with moderatorGroups or allowedGroups; without them
+	// groups are not read. Groups never enter the room token.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_.:-]+$`
+	GroupsClaim string `json:"groupsClaim,omitempty"`
+
+	// moderatorGroups make their members moderators of every room they open (the token's
+	// context.user.moderator). Compared exactly as the provider sends them (Keycloak's group
+	// mapper sends /parent/group with "full group path" on).
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
+	// +kubebuilder:validation:items:Pattern=`^[^,\p{Cc}]+$`
+	ModeratorGroups []string `json:"moderatorGroups,omitempty"`
+
+	// allowedGroups are, when set, the only groups whose members get a room token; anyone
+	// else is refused at the bridge. Empty (default): every user the provider logs in.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
+	// +kubebuilder:validation:items:Pattern=`^[^,\p{Cc}]+$`
+	AllowedGroups []string `json:"allowedGroups,omitempty"`
+
+	// tokenLifetime is how long a room token is valid, a duration such as 5m or 90s, at most
+	// 1h. Default 5m: the token carries the browser from the login into the room, and prosody
+	// checks it again whenever the client connects, so a client that reconnects after the
+	// lifetime is sent to log in again.
+	// +optional
+	// +default="5m"
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('1h')",message="must be positive and at most 1h"
+	TokenLifetime string `json:"tokenLifetime,omitempty"`
 }
 
 // InternalAuthSpec configures Internal authentication: accounts you register in prosody

@@ -673,6 +673,169 @@ spec:
 			wantField: "spec.access.jwt", wantMsg: "access.jwt may only be set when access.authentication is JWT",
 		},
 		{
+			name: "OIDC authentication without access.oidc is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: OIDC
+`,
+			wantField: "spec.access.oidc", wantMsg: "access.oidc is required when access.authentication is OIDC",
+		},
+		{
+			name: "an http:// issuer is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: OIDC
+    oidc:
+      issuerURL: http://id.example.eu/realms/staff
+      clientID: meet
+`,
+			wantField: "spec.access.oidc.issuerURL", wantMsg: "must be an absolute https:// URL",
+		},
+		{
+			name: "an issuer with a query is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: OIDC
+    oidc:
+      issuerURL: https://id.example.eu/realms/staff?x=1
+      clientID: meet
+`,
+			wantField: "spec.access.oidc.issuerURL", wantMsg: "must not contain",
+		},
+		{
+			name: "an OIDC platform without a client is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: OIDC
+    oidc:
+      issuerURL: https://id.example.eu/realms/staff
+`,
+			wantField: "spec.access.oidc.clientID", wantMsg: "Required value",
+		},
+		{
+			name: "a token lifetime over 1h is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: OIDC
+    oidc:
+      issuerURL: https://id.example.eu/realms/staff
+      clientID: meet
+      tokenLifetime: 61m
+`,
+			wantField: "spec.access.oidc.tokenLifetime", wantMsg: "must be positive and at most 1h",
+		},
+		{
+			name: "a token lifetime that is no duration is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: OIDC
+    oidc:
+      issuerURL: https://id.example.eu/realms/staff
+      clientID: meet
+      tokenLifetime: 5 minutes
+`,
+			wantField: "spec.access.oidc.tokenLifetime", wantMsg: "should match",
+		},
+		{
+			name: "moderator groups without a groups claim are refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: OIDC
+    oidc:
+      issuerURL: https://id.example.eu/realms/staff
+      clientID: meet
+      moderatorGroups: [meet-moderators]
+`,
+			wantField: "spec.access.oidc.groupsClaim", wantMsg: "access.oidc.groupsClaim is required",
+		},
+		{
+			name: "access.oidc with JWT authentication is refused",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: meet
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: JWT
+    jwt:
+      appID: meetwarden
+      secretRef:
+        name: jwt-secret
+    oidc:
+      issuerURL: https://id.example.eu/realms/staff
+      clientID: meet
+`,
+			wantField: "spec.access.oidc", wantMsg: "access.oidc may only be set when access.authentication is OIDC",
+		},
+		{
 			name: "LDAP authentication without access.ldap is refused",
 			manifest: `
 apiVersion: meetwarden.io/v1alpha1
@@ -1800,6 +1963,33 @@ spec:
 			want: func(s *v1alpha1.MeetingPlatformSpec) {},
 		},
 		{
+			name: "an OIDC platform gets the display name claim and the short token lifetime",
+			manifest: `
+apiVersion: meetwarden.io/v1alpha1
+kind: MeetingPlatform
+metadata:
+  name: oidc
+spec:
+  domain: meet.example.eu
+  privacyPolicyURL: https://example.eu/privacy
+  tls:
+    secretName: meet-tls
+  access:
+    authentication: OIDC
+    oidc:
+      issuerURL: https://id.example.eu/realms/staff
+      clientID: meet
+      clientSecretRef: {name: meet-oidc}
+`,
+			want: func(s *v1alpha1.MeetingPlatformSpec) {
+				s.Access = v1alpha1.AccessSpec{Authentication: v1alpha1.AuthenticationOIDC, OIDC: &v1alpha1.OIDCSpec{
+					IssuerURL: "https://id.example.eu/realms/staff", ClientID: "meet",
+					ClientSecretRef:  &v1alpha1.SecretKeyReference{Name: "meet-oidc", Key: v1alpha1.DefaultJWTSecretKey},
+					DisplayNameClaim: v1alpha1.DefaultOIDCDisplayNameClaim, TokenLifetime: v1alpha1.DefaultOIDCTokenLifetime,
+				}}
+			},
+		},
+		{
 			name:     "a platform with every field set keeps every value",
 			manifest: fullManifest,
 			want: func(s *v1alpha1.MeetingPlatformSpec) {
@@ -2377,6 +2567,9 @@ func TestNoStringFieldAcceptsControlCharacters(t *testing.T) {
 		gatewayManifest,
 		manifestWith(map[string]string{"access": ldapAccess(okLDAPURL, okBaseDN, okFilter)}),
 		manifestWith(map[string]string{"access": "{authentication: Internal, internal: {accountsClaimName: prosody-accounts}}"}),
+		manifestWith(map[string]string{"access": "{authentication: OIDC, oidc: {issuerURL: 'https://id.example.eu/realms/staff', clientID: meet, " +
+			"clientSecretRef: {name: meet-oidc, key: client-secret}, displayNameClaim: preferred_username, groupsClaim: groups, " +
+			"moderatorGroups: [/meet/moderators], allowedGroups: [staff], tokenLifetime: 10m}}"}),
 		manifestWith(map[string]string{"tls": "{issuerRef: {name: letsencrypt, kind: ClusterIssuer, group: cert-manager.io}}"}),
 	}
 	spoiled := map[string]bool{}

@@ -30,7 +30,8 @@ import (
 // semantic are judged by the control itself instead of by exact value.
 func (s *Snapshot) envFindings(control settings.ControlID, semantic ...string) findings {
 	var f findings
-	for _, c := range settings.Components {
+	// The optional components have table entries only when the spec configures them.
+	for _, c := range settings.AllComponents() {
 		var wanted []settings.Env
 		for _, e := range s.envFor(c) {
 			if e.Control == control && !slices.Contains(semantic, e.Name) {
@@ -88,8 +89,14 @@ func (s *Snapshot) forbiddenFindings(control settings.ControlID) findings {
 func (s *Snapshot) forbiddenByControl() map[settings.ControlID]findings {
 	out := map[settings.ControlID]findings{}
 	for _, d := range s.deploymentsSorted() {
+		component, own := s.isOperatorComponent(d)
 		for _, c := range allContainers(&d.Spec.Template.Spec) {
 			for _, name := range slices.Sorted(maps.Keys(s.effectiveEnv(c))) {
+				// A forbidden name the tables declare on this component (TOKEN_AUTH_URL of an
+				// OIDC platform) is the operator's: the table's control judges its value.
+				if _, declared := settings.DeclaredEnv(s.Platform, component, name); own && declared && c == mainContainer(d, component) {
+					continue
+				}
 				if r, ok := settings.Forbidden(name); ok {
 					f := out[r.Control]
 					f.add("%s sets %s, which is forbidden (%s)", workload(d, c), name, r.Why)

@@ -54,6 +54,17 @@ func jwtPlatform() *v1alpha1.MeetingPlatform {
 	return stored(fixtures.Minimal())
 }
 
+// oidcPlatform: single sign-on with moderator and allowed groups through a public client.
+func oidcPlatform() *v1alpha1.MeetingPlatform {
+	return stored(fixtures.OIDCModeratorsPublicClient())
+}
+
+// oidcConfidentialPlatform: single sign-on with a confidential client on an issuer port of
+// its own, no groups.
+func oidcConfidentialPlatform() *v1alpha1.MeetingPlatform {
+	return stored(fixtures.OIDCConfidentialClient())
+}
+
 // internalSTUNPlatform: internal accounts, guests, the organisation's own STUN servers (so
 // peer-to-peer is on), jurisdiction EU and two web replicas.
 func internalSTUNPlatform() *v1alpha1.MeetingPlatform {
@@ -81,6 +92,13 @@ func traefikPlatform() *v1alpha1.MeetingPlatform {
 // onTraefik says whether a fixture platform is served by Traefik (fixtures.TraefikClass).
 func onTraefik(mp *v1alpha1.MeetingPlatform) bool {
 	return mp.Spec.Ingress.ClassName == fixtures.TraefikClassName
+}
+
+// oidcGatewayPlatform: single sign-on on a Gateway, whose route sends /oidc/ to the bridge.
+func oidcGatewayPlatform() *v1alpha1.MeetingPlatform {
+	mp := gatewayPlatform()
+	mp.Spec.Access = fixtures.OIDCConfidentialClient().Spec.Access
+	return mp
 }
 
 // gatewayCertificate is the Secret of the fixture Gateway's HTTPS listener.

@@ -223,10 +223,14 @@ func workload(d *appsv1.Deployment, c *corev1.Container) string {
 }
 
 // isOperatorComponent reports whether d is the operator's Deployment of one of the four
-// components, each of the spec's videobridges included. A bridge beyond
-// spec.components.jvb.replicas is not: it is a workload someone else runs.
+// components, each of the spec's videobridges included, or of the token bridge of an OIDC
+// platform. A bridge beyond spec.components.jvb.replicas is not: it is a workload someone else
+// runs.
 func (s *Snapshot) isOperatorComponent(d *appsv1.Deployment) (settings.Component, bool) {
-	for _, c := range settings.Components {
+	for _, c := range settings.AllComponents() {
+		if c == settings.TokenBridge && !settings.UsesTokenBridge(s.Platform) {
+			continue
+		}
 		if slices.Contains(settings.DeploymentNames(s.Platform, c), d.Name) {
 			return c, true
 		}

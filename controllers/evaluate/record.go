@@ -113,7 +113,7 @@ func (r *recordWriter) dataSubjects() {
 	}
 	r.line("- The lobby is available, but off in every new room: a moderator can switch it on for a room, and")
 	r.line("  from then on participants who are not moderators wait until a moderator admits them.")
-	r.attention(settings.ACC1, settings.ACC2)
+	r.attention(settings.ACC1, settings.ACC2, settings.ACC6)
 }
 
 func (r *recordWriter) personalData() {
@@ -185,13 +185,28 @@ func identityProvider(mp *v1alpha1.MeetingPlatform) string {
 		return fmt.Sprintf("| the issuer of the tokens for application %s, holding the signing secret of Secret %s | identity provider (JWT) | who is given a token to join which room, and when | spec.access.jwt |",
 			code(a.JWT.AppID), code(a.JWT.SecretRef.Name))
 	case a.Authentication == v1alpha1.AuthenticationLDAP && a.LDAP != nil:
-		return fmt.Sprintf("| the directory at %s | identity provider (LDAP) | user names and passwords, at every login | spec.access.ldap.url |", text(ldapHost(a.LDAP.URL)))
+		return fmt.Sprintf("| the directory at %s | identity provider (LDAP) | user names and passwords, at every login | spec.access.ldap.url |", text(urlHost(a.LDAP.URL)))
+	case a.Authentication == v1alpha1.AuthenticationOIDC && a.OIDC != nil:
+		// The bridge sends the provider a random state, never the room: the room stays in the
+		// sealed cookie (tokenbridge, login).
+		return fmt.Sprintf("| the OpenID provider at %s | identity provider (OIDC), the source of %s | that a user logs in to the platform, and when; not the room | spec.access.oidc.issuerURL |",
+			text(urlHost(a.OIDC.IssuerURL)), oidcTaken(a.OIDC))
 	}
 	return ""
 }
 
-// ldapHost is the host of an LDAP URL, or the URL itself if it does not parse.
-func ldapHost(raw string) string {
+// oidcTaken is what the token bridge takes from the ID token: the display name, and the group
+// membership only when groups are configured; nothing else enters the room token.
+func oidcTaken(o *v1alpha1.OIDCSpec) string {
+	taken := "the display name (claim " + code(o.DisplayNameClaim) + ")"
+	if o.GroupsClaim != "" {
+		taken += " and the group membership (claim " + code(o.GroupsClaim) + "), of which only whether the user is a moderator enters the room token"
+	}
+	return taken
+}
+
+// urlHost is the host of a URL (the LDAP directory, the OpenID provider), or the URL itself if it does not parse.
+func urlHost(raw string) string {
 	if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
 		return u.Hostname()
 	}
@@ -389,6 +404,11 @@ func authentication(mp *v1alpha1.MeetingPlatform) string {
 		return "user name and password of an account on the platform's XMPP server"
 	case v1alpha1.AuthenticationLDAP:
 		return "user name and password checked against the directory " + link(mp.Spec.Access.LDAP.URL)
+	case v1alpha1.AuthenticationOIDC:
+		if o := mp.Spec.Access.OIDC; o != nil {
+			return fmt.Sprintf("single sign-on at the OpenID provider %s: the platform's token bridge takes %s from the ID token and issues a room token valid for %s",
+				link(o.IssuerURL), oidcTaken(o), settings.OIDCTokenLifetime(o))
+		}
 	}
 	return "a signed token (JWT) issued for application " + code(jwtApp(mp))
 }

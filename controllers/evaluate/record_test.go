@@ -276,3 +276,22 @@ func TestProcessingRecordSaysWhereInternalAccountsAreKept(t *testing.T) {
 		t.Error("with a claim, the record does not name it")
 	}
 }
+
+// TestProcessingRecordNamesTheIdentityProviderAsSource: with OIDC the record names the
+// provider as the source of the data and says what is taken from it, groups only when the
+// spec configures them.
+func TestProcessingRecordNamesTheIdentityProviderAsSource(t *testing.T) {
+	withGroups := passing(t, "oidc-groups", oidcPlatform)
+	record := ProcessingRecord(withGroups, Evaluate(withGroups))
+	mustContain(t, record,
+		"| the OpenID provider at id.example.eu | identity provider (OIDC), the source of the display name (claim `name`) and the group membership (claim `groups`)",
+		"that a user logs in to the platform, and when; not the room",
+		"single sign-on at the OpenID provider <https://id.example.eu/realms/staff>", "valid for 10m0s",
+	)
+	noGroups := passing(t, "oidc-confidential", oidcConfidentialPlatform)
+	record = ProcessingRecord(noGroups, Evaluate(noGroups))
+	mustContain(t, record, "identity provider (OIDC), the source of the display name (claim `name`) |")
+	if strings.Contains(record, "the group membership (claim") {
+		t.Error("the record of a platform without groups says group membership is taken")
+	}
+}

@@ -19,6 +19,8 @@ package evaluate
 import (
 	"crypto/x509"
 	"maps"
+	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -32,6 +34,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
@@ -570,9 +574,84 @@ func TestEveryControlHasATamperingCase(t *testing.T) {
 	for _, tc := range tampering {
 		covered[tc.control] = true
 	}
+	for _, tc := range onOIDC {
+		covered[tc.control] = true
+	}
 	for _, c := range Profile {
 		if !covered[string(c.ID)] {
 			t.Errorf("no tampering case for %s", c.ID)
 		}
+	}
+}
+
+// bridge is the token bridge of the OIDC samples.
+var bridge = settings.TokenBridge
+
+// onOIDC changes the live state of a passing OIDC platform (sso: moderator and allowed groups,
+// a public client; meet: a confidential client without groups, issuer on port 8443).
+var onOIDC = []struct {
+	tamperCase
+	spec func() *v1alpha1.MeetingPlatform
+}{
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "an http issuer on the live bridge fails ACC-6", control: "ACC-6",
+		mentions: []string{"Deployment sso-tokenbridge talks to the issuer", "not an https:// URL"},
+		mutate:   setEnv("TOKENBRIDGE_ISSUER_URL", "http://id.example.eu/realms/staff", bridge)}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "a day-long token lifetime on the live bridge fails ACC-6", control: "ACC-6",
+		mentions: []string{"Deployment sso-tokenbridge issues room tokens valid for \"24h\""},
+		mutate:   setEnv("TOKENBRIDGE_TOKEN_LIFETIME", "24h", bridge)}},
+	{spec: oidcConfidentialPlatform, tamperCase: tamperCase{name: "a groups claim read although the spec configures no groups fails ACC-6", control: "ACC-6",
+		mentions: []string{"Deployment meet-tokenbridge sets TOKENBRIDGE_GROUPS_CLAIM, which spec.access.oidc does not configure"},
+		mutate:   setEnv("TOKENBRIDGE_GROUPS_CLAIM", "groups", bridge)}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "a display name claim other than the spec's fails ACC-6", control: "ACC-6",
+		mentions: []string{"TOKENBRIDGE_DISPLAY_NAME_CLAIM", "email"},
+		mutate:   setEnv("TOKENBRIDGE_DISPLAY_NAME_CLAIM", "email", bridge)}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "a web client sending users to another login service fails ACC-6", control: "ACC-6",
+		mentions: []string{"Deployment sso-web sets TOKEN_AUTH_URL", "https://login.example.com"},
+		mutate:   setEnv("TOKEN_AUTH_URL", "https://login.example.com/?room={room}", web)}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "the operator's TOKEN_AUTH_URL on an OIDC platform is no third party for TEL-2", control: "TEL-2",
+		want: v1alpha1.ResultPass, mutate: func(*Snapshot) {}}},
+	{spec: jwtPlatform, tamperCase: tamperCase{name: "TOKEN_AUTH_URL on a JWT platform stays forbidden by TEL-2", control: "TEL-2",
+		mentions: []string{"Deployment meet-web sets TOKEN_AUTH_URL, which is forbidden"},
+		mutate:   setEnv("TOKEN_AUTH_URL", "https://sso.example.eu/oidc/login?room={room}", web)}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "another MUC module beside token_affiliation fails ACC-6", control: "ACC-6",
+		mentions: []string{"Deployment sso-prosody sets XMPP_MUC_MODULES", "muc_mam"},
+		mutate:   setEnv("XMPP_MUC_MODULES", "token_affiliation,muc_mam", prosody)}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "jicofo's auto-owner back on fails ACC-6", control: "ACC-6",
+		mentions: []string{"Deployment sso-jicofo sets ENABLE_AUTO_OWNER"},
+		mutate:   setEnv("ENABLE_AUTO_OWNER", "true", jicofo)}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "a bridge running another command fails ACC-6", control: "ACC-6",
+		mentions: []string{"Deployment sso-tokenbridge runs"},
+		mutate:   editDeployment(bridge, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Args = []string{"--insecure"} })}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "a bridge reachable from every pod fails ACC-6", control: "ACC-6",
+		mentions: []string{"NetworkPolicy sso-tokenbridge"},
+		mutate: editPolicy("sso-tokenbridge", func(p *networkingv1.NetworkPolicy) {
+			p.Spec.Ingress[0].From = []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}}
+		})}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "a bridge egress beyond the issuer's port fails TEL-4", control: "TEL-4",
+		mentions: []string{"NetworkPolicy sso-tokenbridge", "TCP 80"},
+		mutate: editPolicy("sso-tokenbridge", func(p *networkingv1.NetworkPolicy) {
+			p.Spec.Egress[0].Ports = append(p.Spec.Egress[0].Ports, networkingv1.NetworkPolicyPort{Protocol: ptr.To(corev1.ProtocolTCP), Port: ptr.To(intstr.FromInt32(80))})
+		})}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "prosody accepting another application's tokens fails ACC-1", control: "ACC-1",
+		mentions: []string{"Deployment sso-prosody sets JWT_APP_ID"},
+		mutate:   setEnv("JWT_APP_ID", "other-app", prosody)}},
+	{spec: oidcConfidentialPlatform, tamperCase: tamperCase{name: "a client secret given as a literal fails ACC-3", control: "ACC-3",
+		mentions: []string{"Deployment meet-tokenbridge sets TOKENBRIDGE_CLIENT_SECRET as a literal value"},
+		mutate:   setEnv("TOKENBRIDGE_CLIENT_SECRET", "s3cr3t-client-value", bridge)}},
+	{spec: oidcGatewayPlatform, tamperCase: tamperCase{name: "the route's /oidc/ rule sent elsewhere fails OVR-3", control: "OVR-3",
+		mentions: []string{"HTTPRoute meet routes other"},
+		mutate:   editRoute("meet", func(r *gatewayv1.HTTPRoute) { r.Spec.Rules[1].BackendRefs[0].Name = "phishing" })}},
+	{spec: oidcPlatform, tamperCase: tamperCase{name: "a missing bridge fails ACC-6", control: "ACC-6",
+		mentions: []string{"Deployment sso-tokenbridge does not exist"},
+		mutate: func(s *Snapshot) {
+			s.Deployments = slices.DeleteFunc(s.Deployments, func(d appsv1.Deployment) bool { return d.Name == "sso-tokenbridge" })
+		}}},
+}
+
+func TestOIDCTamperingIsCaught(t *testing.T) {
+	for _, tc := range onOIDC {
+		// The passing snapshots are cached by the name of the spec's function.
+		name := runtime.FuncForPC(reflect.ValueOf(tc.spec).Pointer()).Name()
+		t.Run(tc.name, func(t *testing.T) { assertCaught(t, passing(t, name, tc.spec), tc.tamperCase) })
 	}
 }

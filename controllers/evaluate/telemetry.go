@@ -166,13 +166,17 @@ func onlyPorts(ports []networkingv1.NetworkPolicyPort, ok func(corev1.Protocol, 
 }
 
 // endpointPorts are the ports of the spec's external endpoints that every pod the policy
-// selects may reach: the LDAP directory for prosody, the own STUN servers for the bridge.
+// selects may reach: the LDAP directory for prosody, the own STUN servers for the bridge, the
+// OpenID provider for the token bridge.
 // A policy that also selects a workload the operator did not create gets none.
 func (s *Snapshot) endpointPorts(pol *networkingv1.NetworkPolicy) []port {
 	mp := s.Platform
 	perComponent := map[settings.Component][]port{}
 	if l := mp.Spec.Access.LDAP; mp.Spec.Access.Authentication == v1alpha1.AuthenticationLDAP && l != nil {
 		perComponent[settings.Prosody] = []port{{number: settings.LDAPPort(l.URL), protocol: corev1.ProtocolTCP}}
+	}
+	if settings.UsesTokenBridge(mp) {
+		perComponent[settings.TokenBridge] = []port{{number: settings.IssuerPort(mp.Spec.Access.OIDC.IssuerURL), protocol: corev1.ProtocolTCP}}
 	}
 	for _, srv := range settings.STUNServers(mp) {
 		perComponent[settings.JVB] = append(perComponent[settings.JVB],

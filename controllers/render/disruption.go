@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"slices"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
@@ -36,7 +37,11 @@ import (
 // block every node drain even with Allow.
 func podDisruptionBudgets(mp *v1alpha1.MeetingPlatform) []client.Object {
 	var out []client.Object
-	for _, c := range settings.Components {
+	components := settings.Components
+	if settings.UsesTokenBridge(mp) {
+		components = append(slices.Clip(components), settings.TokenBridge)
+	}
+	for _, c := range components {
 		out = append(out, &policyv1.PodDisruptionBudget{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
 			ObjectMeta: meta(mp, settings.PodDisruptionBudgetName(mp, c), string(c)),

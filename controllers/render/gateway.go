@@ -24,6 +24,7 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/tokenbridge"
 )
 
 // httpRoutes publish the web Service on spec.domain through the Gateways of spec.gateway:
@@ -43,15 +44,7 @@ func httpRoutes(mp *v1alpha1.MeetingPlatform, headers bool) []client.Object {
 	}
 	serve := gatewayv1.HTTPRouteRule{
 		Matches: everyPath(),
-		BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{
-			BackendObjectReference: gatewayv1.BackendObjectReference{
-				Group: ptr.To(gatewayv1.Group("")),
-				Kind:  ptr.To(gatewayv1.Kind(settings.ServiceKind)),
-				Name:  gatewayv1.ObjectName(settings.Name(mp, string(settings.Web))),
-				Port:  ptr.To(settings.WebServicePort),
-			},
-			Weight: ptr.To(int32(1)),
-		}}},
+		BackendRefs: serviceBackend(mp, settings.Web, settings.WebServicePort),
 	}
 	if headers {
 		// Extended support, rendered only where every Gateway's class lists it: a Gateway
@@ -62,7 +55,11 @@ func httpRoutes(mp *v1alpha1.MeetingPlatform, headers bool) []client.Object {
 			ResponseHeaderModifier: &gatewayv1.HTTPHeaderFilter{Set: responseHeaders()},
 		}}
 	}
-	objs := []client.Object{httpRoute(mp, settings.HTTPRouteName(mp), https, serve)}
+	rules := []gatewayv1.HTTPRouteRule{serve}
+	if settings.UsesTokenBridge(mp) {
+		rules = append(rules, tokenBridgeRule(mp, serve.Filters))
+	}
+	objs := []client.Object{httpRoute(mp, settings.HTTPRouteName(mp), https, rules...)}
 	if len(redirect) > 0 {
 		objs = append(objs, httpRoute(mp, settings.RedirectRouteName(mp), redirect, gatewayv1.HTTPRouteRule{
 			Matches: everyPath(),
@@ -78,16 +75,42 @@ func httpRoutes(mp *v1alpha1.MeetingPlatform, headers bool) []client.Object {
 	return objs
 }
 
-func httpRoute(mp *v1alpha1.MeetingPlatform, name string, parents []gatewayv1.ParentReference, rule gatewayv1.HTTPRouteRule) *gatewayv1.HTTPRoute {
+func httpRoute(mp *v1alpha1.MeetingPlatform, name string, parents []gatewayv1.ParentReference, rules ...gatewayv1.HTTPRouteRule) *gatewayv1.HTTPRoute {
 	return &gatewayv1.HTTPRoute{
 		TypeMeta:   metav1.TypeMeta{APIVersion: gatewayv1.GroupVersion.String(), Kind: "HTTPRoute"},
 		ObjectMeta: meta(mp, name, string(settings.Web)),
 		Spec: gatewayv1.HTTPRouteSpec{
 			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: parents},
 			Hostnames:       []gatewayv1.Hostname{gatewayv1.Hostname(mp.Spec.Domain)},
-			Rules:           []gatewayv1.HTTPRouteRule{rule},
+			Rules:           rules,
 		},
 	}
+}
+
+// tokenBridgeRule sends the bridge's prefix to its Service, with the same response headers as
+// the rest of the platform; the longest matching path prefix wins (Gateway API HTTPRouteRule
+// precedence).
+func tokenBridgeRule(mp *v1alpha1.MeetingPlatform, filters []gatewayv1.HTTPRouteFilter) gatewayv1.HTTPRouteRule {
+	return gatewayv1.HTTPRouteRule{
+		Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{
+			Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To(tokenbridge.PathPrefix)}}},
+		Filters:     filters,
+		BackendRefs: serviceBackend(mp, settings.TokenBridge, settings.TokenBridgePort),
+	}
+}
+
+// serviceBackend is a component's Service as the only backend of a rule, with every field the
+// CRD would default written out.
+func serviceBackend(mp *v1alpha1.MeetingPlatform, c settings.Component, port int32) []gatewayv1.HTTPBackendRef {
+	return []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{
+		BackendObjectReference: gatewayv1.BackendObjectReference{
+			Group: ptr.To(gatewayv1.Group("")),
+			Kind:  ptr.To(gatewayv1.Kind(settings.ServiceKind)),
+			Name:  gatewayv1.ObjectName(settings.Name(mp, string(c))),
+			Port:  ptr.To(port),
+		},
+		Weight: ptr.To(int32(1)),
+	}}}
 }
 
 // parentRef attaches a route to one listener of a Gateway ("" section: every listener).

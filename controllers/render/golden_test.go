@@ -50,6 +50,7 @@ var goldenCases = []struct {
 	{"three-bridges-loadbalancer", fixtures.ThreeBridges, []Option{WithMedia(settings.MediaInputs{
 		LoadBalancerIPs: map[string][]string{"meet-jvb": {"198.51.100.20"}, "meet-jvb-1": {"198.51.100.21", "2001:db8::21"}},
 	})}},
+	{"oidc-moderators-public-client", fixtures.OIDCModeratorsPublicClient, nil},
 }
 
 // goldenFile is the testdata path of an object: <case>/<kind>-<name>.yaml.

@@ -80,6 +80,16 @@ func invariants(mp *v1alpha1.MeetingPlatform, objs []client.Object) []string {
 	if got, want := len(deployments[settings.JVB]), len(settings.Bridges(d)); got != want {
 		p.add("%d videobridge Deployments for %d replicas", got, want)
 	}
+	switch deps := deployments[settings.TokenBridge]; {
+	case settings.UsesTokenBridge(d) && len(deps) == 0:
+		p.add("no Deployment for %s on an OIDC platform", settings.TokenBridge)
+	case len(deps) > 0 && !settings.UsesTokenBridge(d):
+		p.add("a %s Deployment on a platform without OIDC", settings.TokenBridge)
+	case len(deps) > 1:
+		p.add("%d %s Deployments", len(deps), settings.TokenBridge)
+	case len(deps) == 1:
+		p.checkPod(d, settings.TokenBridge, deps[0])
+	}
 	p.checkClientConfig(configMaps[settings.ConfigMapName(d, settings.Web)])
 	p.checkDefaultDeny(d, policies)
 	return p.list
@@ -114,8 +124,13 @@ func (p *checker) checkPod(mp *v1alpha1.MeetingPlatform, c settings.Component, d
 		p.add("%s: shares a host namespace", c)
 	}
 	psc := pod.SecurityContext
-	if psc == nil || !isTrue(psc.RunAsNonRoot) || psc.RunAsUser == nil || *psc.RunAsUser != 1000 ||
-		psc.RunAsGroup == nil || *psc.RunAsGroup != 1000 || psc.FSGroup == nil || *psc.FSGroup != 1000 ||
+	uid, image := int64(1000), fmt.Sprintf("%s/%s:%s", mp.Spec.Image.Registry, c, settings.ImageTag(mp))
+	if c == settings.TokenBridge {
+		// The operator's distroless image, as its nonroot user.
+		uid, image = settings.TokenBridgeUser, settings.DefaultTokenBridgeImage
+	}
+	if psc == nil || !isTrue(psc.RunAsNonRoot) || psc.RunAsUser == nil || *psc.RunAsUser != uid ||
+		psc.RunAsGroup == nil || *psc.RunAsGroup != uid || psc.FSGroup == nil || *psc.FSGroup != uid ||
 		psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 		p.add("%s: pod security context %+v", c, psc)
 	}
@@ -125,8 +140,8 @@ func (p *checker) checkPod(mp *v1alpha1.MeetingPlatform, c settings.Component, d
 		return
 	}
 	ctr := pod.Containers[0]
-	if want := fmt.Sprintf("%s/%s:%s", mp.Spec.Image.Registry, c, settings.ImageTag(mp)); ctr.Image != want {
-		p.add("%s: image %q, want %q", c, ctr.Image, want)
+	if ctr.Image != image {
+		p.add("%s: image %q, want %q", c, ctr.Image, image)
 	}
 	sc := ctr.SecurityContext
 	if sc == nil || !isTrue(sc.ReadOnlyRootFilesystem) || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
@@ -172,7 +187,7 @@ func (p *checker) checkLifecycle(mp *v1alpha1.MeetingPlatform, c settings.Compon
 	if drains != (c == settings.JVB) || grace == nil || *grace != settings.TerminationGraceSeconds(mp, c) {
 		p.add("%s: preStop %v, termination grace %v", c, drains, grace)
 	}
-	if (dep.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType) == (c == settings.Web) {
+	if (dep.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType) != slices.Contains(settings.MeetingComponents, c) {
 		p.add("%s: strategy %s", c, dep.Spec.Strategy.Type)
 	}
 }
@@ -210,7 +225,10 @@ func (p *checker) checkEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, e
 			p.add("%s: %s is set twice", c, e.Name)
 		}
 		got[e.Name] = e
-		if r, bad := settings.Forbidden(e.Name); bad {
+		// A name the tables declare is the operator's own setting, checked against the table
+		// below; the name heuristics are for everything else.
+		_, own := settings.DeclaredEnv(mp, c, e.Name)
+		if r, bad := settings.Forbidden(e.Name); bad && !own {
 			p.add("%s: forbidden %s (%s)", c, e.Name, r.Control)
 		}
 		if settings.IsBooleanEnv(e.Name) && !settings.CanonicalBool(e.Value) {
@@ -220,7 +238,7 @@ func (p *checker) checkEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, e
 			p.add("%s: %s comes from something other than a Secret", c, e.Name)
 		}
 		for _, frag := range credentialLike {
-			if strings.Contains(e.Name, frag) && (e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil) {
+			if !own && strings.Contains(e.Name, frag) && (e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil) {
 				p.add("%s: %s has a literal value", c, e.Name)
 			}
 		}

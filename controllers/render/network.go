@@ -103,20 +103,24 @@ func bridgeService(mp *v1alpha1.MeetingPlatform, b settings.Bridge) *corev1.Serv
 func ingress(mp *v1alpha1.MeetingPlatform) *networkingv1.Ingress {
 	om := meta(mp, settings.IngressName(mp), string(settings.Web))
 	om.Annotations = maps.Clone(ingressAnnotations)
+	paths := []networkingv1.HTTPIngressPath{{
+		Path:     "/",
+		PathType: ptr.To(networkingv1.PathTypePrefix),
+		Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+			Name: settings.Name(mp, string(settings.Web)),
+			Port: networkingv1.ServiceBackendPort{Name: settings.PortHTTP},
+		}},
+	}}
+	if settings.UsesTokenBridge(mp) {
+		// The longest matching prefix wins (networking/v1 HTTPIngressPath), so /oidc/ goes to
+		// the bridge and everything else to web.
+		paths = append(paths, tokenBridgePath(mp))
+	}
 	spec := networkingv1.IngressSpec{
 		TLS: []networkingv1.IngressTLS{{Hosts: []string{mp.Spec.Domain}, SecretName: settings.TLSSecretName(mp)}},
 		Rules: []networkingv1.IngressRule{{
-			Host: mp.Spec.Domain,
-			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
-				Paths: []networkingv1.HTTPIngressPath{{
-					Path:     "/",
-					PathType: ptr.To(networkingv1.PathTypePrefix),
-					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-						Name: settings.Name(mp, string(settings.Web)),
-						Port: networkingv1.ServiceBackendPort{Name: settings.PortHTTP},
-					}},
-				}},
-			}},
+			Host:             mp.Spec.Domain,
+			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}},
 		}},
 	}
 	if mp.Spec.Ingress.ClassName != "" {

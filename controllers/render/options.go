@@ -27,6 +27,26 @@ type options struct {
 	traefikMiddlewares bool
 	gatewayHeaders     bool
 	media              settings.MediaInputs
+	tokenBridgeImage   string
+}
+
+// collect applies opts to the defaults.
+func collect(opts []Option) options {
+	o := options{tokenBridgeImage: settings.DefaultTokenBridgeImage}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// WithTokenBridgeImage names the image the token bridge runs: the operator's own, which holds
+// the bridge binary. Default settings.DefaultTokenBridgeImage.
+func WithTokenBridgeImage(image string) Option {
+	return func(o *options) {
+		if image != "" {
+			o.tokenBridgeImage = image
+		}
+	}
 }
 
 // WithMedia passes what the cluster says about the videobridges' public addresses (a load

@@ -36,18 +36,16 @@ import (
 
 // Objects returns every object of the platform except the credentials Secret (see
 // CredentialsSecret), in a fixed order: ConfigMaps, Deployments, Services, Ingress, the
-// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies, PodDisruptionBudgets.
-// With spec.gateway, the HTTPRoutes take the Ingress's place; WithTraefikMiddlewares adds
+// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies, PodDisruptionBudgets,
+// then the token bridge's Deployment, Service and NetworkPolicy for an OIDC platform. With
+// spec.gateway, the HTTPRoutes take the Ingress's place; WithTraefikMiddlewares adds
 // Traefik's plain-HTTP Ingress and its Middlewares after the Ingress. It fails, without
 // partial output, on a spec that cannot be rendered safely (see Validate).
 func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, error) {
 	if err := Validate(mp); err != nil {
 		return nil, err
 	}
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := collect(opts)
 
 	var objs []client.Object
 	configMaps := map[settings.Component]string{}
@@ -79,6 +77,7 @@ func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, err
 	}
 	objs = append(objs, networkPolicies(mp)...)
 	objs = append(objs, podDisruptionBudgets(mp)...)
+	objs = append(objs, tokenBridgeObjects(mp, o)...)
 	return objs, nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	corev1 "k8s.io/api/core/v1"
@@ -309,9 +310,15 @@ func validateAccess(fail failFunc, a v1alpha1.AccessSpec) {
 			fail("spec.access.ldap.filter", "must be a line of printable characters")
 		}
 		checkName(fail, "spec.access.ldap.bindSecretRef.name", a.LDAP.BindSecretRef.Name)
+	case v1alpha1.AuthenticationOIDC:
+		if a.OIDC == nil {
+			fail("spec.access.oidc", "required when authentication is OIDC")
+			return
+		}
+		validateOIDC(fail, a.OIDC)
 	case v1alpha1.AuthenticationInternal:
 	default:
-		fail("spec.access.authentication", "%q is not JWT, Internal or LDAP", a.Authentication)
+		fail("spec.access.authentication", "%q is not JWT, Internal, LDAP or OIDC", a.Authentication)
 	}
 	if a.Authentication != v1alpha1.AuthenticationJWT && a.JWT != nil {
 		fail("spec.access.jwt", "may only be set when authentication is JWT")
@@ -322,6 +329,38 @@ func validateAccess(fail failFunc, a v1alpha1.AccessSpec) {
 }
 
 // validPort reports whether p is a port number, 1-65535.
+// validateOIDC repeats the API's rules for access.oidc, so that a spec the API server did not
+// check (an older CRD) never reaches the bridge: an http issuer would let anyone on the path
+// forge logins.
+func validateOIDC(fail failFunc, o *v1alpha1.OIDCSpec) {
+	if u, err := url.Parse(o.IssuerURL); err != nil || u.Scheme != "https" || u.Hostname() == "" || u.RawQuery != "" || u.Fragment != "" || !printable(o.IssuerURL) {
+		fail("spec.access.oidc.issuerURL", "%q is not an absolute https:// URL without query or fragment", o.IssuerURL)
+	}
+	if o.ClientID == "" || !printable(o.ClientID) {
+		fail("spec.access.oidc.clientID", "must be a non-empty line of printable characters")
+	}
+	if ref := o.ClientSecretRef; ref != nil {
+		checkName(fail, "spec.access.oidc.clientSecretRef.name", ref.Name)
+		if msgs := validation.IsConfigMapKey(ref.Key); len(msgs) > 0 {
+			fail("spec.access.oidc.clientSecretRef.key", "%q: %s", ref.Key, strings.Join(msgs, "; "))
+		}
+	}
+	if d, err := time.ParseDuration(o.TokenLifetime); err != nil || d <= 0 || d > settings.MaxOIDCTokenLifetime {
+		fail("spec.access.oidc.tokenLifetime", "%q is not a duration between 0 and %s", o.TokenLifetime, settings.MaxOIDCTokenLifetime)
+	}
+	if o.GroupsClaim == "" && (len(o.ModeratorGroups) > 0 || len(o.AllowedGroups) > 0) {
+		fail("spec.access.oidc.groupsClaim", "required when moderatorGroups or allowedGroups are set")
+	}
+	for field, groups := range map[string][]string{"moderatorGroups": o.ModeratorGroups, "allowedGroups": o.AllowedGroups} {
+		for i, g := range groups {
+			// The bridge reads the groups as a comma-separated list.
+			if g == "" || strings.Contains(g, ",") || !printable(g) {
+				fail(fmt.Sprintf("spec.access.oidc.%s[%d]", field, i), "%q must be a non-empty line without commas", g)
+			}
+		}
+	}
+}
+
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)
 	return err == nil && n >= 1 && n <= 65535

@@ -120,14 +120,8 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 			// No <SERVICE>_PORT variables: they could shadow an image's own settings.
 			EnableServiceLinks:            ptr.To(false),
 			TerminationGracePeriodSeconds: ptr.To(settings.TerminationGraceSeconds(mp, c)),
-			SecurityContext: &corev1.PodSecurityContext{
-				RunAsNonRoot:   ptr.To(true),
-				RunAsUser:      ptr.To(imageUser),
-				RunAsGroup:     ptr.To(imageUser),
-				FSGroup:        ptr.To(imageUser),
-				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-			},
-			Affinity: placement(mp),
+			SecurityContext:               podSecurity(imageUser),
+			Affinity:                      placement(mp),
 			Containers: []corev1.Container{{
 				Name:            string(c),
 				Image:           settings.Image(mp, c),
@@ -140,13 +134,7 @@ func deployment(mp *v1alpha1.MeetingPlatform, c settings.Component, configHash s
 				LivenessProbe:   probe(alive, 20, 6),
 				Lifecycle:       lifecycle(mp, c),
 				VolumeMounts:    volumeMounts(c),
-				SecurityContext: &corev1.SecurityContext{
-					AllowPrivilegeEscalation: ptr.To(false), // also required by the images' s6-overlay
-					Privileged:               ptr.To(false),
-					ReadOnlyRootFilesystem:   ptr.To(true),
-					RunAsNonRoot:             ptr.To(true),
-					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-				},
+				SecurityContext: containerSecurity(),
 			}},
 			Volumes: volumes(mp, c),
 		},
@@ -194,21 +182,45 @@ func withEnv(env []corev1.EnvVar, extra map[string]string) []corev1.EnvVar {
 	return env
 }
 
-// strategy replaces the web pods one by one, a new one ready before an old one goes
-// (maxUnavailable 0): they only serve the client. Prosody and jicofo hold the platform's
+// strategy replaces the web pods and the token bridge one by one, a new one ready before an
+// old one goes (maxUnavailable 0): they only serve the client and the login. Prosody and jicofo hold the platform's
 // meetings in memory and must never run twice (two XMPP servers or two foci for one domain),
 // so they are replaced with Recreate, which ends the meetings (docs/usage.md). A bridge is
 // replaced with Recreate too: a surge pod would be a second bridge on the same media address
 // and port, and the Service would split a conference's clients between the two; the old
 // bridge drains first instead (lifecycle).
 func strategy(c settings.Component) appsv1.DeploymentStrategy {
-	if c != settings.Web {
+	if slices.Contains(settings.MeetingComponents, c) {
 		return appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
 	}
 	return appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: &appsv1.RollingUpdateDeployment{
 		MaxUnavailable: ptr.To(intstr.FromInt32(0)),
 		MaxSurge:       ptr.To(intstr.FromInt32(1)),
 	}}
+}
+
+// podSecurity runs a pod's processes as user (and group) uid, never root, with the runtime's
+// default seccomp profile.
+func podSecurity(uid int64) *corev1.PodSecurityContext {
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:   ptr.To(true),
+		RunAsUser:      ptr.To(uid),
+		RunAsGroup:     ptr.To(uid),
+		FSGroup:        ptr.To(uid),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+// containerSecurity is the hardening of every container: no privileges, no capabilities, a
+// read-only root file system.
+func containerSecurity() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr.To(false), // also required by the images' s6-overlay
+		Privileged:               ptr.To(false),
+		ReadOnlyRootFilesystem:   ptr.To(true),
+		RunAsNonRoot:             ptr.To(true),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+	}
 }
 
 // placement requires nodes whose region label is one of the allowed regions (EU-1).

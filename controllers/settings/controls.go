@@ -43,6 +43,7 @@ const (
 	ACC2 ControlID = "ACC-2"
 	ACC3 ControlID = "ACC-3"
 	ACC4 ControlID = "ACC-4"
+	ACC6 ControlID = "ACC-6"
 	MIN1 ControlID = "MIN-1"
 	MIN2 ControlID = "MIN-2"
 	MIN3 ControlID = "MIN-3"
@@ -195,6 +196,11 @@ var Catalog = []Control{
 		ID: ACC4, Family: FamilyACC, Severity: v1alpha1.SeverityHigh,
 		Title:       "Internal endpoints are closed to everything outside the platform",
 		Remediation: "Restore the operator's NetworkPolicies and ClusterIP Services for prosody, jicofo and the videobridge, and keep their REST APIs on loopback.",
+	},
+	{
+		ID: ACC6, Family: FamilyACC, Severity: v1alpha1.SeverityHigh,
+		Title:       "With OIDC, the token bridge's live settings match spec.access.oidc: an https issuer, a token lifetime within the bound, only the display name (and group membership when configured) read, and the web client sending users to the platform's own bridge",
+		Remediation: "Let the operator restore the tokenbridge Deployment's environment and the web client's TOKEN_AUTH_URL; remove variables added to the bridge; set an https:// issuer and a tokenLifetime of at most 1h in spec.access.oidc.",
 	},
 	{
 		ID: MIN1, Family: FamilyMIN, Severity: v1alpha1.SeverityMedium,

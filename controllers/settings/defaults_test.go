@@ -123,8 +123,9 @@ func TestDefaultedWritesEveryDefaultOfTheCRD(t *testing.T) {
 	}
 	// Every optional object whose fields have defaults, present and otherwise empty.
 	skeleton := &v1alpha1.MeetingPlatform{Spec: v1alpha1.MeetingPlatformSpec{
-		TLS:    v1alpha1.TLSSpec{IssuerRef: &v1alpha1.IssuerReference{}},
-		Access: v1alpha1.AccessSpec{JWT: &v1alpha1.JWTSpec{}, LDAP: &v1alpha1.LDAPSpec{}},
+		TLS: v1alpha1.TLSSpec{IssuerRef: &v1alpha1.IssuerReference{}},
+		Access: v1alpha1.AccessSpec{JWT: &v1alpha1.JWTSpec{}, LDAP: &v1alpha1.LDAPSpec{},
+			OIDC: &v1alpha1.OIDCSpec{ClientSecretRef: &v1alpha1.SecretKeyReference{}}},
 	}}
 	before := leaves(t, skeleton)
 	after := leaves(t, Defaulted(skeleton))

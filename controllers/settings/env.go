@@ -187,6 +187,10 @@ func DynamicEnv(mp *v1alpha1.MeetingPlatform) []Env {
 				rule{prosodyOnly, "LDAP_TLS_CHECK_PEER", True, ACC1, "the directory's certificate is verified (the image otherwise accepts any)"},
 			)
 		}
+	case v1alpha1.AuthenticationOIDC:
+		if s.Access.OIDC != nil {
+			rules = append(rules, oidcRules(mp)...)
+		}
 	}
 	return expand(rules)
 }
@@ -201,6 +205,19 @@ func EnvFor(mp *v1alpha1.MeetingPlatform, c Component) []Env {
 	}
 	slices.SortFunc(out, func(a, b Env) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// DeclaredEnv returns the table's variable name on component c, if the tables declare one. A
+// forbidden name the tables declare (TOKEN_AUTH_URL, the bridge's MUC module) is the
+// operator's own, allowed with exactly the declared value and judged by the control the table
+// names.
+func DeclaredEnv(mp *v1alpha1.MeetingPlatform, c Component, name string) (Env, bool) {
+	for _, e := range EnvFor(mp, c) {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return Env{}, false
 }
 
 // SecretEnv is a variable that carries a credential. It is injected only through
@@ -220,7 +237,9 @@ type SecretEnv struct {
 // CredentialMinLength characters, and alphanumeric: prosody's setup script passes them to a
 // shell command unquoted. Deliberately absent: every JIBRI_* and JIGASI_* password, which would
 // create privileged XMPP accounts with nothing using them (REC-1).
-var CredentialKeys = []string{"JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD"}
+// The token bridge's keys are generated for every platform, so that switching to OIDC needs no
+// new Secret.
+var CredentialKeys = []string{"JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", TokenBridgeSigningKey, TokenBridgeCookieKey}
 
 // CredentialMinLength is the minimum length of a generated credential (ACC-3).
 const CredentialMinLength = 32
@@ -243,6 +262,9 @@ func SecretEnvs(mp *v1alpha1.MeetingPlatform) []SecretEnv {
 	a := mp.Spec.Access
 	if a.Authentication == v1alpha1.AuthenticationJWT && a.JWT != nil {
 		out = append(out, SecretEnv{Prosody, "JWT_APP_SECRET", a.JWT.SecretRef.Name, a.JWT.SecretRef.Key, ACC3, "the token signing secret of spec.access.jwt.secretRef"})
+	}
+	if UsesTokenBridge(mp) {
+		out = append(out, oidcSecretEnvs(mp)...)
 	}
 	if a.Authentication == v1alpha1.AuthenticationLDAP && a.LDAP != nil {
 		out = append(out,

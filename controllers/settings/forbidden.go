@@ -30,8 +30,11 @@ type ForbiddenRule struct {
 	Why     string
 }
 
-// ForbiddenEnv lists the variables no component may carry. The operator never writes them; the
-// evaluator fails the named control when one is found on a live workload.
+// ForbiddenEnv lists the variables no component may carry. The operator writes none of them
+// except where its own tables declare one on a component (DeclaredEnv: an OIDC platform's
+// TOKEN_AUTH_URL on web and token_affiliation in prosody's XMPP_MUC_MODULES), which the table's
+// control then judges by exact value; the evaluator fails the named control when any other is
+// found on a live workload.
 var ForbiddenEnv = []ForbiddenRule{
 	// Raw injection: the value is pasted into Lua, JavaScript or nginx configuration as code.
 	{"GLOBAL_CONFIG", OVR1, "raw Lua appended to prosody's global configuration"},
@@ -86,7 +89,7 @@ var ForbiddenEnv = []ForbiddenRule{
 	{"DYNAMIC_BRANDING_URL", TEL2, "the room name to a branding server"},
 	{"ETHERPAD_*", TEL2, "shared documents on a service the operator does not run"},
 	{"WHITEBOARD_*", TEL2, "whiteboards on a service the operator does not run"},
-	{"TOKEN_AUTH_URL", TEL2, "redirects users to an authentication service not named in the spec"},
+	{TokenAuthURLVariable, TEL2, "redirects users to an authentication service not named in the spec"},
 	{"LETSENCRYPT_*", TEL2, "the domain and an e-mail address to a public CA"},
 	{"PROSODY_RESERVATION_REST_BASE_URL", TEL2, "room names and owners to a reservation service"},
 	{"MATRIX_*", TEL2, "user verification through a Matrix service"},

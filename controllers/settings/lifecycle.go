@@ -19,6 +19,7 @@ package settings
 import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
+	"slices"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 )
@@ -104,12 +105,12 @@ func DeploymentProgressSeconds(mp *v1alpha1.MeetingPlatform, c Component) int32 
 }
 
 // MaxUnavailable is the maxUnavailable of a component's PodDisruptionBudget. The web pods
-// only serve the client and may go one at a time. A bridge drains when evicted, so with Allow
+// and the token bridge only serve the client and the login and may go one at a time. A bridge drains when evicted, so with Allow
 // one bridge at a time may go; prosody and jicofo may go too (ending the meetings) unless the
 // platform blocks it (spec.disruption.meetings: Block), because a budget of 0 for a single
 // pod blocks every node drain until a person acts (docs/usage.md argues the default).
 func MaxUnavailable(mp *v1alpha1.MeetingPlatform, c Component) int32 {
-	if c != Web && mp.Spec.Disruption.Meetings == v1alpha1.DisruptionBlock {
+	if slices.Contains(MeetingComponents, c) && mp.Spec.Disruption.Meetings == v1alpha1.DisruptionBlock {
 		return 0
 	}
 	return 1

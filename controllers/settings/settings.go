@@ -132,6 +132,13 @@ func Defaulted(mp *v1alpha1.MeetingPlatform) *v1alpha1.MeetingPlatform {
 	if s.Access.LDAP != nil {
 		setDefault(&s.Access.LDAP.Filter, v1alpha1.DefaultLDAPFilter)
 	}
+	if o := s.Access.OIDC; o != nil {
+		setDefault(&o.DisplayNameClaim, v1alpha1.DefaultOIDCDisplayNameClaim)
+		setDefault(&o.TokenLifetime, v1alpha1.DefaultOIDCTokenLifetime)
+		if o.ClientSecretRef != nil {
+			setDefault(&o.ClientSecretRef.Key, v1alpha1.DefaultJWTSecretKey)
+		}
+	}
 	if s.TLS.IssuerRef != nil {
 		setDefault(&s.TLS.IssuerRef.Kind, v1alpha1.DefaultIssuerKind)
 		setDefault(&s.TLS.IssuerRef.Group, v1alpha1.DefaultIssuerGroup)

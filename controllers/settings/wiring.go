@@ -28,6 +28,9 @@ import (
 // name. They are not privacy settings; Forbidden and the enforced tables never name them.
 // memoryLimit is the component's memory limit (nil or zero: none), which sizes a Java heap.
 func WiringEnv(mp *v1alpha1.MeetingPlatform, c Component, memoryLimit *resource.Quantity) map[string]string {
+	if c == TokenBridge {
+		return map[string]string{} // not an s6 image; its settings are all in the tables
+	}
 	// /run is an emptyDir, which Kubernetes creates world-writable; s6-overlay refuses that
 	// unless told it is intended.
 	env := map[string]string{"S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES": One}

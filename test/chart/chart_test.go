@@ -117,7 +117,8 @@ func TestChartWithDefaultValues(t *testing.T) {
 		t.Errorf("image = %q, want the chart's appVersion as tag", c.Image)
 	}
 	assertArgs(t, c, "--leader-elect=true", "--leader-election-namespace="+releaseNamespace,
-		"--metrics-bind-address=:8443", "--health-probe-bind-address=:8081", "--max-concurrent-rollouts=3")
+		"--metrics-bind-address=:8443", "--health-probe-bind-address=:8081", "--max-concurrent-rollouts=3",
+		"--tokenbridge-image=ghcr.io/meetwarden/meetwarden:0.1.0")
 	assertHardened(t, "chart", d)
 	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() ||
 		c.Resources.Limits.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
@@ -148,10 +149,13 @@ func TestChartWithCustomValues(t *testing.T) {
 		t.Errorf("replicas = %d, want 2", *d.Spec.Replicas)
 	}
 	c := manager(t, d)
-	if want := "registry.example.eu/platform/meetwarden@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"; c.Image != want {
+	want := "registry.example.eu/platform/meetwarden@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	if c.Image != want {
 		t.Errorf("image = %q, want %q", c.Image, want)
 	}
-	assertArgs(t, c, "--leader-elect=true", "--zap-log-level=debug", "--zap-encoder=console", "--max-concurrent-rollouts=10")
+	assertArgs(t, c, "--leader-elect=true", "--zap-log-level=debug", "--zap-encoder=console", "--max-concurrent-rollouts=10",
+		// The token bridge runs the same image, pinned the same way.
+		"--tokenbridge-image="+want)
 	if got := c.Resources.Limits[corev1.ResourceMemory]; got.Cmp(resource.MustParse("512Mi")) != 0 {
 		t.Errorf("memory limit = %s, want 512Mi", got.String())
 	}

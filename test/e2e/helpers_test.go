@@ -208,6 +208,21 @@ func createSecrets(ctx context.Context, mp *v1alpha1.MeetingPlatform) error {
 		}
 		rememberSecret("JWT secret "+mp.Namespace+"/"+jwt.SecretRef.Name, value)
 	}
+	if o := mp.Spec.Access.OIDC; o != nil && o.ClientSecretRef != nil {
+		value := []byte(rand.Text())
+		key := o.ClientSecretRef.Key
+		if key == "" {
+			key = v1alpha1.DefaultJWTSecretKey // the schema's default of a SecretKeyReference
+		}
+		secret := &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace, Name: o.ClientSecretRef.Name},
+			Data:       map[string][]byte{key: value},
+		}
+		if err := k8s.Create(ctx, secret); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating OIDC client Secret: %w", err)
+		}
+		rememberSecret("OIDC client secret "+mp.Namespace+"/"+o.ClientSecretRef.Name, value)
+	}
 	return nil
 }
 
