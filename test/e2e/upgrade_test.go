@@ -31,9 +31,11 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 )
@@ -57,7 +59,8 @@ func TestUpgradingTheOperatorRestartsNoComponentWhoseTemplateDidNotChange(t *tes
 	oldBin := earlierOperator(t, from)
 	takeOverFromTheSuitesOperator(t)
 
-	installCRD(t, ctx, "the CRD of "+from[:7], crdAt(t, from))
+	earlierCRD := crdAt(t, from)
+	installCRD(t, ctx, "the CRD of "+from[:7], earlierCRD)
 	old, err := startOperatorBinary(oldBin, "upgrade-from-"+from[:7], mainOperatorProbePort, "--leader-elect=false")
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +110,20 @@ func TestUpgradingTheOperatorRestartsNoComponentWhoseTemplateDidNotChange(t *tes
 	t.Run("no drift was reported", func(t *testing.T) {
 		assertNoDriftEvents(t, ctx, ns, keys, swapped)
 	})
+	if !crdDefaultsImageTag(t, earlierCRD) {
+		t.Run("platforms created under the earlier CRD follow the operator's release", func(t *testing.T) {
+			for _, key := range keys {
+				mp, err := getPlatform(ctx, key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if img := mp.Status.Image; mp.Spec.Image.Tag != "" || img == nil || *img != (v1alpha1.ImageStatus{Tag: v1alpha1.DefaultImageTag, Source: v1alpha1.ImageTagFromOperator}) {
+					t.Errorf("%s: spec.image.tag %q, status.image %+v: want no tag, following the operator's release", key, mp.Spec.Image.Tag, mp.Status.Image)
+				}
+			}
+		})
+		return
+	}
 	t.Run("platforms created under the earlier CRD carry its tag default, and un-pinning them restarts nothing", func(t *testing.T) {
 		key := keys[0]
 		mp, err := getPlatform(ctx, key)
@@ -131,6 +148,30 @@ func TestUpgradingTheOperatorRestartsNoComponentWhoseTemplateDidNotChange(t *tes
 		assertNoPodReplaced(t, before, now)
 		assertReadyAndCompliantThroughout(t, watches, before.rolled(now))
 	})
+}
+
+// crdDefaultsImageTag says whether the CRD at path gives spec.image.tag a schema default, as
+// the CRDs before the operator resolved the tag did (stored in every platform, which pins it).
+func crdDefaultsImageTag(t *testing.T, path string) bool {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crd apiextensionsv1.CustomResourceDefinition
+	if err := yaml.Unmarshal(data, &crd); err != nil {
+		t.Fatalf("reading %s: %v", path, err)
+	}
+	for _, v := range crd.Spec.Versions {
+		if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+			continue
+		}
+		tag := v.Schema.OpenAPIV3Schema.Properties["spec"].Properties["image"].Properties["tag"]
+		if tag.Default != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // upgradeFrom is the commit of testdata/upgrade-from.
