@@ -31,6 +31,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.gateway) || !has(self.ingress)",message="set exactly one of spec.ingress or spec.gateway: remove spec.ingress (an older operator stored its defaults there) to attach the platform to a Gateway",fieldPath=".gateway"
 // +kubebuilder:validation:XValidation:rule="has(self.gateway) || has(self.tls)",message="spec.tls is required when the platform is exposed through an Ingress",fieldPath=".tls"
 // +kubebuilder:validation:XValidation:rule="!has(self.gateway) || !has(self.tls)",message="spec.tls must not be set with spec.gateway: the Gateway's HTTPS listener holds the certificate",fieldPath=".tls"
+// +kubebuilder:validation:XValidation:rule="!has(self.turn) || !has(self.turn.own) || has(self.turn.own.tlsSecretName) || (!has(self.gateway) && (!has(self.turn.own.host) || self.turn.own.host == self.domain || (has(self.tls) && has(self.tls.issuerRef))))",message="turn.own.tlsSecretName is required with spec.gateway, and when turn.own.host differs from spec.domain without spec.tls.issuerRef: TURNS needs a certificate for the TURN host",fieldPath=".turn.own.tlsSecretName"
 type MeetingPlatformSpec struct {
 	// domain is the public DNS name users open in the browser, e.g. meet.example.eu.
 	// A lower-case DNS name; the platform is served only over HTTPS on this host.
@@ -91,6 +92,11 @@ type MeetingPlatformSpec struct {
 	// +optional
 	// +default={}
 	Access AccessSpec `json:"access,omitzero"`
+
+	// turn relays the media of participants whose network blocks UDP to the videobridge: the
+	// platform's own coturn server (turn.own) or one you run (turn.external). Unset: no TURN.
+	// +optional
+	TURN *TURNSpec `json:"turn,omitempty"`
 
 	// stun lists the platform's own STUN servers. Empty: STUN and peer-to-peer mode are off, so
 	// no client or videobridge contacts a third-party STUN server.
@@ -767,6 +773,10 @@ type MeetingPlatformStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Components []ComponentStatus `json:"components,omitempty"`
+
+	// media says how clients reach the platform's media: the TURN endpoints announced to them.
+	// +optional
+	Media *MediaStatus `json:"media,omitempty"`
 
 	// inventory lists the children the operator has applied for this platform, as
 	// "<Kind>/<name>". It is the evidence of what was ever applied: a listed child that is

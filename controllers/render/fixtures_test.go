@@ -26,4 +26,5 @@ var (
 	ldapLoadBalancerCertManager = fixtures.LDAPLoadBalancerCertManager
 	sampleSpecs                 = fixtures.Samples
 	gatewayEnvoyDNSCache        = fixtures.GatewayEnvoyDNSCache
+	ownTURN                     = fixtures.OwnTURN
 )

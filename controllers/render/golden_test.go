@@ -43,6 +43,7 @@ var goldenCases = []struct {
 	{"internal-own-stun", internalOwnSTUN},
 	{"ldap-loadbalancer-cert-manager", ldapLoadBalancerCertManager},
 	{"gateway-envoy-dns-cache", gatewayEnvoyDNSCache},
+	{"own-turn", ownTURN},
 }
 
 // goldenFile is the testdata path of an object: <case>/<kind>-<name>.yaml.

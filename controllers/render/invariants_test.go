@@ -164,7 +164,7 @@ func (p *checker) checkEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, e
 			p.add("%s: %s is set twice", c, e.Name)
 		}
 		got[e.Name] = e
-		if r, bad := settings.Forbidden(e.Name); bad {
+		if r, bad := settings.Forbidden(e.Name); bad && !settings.IsTURNAnnouncement(mp, c, e.Name) {
 			p.add("%s: forbidden %s (%s)", c, e.Name, r.Control)
 		}
 		if settings.IsBooleanEnv(e.Name) && !settings.CanonicalBool(e.Value) {

@@ -36,7 +36,8 @@ import (
 
 // Objects returns every object of the platform except the credentials Secret (see
 // CredentialsSecret), in a fixed order: ConfigMaps, Deployments, Services, Ingress, the
-// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies. With spec.gateway,
+// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies; each group ends with
+// the own TURN server's object of its kind (spec.turn.own). With spec.gateway,
 // the HTTPRoutes take the Ingress's place. It fails, without
 // partial output, on a spec that cannot be rendered safely (see Validate).
 func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
@@ -45,6 +46,7 @@ func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
 	}
 
 	var objs []client.Object
+	turn := renderTURN(mp)
 	configMaps := map[settings.Component]string{}
 	for _, c := range settings.Components {
 		if cm := configMap(mp, c); cm != nil {
@@ -52,10 +54,13 @@ func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
 			configMaps[c] = dataHash(cm.Data)
 		}
 	}
+	objs = append(objs, turn.configMaps...)
 	for _, c := range settings.Components {
 		objs = append(objs, deployment(mp, c, configMaps[c]))
 	}
+	objs = append(objs, turn.deployments...)
 	objs = append(objs, services(mp)...)
+	objs = append(objs, turn.services...)
 	if settings.UsesGateway(mp) {
 		objs = append(objs, httpRoutes(mp)...)
 	} else {
@@ -64,7 +69,9 @@ func Objects(mp *v1alpha1.MeetingPlatform) ([]client.Object, error) {
 	if mp.Spec.TLS.IssuerRef != nil {
 		objs = append(objs, certificate(mp))
 	}
+	objs = append(objs, turn.certificates...)
 	objs = append(objs, networkPolicies(mp)...)
+	objs = append(objs, turn.policies...)
 	return objs, nil
 }
 

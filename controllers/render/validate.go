@@ -77,6 +77,7 @@ func Validate(mp *v1alpha1.MeetingPlatform) error {
 
 	validateExposure(fail, mp)
 	validateMedia(fail, s.Media)
+	validateTURN(fail, mp)
 	validatePlacement(fail, mp)
 	validateAccess(fail, s.Access)
 	for i, uri := range s.STUN.Servers {
@@ -217,6 +218,35 @@ func validateMedia(fail failFunc, m v1alpha1.MediaSpec) {
 		if net.ParseIP(a) == nil {
 			fail(fmt.Sprintf("spec.media.advertiseAddresses[%d]", i), "%q is not an IP address", a)
 		}
+	}
+}
+
+// validateTURN refuses what the API server's schema already does, and an own relay with no
+// bridge address to relay to: it denies every other address, so it would relay nothing.
+func validateTURN(fail failFunc, mp *v1alpha1.MeetingPlatform) {
+	if t := settings.OwnTURN(mp); t != nil {
+		if t.Host != "" && !domainPattern.MatchString(t.Host) {
+			fail("spec.turn.own.host", "%q is not a lower-case DNS name with at least two labels", t.Host)
+		}
+		// The Service's ports follow the rules of spec.media's.
+		for _, p := range []struct {
+			field string
+			port  int32
+		}{{"spec.turn.own.port", t.Port}, {"spec.turn.own.tlsPort", t.TLSPort}} {
+			validateMedia(func(_, format string, args ...any) { fail(p.field, format, args...) }, v1alpha1.MediaSpec{Type: t.Type, Port: p.port})
+		}
+		if len(settings.TURNPeers(mp)) == 0 {
+			fail("spec.media.advertiseAddresses", "is empty, but spec.turn.own relays only to the videobridge's announced addresses: set them")
+		}
+	}
+	if e := settings.ExternalTURN(mp); e != nil {
+		if !domainPattern.MatchString(e.Host) {
+			fail("spec.turn.external.host", "%q is not a lower-case DNS name with at least two labels", e.Host)
+		}
+		if e.Jurisdiction != v1alpha1.JurisdictionEU && e.Jurisdiction != v1alpha1.JurisdictionEEA {
+			fail("spec.turn.external.jurisdiction", "%q is neither EU nor EEA", e.Jurisdiction)
+		}
+		checkName(fail, "spec.turn.external.secretRef.name", e.SecretRef.Name)
 	}
 }
 
