@@ -209,10 +209,10 @@ func workload(d *appsv1.Deployment, c *corev1.Container) string {
 	return "Deployment " + d.Name + " container " + c.Name
 }
 
-// isOperatorComponent reports whether d is the operator's Deployment of one of the four
-// components.
+// isOperatorComponent reports whether d is the operator's Deployment of one of the
+// platform's components (the four Jitsi ones, and coturn with turn.own).
 func (s *Snapshot) isOperatorComponent(d *appsv1.Deployment) (settings.Component, bool) {
-	for _, c := range settings.Components {
+	for _, c := range settings.PlatformComponents(s.Platform) {
 		if d.Name == settings.Name(s.Platform, string(c)) {
 			return c, true
 		}
