@@ -246,7 +246,7 @@ func (r *MeetingPlatformReconciler) publishProcessingRecord(ctx context.Context,
 func componentStatuses(deployments []appsv1.Deployment, mp *v1alpha1.MeetingPlatform) ([]v1alpha1.ComponentStatus, []string) {
 	var out []v1alpha1.ComponentStatus
 	var rollingOut []string
-	for _, component := range settings.Components {
+	for _, component := range settings.PlatformComponents(mp) {
 		name := settings.Name(mp, string(component))
 		st := v1alpha1.ComponentStatus{Name: string(component)}
 		for i := range deployments {

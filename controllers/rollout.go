@@ -173,7 +173,7 @@ func (r *MeetingPlatformReconciler) hold(c *componentRollout, held *heldRollout)
 func (r *MeetingPlatformReconciler) forgetRollouts(key types.NamespacedName) {
 	r.rollouts().forget(key, r.MaxConcurrentRollouts)
 	mp := &v1alpha1.MeetingPlatform{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
-	for _, c := range settings.Components {
+	for _, c := range append(slices.Clone(settings.Components), settings.TURN) {
 		r.heldDigests.Delete(types.NamespacedName{Namespace: key.Namespace, Name: settings.Name(mp, string(c))})
 	}
 }

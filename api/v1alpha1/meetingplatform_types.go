@@ -701,7 +701,7 @@ type ComplianceStatus struct {
 
 // ComponentStatus reports the replicas of one component.
 type ComponentStatus struct {
-	// name of the component: web, prosody, jicofo or jvb.
+	// name of the component: web, prosody, jicofo, jvb, or turn (spec.turn.own).
 	// +required
 	Name string `json:"name"`
 	// desiredReplicas the operator asks for.
