@@ -40,9 +40,7 @@ type OwnTURNSpec struct {
 	// needs its own certificate: tlsSecretName, or with spec.tls.issuerRef the operator asks
 	// cert-manager for one (Secret <name>-turn-tls).
 	// +optional
-	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$')",message="must be a lower-case DNS name with at least two labels, e.g. turn.example.eu"
-	Host string `json:"host,omitempty"`
+	Host HostName `json:"host,omitempty"`
 
 	// tlsSecretName is a kubernetes.io/tls Secret in the platform's namespace whose certificate
 	// covers host, for TURNS. Default: the platform's own certificate Secret.
@@ -82,6 +80,11 @@ type OwnTURNSpec struct {
 	ImageRegistry string `json:"imageRegistry,omitempty"`
 }
 
+// HostName is a lower-case DNS name with at least two labels, e.g. turn.example.eu.
+// +kubebuilder:validation:MaxLength=253
+// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$')",message="must be a lower-case DNS name with at least two labels, e.g. turn.example.eu"
+type HostName string
+
 // TURNTransport is how clients reach an external TURN server.
 // +kubebuilder:validation:Enum=udp;tcp;tls
 type TURNTransport string
@@ -101,9 +104,7 @@ type ExternalTURNSpec struct {
 	// host is the TURN server's DNS name.
 	// +required
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$')",message="must be a lower-case DNS name with at least two labels, e.g. turn.example.eu"
-	Host string `json:"host,omitempty"`
+	Host HostName `json:"host,omitempty"`
 
 	// port clients connect to; default 443.
 	// +optional

@@ -143,7 +143,7 @@ func turnData(mp *v1alpha1.MeetingPlatform) string {
 		return "| IP addresses of relayed participants | the platform's TURN relay (coturn) sees the address and port of every participant whose network blocks UDP, and forwards their encrypted media to the videobridge only; credentials are time-limited and name no user | not in the relay's log at the configured level (warnings and errors only, no session lines); coturn has no option to mask an address in the warnings it still writes |"
 	}
 	if e := settings.ExternalTURN(mp); e != nil {
-		return fmt.Sprintf("| IP addresses of relayed participants | the declared TURN relay %s sees the address and port of every relayed participant | decided by its operator (5., 7.) |", text(e.Host))
+		return fmt.Sprintf("| IP addresses of relayed participants | the declared TURN relay %s sees the address and port of every relayed participant | decided by its operator (5., 7.) |", text(string(e.Host)))
 	}
 	return ""
 }
@@ -168,7 +168,7 @@ func (r *recordWriter) recipients() {
 	}
 	if e := settings.ExternalTURN(r.mp); e != nil {
 		r.line(fmt.Sprintf("| %s | TURN relay the controller runs outside the platform, declared in the %s | IP addresses and encrypted media of relayed participants | spec.turn.external |",
-			text(e.Host), e.Jurisdiction))
+			text(string(e.Host)), e.Jurisdiction))
 	}
 	r.line("")
 	r.line("No other processor or third party receives personal data from the platform: no recorder or")
@@ -330,7 +330,7 @@ func (r *recordWriter) retention() {
 	r.line("  set there and in the log pipeline.")
 	r.line("- What the hosting provider records (5.), under the controller's contract with it.")
 	if e := settings.ExternalTURN(r.mp); e != nil {
-		r.line("- What the declared TURN server " + text(e.Host) + " (5.) logs and how long it keeps it.")
+		r.line("- What the declared TURN server " + text(string(e.Host)) + " (5.) logs and how long it keeps it.")
 	}
 	r.attention(settings.MIN3, settings.ACC5)
 }

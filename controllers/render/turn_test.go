@@ -82,7 +82,7 @@ func TestTheTURNConfigurationDeniesEverySpecialRangeAsARange(t *testing.T) {
 			return err1 == nil && err2 == nil && lo.Compare(first) <= 0 && hi.Compare(last) >= 0
 		})
 		if !covered {
-			t.Errorf("no denied-peer-ip line starting at %s covers %s", first, cidr)
+			t.Errorf("no denied-peer-ip line of its own covers %s (from %s)", cidr, first)
 		}
 	}
 	for _, l := range lines {

@@ -225,7 +225,7 @@ func validateMedia(fail failFunc, m v1alpha1.MediaSpec) {
 // bridge address to relay to: it denies every other address, so it would relay nothing.
 func validateTURN(fail failFunc, mp *v1alpha1.MeetingPlatform) {
 	if t := settings.OwnTURN(mp); t != nil {
-		if t.Host != "" && !domainPattern.MatchString(t.Host) {
+		if t.Host != "" && !domainPattern.MatchString(string(t.Host)) {
 			fail("spec.turn.own.host", "%q is not a lower-case DNS name with at least two labels", t.Host)
 		}
 		// The Service's ports follow the rules of spec.media's.
@@ -240,7 +240,7 @@ func validateTURN(fail failFunc, mp *v1alpha1.MeetingPlatform) {
 		}
 	}
 	if e := settings.ExternalTURN(mp); e != nil {
-		if !domainPattern.MatchString(e.Host) {
+		if !domainPattern.MatchString(string(e.Host)) {
 			fail("spec.turn.external.host", "%q is not a lower-case DNS name with at least two labels", e.Host)
 		}
 		if e.Jurisdiction != v1alpha1.JurisdictionEU && e.Jurisdiction != v1alpha1.JurisdictionEEA {

@@ -133,7 +133,7 @@ func PlatformComponents(mp *v1alpha1.MeetingPlatform) []Component {
 // platform's domain.
 func TURNHost(mp *v1alpha1.MeetingPlatform) string {
 	if t := OwnTURN(mp); t != nil && t.Host != "" {
-		return t.Host
+		return string(t.Host)
 	}
 	return mp.Spec.Domain
 }
@@ -317,7 +317,7 @@ func TURNEndpoints(mp *v1alpha1.MeetingPlatform) []TURNEndpoint {
 		return []TURNEndpoint{{host, t.Port, v1alpha1.TURNTransportUDP}, {host, t.TLSPort, v1alpha1.TURNTransportTLS}}
 	}
 	if e := ExternalTURN(mp); e != nil {
-		return []TURNEndpoint{{e.Host, e.Port, e.Transport}}
+		return []TURNEndpoint{{string(e.Host), e.Port, e.Transport}}
 	}
 	return nil
 }
