@@ -97,6 +97,11 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	// older than the last write.
 	base := mp.DeepCopy()
 	base.Status = v1alpha1.MeetingPlatformStatus{}
+	if mp.Status.Media == nil && (previous.Media != nil || original.Status.Media != nil) {
+		// Left out of a merge patch, a field keeps its stored value: status.media that became
+		// empty (turn.own switched off) must be sent as null.
+		base.Status.Media = &v1alpha1.MediaStatus{}
+	}
 	if err := r.Status().Patch(ctx, mp, client.MergeFrom(base)); err != nil {
 		return client.IgnoreNotFound(err)
 	}

@@ -26,6 +26,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -126,6 +127,32 @@ func TestTheOwnTURNServerIsDeployedWithTimeLimitedCredentials(t *testing.T) {
 			t.Errorf("prosody announces a static TURN credential %s", e.Name)
 		}
 	}
+
+	// Switching the relay off removes its objects and its announcement.
+	live := getPlatform(t, mp)
+	live.Spec.TURN = nil
+	if err := k8s.Update(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the relay is pruned and no longer announced", func() error {
+		if _, err := liveDeployment(mp, settings.TURN); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("Deployment %s is still there (err %v)", settings.Name(mp, string(settings.TURN)), err)
+		}
+		if err := k8s.Get(ctx, turnConfigMap(mp), &corev1.ConfigMap{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("the coturn ConfigMap is still there (err %v)", err)
+		}
+		if p := getPlatform(t, mp); p.Status.Media != nil {
+			return fmt.Errorf("status.media is %+v", p.Status.Media)
+		}
+		d, err := liveDeployment(mp, settings.Prosody)
+		if err != nil {
+			return err
+		}
+		if _, announced := envOf(d, settings.TURNSHostVariable); announced {
+			return fmt.Errorf("prosody still announces TURNS")
+		}
+		return nil
+	})
 }
 
 func TestTamperingWithTheTURNRelayIsRevertedInEnforce(t *testing.T) {
