@@ -136,10 +136,10 @@ func TestTheOwnTURNServerIsDeployedWithTimeLimitedCredentials(t *testing.T) {
 	}
 	eventually(t, "the relay is pruned and no longer announced", func() error {
 		if _, err := liveDeployment(mp, settings.TURN); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("Deployment %s is still there (err %v)", settings.Name(mp, string(settings.TURN)), err)
+			return fmt.Errorf("Deployment %s is still there (err %w)", settings.Name(mp, string(settings.TURN)), err)
 		}
 		if err := k8s.Get(ctx, turnConfigMap(mp), &corev1.ConfigMap{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("the coturn ConfigMap is still there (err %v)", err)
+			return fmt.Errorf("the coturn ConfigMap is still there (err %w)", err)
 		}
 		if p := getPlatform(t, mp); p.Status.Media != nil {
 			return fmt.Errorf("status.media is %+v", p.Status.Media)
@@ -163,7 +163,7 @@ func TestTamperingWithTheTURNRelayIsRevertedInEnforce(t *testing.T) {
 		editTURNConfig(t, mp, func(c string) string { return c + "allow-loopback-peers\n" })
 		eventually(t, "the line is reverted", func() error {
 			if has, err := turnConfigHas(mp, "allow-loopback-peers"); err != nil || has {
-				return fmt.Errorf("still there (err %v)", err)
+				return fmt.Errorf("still there (err %w)", err)
 			}
 			return nil
 		})
@@ -176,7 +176,7 @@ func TestTamperingWithTheTURNRelayIsRevertedInEnforce(t *testing.T) {
 		editTURNConfig(t, mp, func(c string) string { return strings.Replace(c, line+"\n", "", 1) })
 		eventually(t, "the range is denied again", func() error {
 			if has, err := turnConfigHas(mp, line); err != nil || !has {
-				return fmt.Errorf("still missing (err %v)", err)
+				return fmt.Errorf("still missing (err %w)", err)
 			}
 			return nil
 		})
@@ -188,7 +188,7 @@ func TestTamperingWithTheTURNRelayIsRevertedInEnforce(t *testing.T) {
 		eventually(t, "the argument is reverted", func() error {
 			d, err := liveDeployment(mp, settings.TURN)
 			if err != nil || slices.Contains(d.Spec.Template.Spec.Containers[0].Args, "--server-relay") {
-				return fmt.Errorf("still there (err %v)", err)
+				return fmt.Errorf("still there (err %w)", err)
 			}
 			return nil
 		})
@@ -209,7 +209,7 @@ func TestTamperingWithTheTURNRelayFailsACC5InAudit(t *testing.T) {
 	})
 	consistently(t, "Audit mode leaves the line in place", 3*time.Second, func() error {
 		if has, err := turnConfigHas(mp, "allow-loopback-peers"); err != nil || !has {
-			return fmt.Errorf("the line was reverted in Audit mode (err %v)", err)
+			return fmt.Errorf("the line was reverted in Audit mode (err %w)", err)
 		}
 		return nil
 	})

@@ -157,5 +157,5 @@ type TURNEndpointStatus struct {
 	Port int32 `json:"port"`
 	// transport is udp, tcp or tls.
 	// +required
-	Transport TURNTransport `json:"transport"`
+	Transport TURNTransport `json:"transport,omitempty"`
 }
