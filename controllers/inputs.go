@@ -97,9 +97,10 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 			missing = append(missing, fmt.Sprintf("TLS Secret %q (%s)", name, field))
 		case tls.Type != corev1.SecretTypeTLS && invalid == nil:
 			invalid = stall(v1alpha1.ReasonInvalidSecret, "TLS Secret %q has type %q, want %q", tls.Name, tls.Type, corev1.SecretTypeTLS)
-		default:
-			s.inputs.version(tls.Name, string(tls.UID)+"/"+tls.ResourceVersion)
 		}
+	}
+	if err := r.versionTURNCertificate(ctx, s); err != nil {
+		return ctrl.Result{}, err
 	}
 	// Here, where the Secret was read, not at the status write: a pass that fails before the
 	// read must not remove the series, which would restart the alert's `for:` timer. A platform
@@ -217,6 +218,23 @@ func turnTLSInput(mp *v1alpha1.MeetingPlatform) (name, field string, ok bool) {
 		return "", "", false
 	}
 	return t.TLSSecretName, "spec.turn.own.tlsSecretName", true
+}
+
+// versionTURNCertificate records the version of the certificate Secret coturn serves TURNS
+// with, so that a renewed certificate rolls the relay: coturn reads its certificate at start
+// and again only on SIGUSR2 (coturn 4.17.1 src/apps/relay/mainrelay.c L3927, L4497), which
+// nothing sends it. A Secret cert-manager has not issued yet has no version; the pod waits for
+// it.
+func (r *MeetingPlatformReconciler) versionTURNCertificate(ctx context.Context, s *scope) error {
+	if settings.OwnTURN(s.mp) == nil {
+		return nil
+	}
+	secret, err := r.readInput(ctx, s.mp.Namespace, settings.TURNTLSSecretName(s.mp))
+	if err != nil || secret == nil {
+		return err
+	}
+	s.inputs.version(secret.Name, string(secret.UID)+"/"+secret.ResourceVersion)
+	return nil
 }
 
 // referencedKeys lists the keys of user Secrets the components read through secretKeyRef; a

@@ -32,6 +32,7 @@ import (
 
 	"github.com/meetwarden/meetwarden/api/v1alpha1"
 	"github.com/meetwarden/meetwarden/controllers/settings"
+	"github.com/meetwarden/meetwarden/test/fixtures"
 )
 
 // convergedTURNPlatform is the sample platform with its own TURN server on its domain,
@@ -127,6 +128,37 @@ func TestTheOwnTURNServerIsDeployedWithTimeLimitedCredentials(t *testing.T) {
 			t.Errorf("prosody announces a static TURN credential %s", e.Name)
 		}
 	}
+
+	// A renewed certificate rolls the relay: coturn reads it only at start.
+	digest := func() string {
+		d, err := liveDeployment(mp, settings.TURN)
+		if err != nil {
+			return ""
+		}
+		return d.Spec.Template.Annotations[settings.SecretsDigestAnnotation]
+	}
+	before := digest()
+	if before == "" {
+		t.Fatal("the coturn pod template carries no digest of the Secrets it reads")
+	}
+	cert, key, err := fixtures.ValidCertificate(mp.Spec.Domain, time.Now().Add(time.Minute)).PEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tls := &corev1.Secret{}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: mp.Namespace, Name: settings.TLSSecretName(mp)}, tls); err != nil {
+		t.Fatal(err)
+	}
+	tls.Data = map[string][]byte{corev1.TLSCertKey: cert, corev1.TLSPrivateKeyKey: key}
+	if err := k8s.Update(ctx, tls); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the renewed certificate rolls the relay", func() error {
+		if after := digest(); after == before {
+			return fmt.Errorf("the digest is still %s", after)
+		}
+		return nil
+	})
 
 	// Switching the relay off removes its objects and its announcement.
 	live := getPlatform(t, mp)
