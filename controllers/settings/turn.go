@@ -394,18 +394,6 @@ func IsTURNAnnouncement(mp *v1alpha1.MeetingPlatform, c Component, name string) 
 	return false
 }
 
-// TURNJurisdiction is where the TURN relay runs: the platform's placement with turn.own, the
-// declared jurisdiction with turn.external; "" without TURN.
-func TURNJurisdiction(mp *v1alpha1.MeetingPlatform) v1alpha1.Jurisdiction {
-	switch {
-	case OwnTURN(mp) != nil:
-		return mp.Spec.Placement.Jurisdiction
-	case ExternalTURN(mp) != nil:
-		return ExternalTURN(mp).Jurisdiction
-	}
-	return ""
-}
-
 // TURNHosts are the hosts prosody may announce (TEL-3): the own or declared server's.
 func TURNHosts(mp *v1alpha1.MeetingPlatform) []string {
 	var out []string

@@ -445,7 +445,7 @@ func createNode(t testing.TB, name string, labels map[string]string) *corev1.Nod
 		all[k] = v
 	}
 	capacity := corev1.ResourceList{}
-	for k, v := range map[corev1.ResourceName]string{corev1.ResourceCPU: "64", corev1.ResourceMemory: "512Gi", corev1.ResourcePods: "110"} {
+	for k, v := range map[corev1.ResourceName]string{corev1.ResourceCPU: "64", corev1.ResourceMemory: "512Gi", corev1.ResourceEphemeralStorage: "100Gi", corev1.ResourcePods: "110"} {
 		capacity[k] = resource.MustParse(v)
 	}
 	node := &corev1.Node{

@@ -316,8 +316,8 @@ metadata:
     topology.kubernetes.io/zone: %[3]s
 spec: {}
 status:
-  allocatable: {cpu: "128", memory: 1Ti, pods: "500"}
-  capacity: {cpu: "128", memory: 1Ti, pods: "500"}
+  allocatable: {cpu: "128", memory: 1Ti, ephemeral-storage: 1Ti, pods: "500"}
+  capacity: {cpu: "128", memory: 1Ti, ephemeral-storage: 1Ti, pods: "500"}
   nodeInfo: {architecture: amd64, operatingSystem: linux}
 `, n.name, n.region, n.zone)
 	}
