@@ -44,8 +44,11 @@ var turnFalse = []string{"0", "off", "no", "false", "f"}
 
 func (o turnOption) on() bool { return !slices.Contains(turnFalse, strings.ToLower(o.value)) }
 
-// parseTURNFile reads turnserver.conf: one option a line, "name", "name=value" or "name value",
-// "#" comments, and long option names with or without "--" (coturn's own parser strips them).
+// parseTURNFile reads turnserver.conf as coturn 4.17.1 does (src/apps/relay/mainrelay.c,
+// read_config_file and parse_arg_string): leading blanks skipped, "#" lines ignored, the name
+// ends at the first space, tab or "=", the value starts after the run of them, and one pair of
+// double quotes around it is dropped. A name is compared as written: "--no-cli" names no
+// option, and coturn ignores that line ("Bad configuration format"), so it sets nothing here.
 func parseTURNFile(content, where string) []turnOption {
 	var out []turnOption
 	for _, l := range strings.Split(content, "\n") {
@@ -53,11 +56,14 @@ func parseTURNFile(content, where string) []turnOption {
 		if l == "" || strings.HasPrefix(l, "#") {
 			continue
 		}
-		name, value, _ := strings.Cut(strings.TrimPrefix(l, "--"), "=")
-		if n, v, ok := strings.Cut(name, " "); ok && value == "" {
-			name, value = n, strings.TrimSpace(v)
+		name, value := l, ""
+		if i := strings.IndexAny(l, " \t="); i >= 0 {
+			name, value = l[:i], strings.TrimLeft(l[i:], " \t=")
 		}
-		out = append(out, turnOption{strings.TrimSpace(name), strings.TrimSpace(value), where})
+		if strings.HasPrefix(value, `"`) {
+			value = strings.TrimSuffix(strings.TrimPrefix(value, `"`), `"`)
+		}
+		out = append(out, turnOption{name, value, where})
 	}
 	return out
 }

@@ -68,6 +68,8 @@ var turnTampering = []tamperCase{
 		mutate: editFile(settings.TURN, settings.TURNConfigKey, replaceLine("\nuse-auth-secret\n", "\nuse-auth-secret=0\n"))},
 	{name: "a CLI fails ACC-5", control: "ACC-5", mentions: []string{"without no-cli", "cli"},
 		mutate: editFile(settings.TURN, settings.TURNConfigKey, replaceLine("\nno-cli\n", "\ncli\n"))},
+	{name: "a flag spelled as on the command line, which coturn's file parser ignores, fails ACC-5", control: "ACC-5", mentions: []string{"without no-cli"},
+		mutate: editFile(settings.TURN, settings.TURNConfigKey, replaceLine("\nno-cli\n", "\n--no-cli\n"))},
 	{name: "another configuration file fails ACC-5", control: "ACC-5", mentions: []string{"-c \"/tmp/open.conf\""},
 		mutate: editTURNArgs(func(a []string) []string { a[1] = "/tmp/open.conf"; return a })},
 	{name: "the shared secret as a literal argument fails ACC-5", control: "ACC-5", mentions: []string{"does not pass the shared secret"},
@@ -117,8 +119,9 @@ func TestADeclaredTURNServerWarnsThatItsRelayCannotBeVerified(t *testing.T) {
 }
 
 func TestTURNOptionsAreReadAsCoturnReadsThem(t *testing.T) {
-	got := parseTURNFile("# comment\n  --no-cli\nrealm example.eu\nuse-auth-secret=off\n\nlisten=1", "f")
-	want := []turnOption{{"no-cli", "", "f"}, {"realm", "example.eu", "f"}, {"use-auth-secret", "off", "f"}, {"listen", "1", "f"}}
+	got := parseTURNFile("# comment\n  no-cli\nrealm example.eu\nuse-auth-secret = off\n\ndenied-peer-ip\t= \"10.0.0.0-10.255.255.255\"\n--server-relay", "f")
+	want := []turnOption{{"no-cli", "", "f"}, {"realm", "example.eu", "f"}, {"use-auth-secret", "off", "f"},
+		{"denied-peer-ip", "10.0.0.0-10.255.255.255", "f"}, {"--server-relay", "", "f"}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
