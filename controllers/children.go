@@ -97,6 +97,10 @@ func stampSecretsDigest(mp *v1alpha1.MeetingPlatform, desired []client.Object, v
 			read[e.Component] = append(read[e.Component], e.Secret)
 		}
 	}
+	if settings.OwnTURN(mp) != nil {
+		// coturn reads its mounted certificate only at start (versionTURNCertificate).
+		read[settings.TURN] = append(read[settings.TURN], settings.TURNTLSSecretName(mp))
+	}
 	for _, obj := range desired {
 		d, ok := obj.(*appsv1.Deployment)
 		if !ok {

@@ -251,7 +251,7 @@ func (r *MeetingPlatformReconciler) publishProcessingRecord(ctx context.Context,
 func componentStatuses(deployments []appsv1.Deployment, mp *v1alpha1.MeetingPlatform) ([]v1alpha1.ComponentStatus, []string) {
 	var out []v1alpha1.ComponentStatus
 	var rollingOut []string
-	for _, component := range settings.Components {
+	for _, component := range settings.PlatformComponents(mp) {
 		st := v1alpha1.ComponentStatus{Name: string(component)}
 		rolling := false
 		// The videobridges count together: one Deployment per bridge, one status entry.

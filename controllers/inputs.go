@@ -87,6 +87,21 @@ func (r *MeetingPlatformReconciler) reconcileInputs(ctx context.Context, s *scop
 		}
 		s.inputs.tls = tls
 	}
+	if name, field, ok := turnTLSInput(mp); ok {
+		tls, err := r.readInput(ctx, mp.Namespace, name)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		switch {
+		case tls == nil:
+			missing = append(missing, fmt.Sprintf("TLS Secret %q (%s)", name, field))
+		case tls.Type != corev1.SecretTypeTLS && invalid == nil:
+			invalid = stall(v1alpha1.ReasonInvalidSecret, "TLS Secret %q has type %q, want %q", tls.Name, tls.Type, corev1.SecretTypeTLS)
+		}
+	}
+	if err := r.versionTURNCertificate(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
 	// Here, where the Secret was read, not at the status write: a pass that fails before the
 	// read must not remove the series, which would restart the alert's `for:` timer. A platform
 	// on a Gateway has no TLS Secret of its own: no series (its listeners' certificates are
@@ -165,11 +180,14 @@ func (r *MeetingPlatformReconciler) requireOptionalKinds(ctx context.Context, mp
 }
 
 // referencedInputs names every user object the platform reads, as "<Kind>/<name>": the
-// Secrets of spec.tls and spec.access, and the accounts claim.
+// Secrets of spec.tls, spec.access and spec.turn, and the accounts claim.
 func referencedInputs(mp *v1alpha1.MeetingPlatform) []string {
 	var keys []string
 	if !settings.UsesGateway(mp) { // a Gateway's certificate is found by platformsServedWith
 		keys = append(keys, "Secret/"+settings.TLSSecretName(mp))
+	}
+	if name, _, ok := turnTLSInput(mp); ok {
+		keys = append(keys, "Secret/"+name)
 	}
 	for _, ref := range referencedKeys(mp) {
 		if key := "Secret/" + ref.secret; !slices.Contains(keys, key) {
@@ -185,8 +203,39 @@ func referencedInputs(mp *v1alpha1.MeetingPlatform) []string {
 // secretKeyRef is one key of a user's Secret that the spec references.
 type secretKeyRef struct{ field, secret, key string }
 
-// jwtSecretRefField is the field of the JWT signing Secret.
-const jwtSecretRefField = "spec.access.jwt.secretRef"
+// jwtSecretRefField is the field of the JWT signing Secret, turnSecretRefField the one of a
+// declared TURN server's shared secret.
+const (
+	jwtSecretRefField  = "spec.access.jwt.secretRef"
+	turnSecretRefField = "spec.turn.external.secretRef"
+)
+
+// turnTLSInput names the user's certificate Secret the own TURN server mounts, when it is not
+// the platform's own (read above) or one the operator requests from cert-manager.
+func turnTLSInput(mp *v1alpha1.MeetingPlatform) (name, field string, ok bool) {
+	t := settings.OwnTURN(mp)
+	if t == nil || t.TLSSecretName == "" {
+		return "", "", false
+	}
+	return t.TLSSecretName, "spec.turn.own.tlsSecretName", true
+}
+
+// versionTURNCertificate records the version of the certificate Secret coturn serves TURNS
+// with, so that a renewed certificate rolls the relay: coturn reads its certificate at start
+// and again only on SIGUSR2 (coturn 4.17.1 src/apps/relay/mainrelay.c L3927, L4497), which
+// nothing sends it. A Secret cert-manager has not issued yet has no version; the pod waits for
+// it.
+func (r *MeetingPlatformReconciler) versionTURNCertificate(ctx context.Context, s *scope) error {
+	if settings.OwnTURN(s.mp) == nil {
+		return nil
+	}
+	secret, err := r.readInput(ctx, s.mp.Namespace, settings.TURNTLSSecretName(s.mp))
+	if err != nil || secret == nil {
+		return err
+	}
+	s.inputs.version(secret.Name, string(secret.UID)+"/"+secret.ResourceVersion)
+	return nil
+}
 
 // referencedKeys lists the keys of user Secrets the components read through secretKeyRef; a
 // missing key would leave the pods failing to start.
@@ -204,13 +253,18 @@ func referencedKeys(mp *v1alpha1.MeetingPlatform) []secretKeyRef {
 		ref := mp.Spec.Access.OIDC.ClientSecretRef
 		refs = append(refs, secretKeyRef{"spec.access.oidc.clientSecretRef", ref.Name, ref.Key})
 	}
+	if t := settings.ExternalTURN(mp); t != nil {
+		refs = append(refs, secretKeyRef{turnSecretRefField, t.SecretRef.Name, t.SecretRef.Key})
+	}
 	return refs
 }
 
 // fitsItsPlace reports whether a Secret value can be written where prosody's configuration
 // templates put it (docker-jitsi-meet stable-11146-2): the JWT secret inside a Lua string,
 // `app_secret = "{{ .Env.JWT_APP_SECRET }}"` (prosody/rootfs/defaults/conf.d/jitsi-meet.cfg.lua
-// L132), where a quote or a backslash ends or escapes the string; the LDAP bind DN and password
+// L132), and a declared TURN server's secret likewise, `external_service_secret =
+// "{{.Env.TURN_CREDENTIALS}}"` (prosody/rootfs/defaults/prosody.cfg.lua L352-354), where a
+// quote or a backslash ends or escapes the string; the LDAP bind DN and password
 // on a line of saslauthd.conf, `ldap_bind_pw: {{ .Env.LDAP_BINDPW }}` (saslauthd.conf L9-10),
 // where a line break adds a setting of its own (a second ldap_servers, say).
 func fitsItsPlace(ref secretKeyRef, value []byte) bool {
@@ -218,12 +272,17 @@ func fitsItsPlace(ref secretKeyRef, value []byte) bool {
 	if strings.ContainsFunc(v, unicode.IsControl) {
 		return false
 	}
-	return ref.field != jwtSecretRefField || !strings.ContainsAny(v, `"\`)
+	return !inLuaString(ref) || !strings.ContainsAny(v, `"\`)
+}
+
+// inLuaString reports whether prosody writes the Secret key into a Lua string.
+func inLuaString(ref secretKeyRef) bool {
+	return ref.field == jwtSecretRefField || ref.field == turnSecretRefField
 }
 
 // unfit says what fitsItsPlace refuses, without showing the value.
 func unfit(ref secretKeyRef) string {
-	if ref.field == jwtSecretRefField {
+	if inLuaString(ref) {
 		return "a quote, a backslash or a control character"
 	}
 	return "a control character such as a line break"

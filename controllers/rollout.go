@@ -175,7 +175,7 @@ func (r *MeetingPlatformReconciler) forgetRollouts(key types.NamespacedName) {
 	// The platform's spec is gone: every bridge it may have had.
 	mp := &v1alpha1.MeetingPlatform{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
 	mp.Spec.Components.JVB.Replicas = settings.MaxBridges
-	for _, c := range settings.Components {
+	for _, c := range append(slices.Clone(settings.Components), settings.OptionalComponents...) {
 		for _, name := range settings.DeploymentNames(mp, c) {
 			r.heldDigests.Delete(types.NamespacedName{Namespace: key.Namespace, Name: name})
 		}

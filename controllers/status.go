@@ -36,6 +36,22 @@ import (
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
+// setTURNStatus writes the TURN endpoints the operator announces through prosody into
+// status.media.turn, leaving the rest of status.media as it is.
+func setTURNStatus(st *v1alpha1.MeetingPlatformStatus, mp *v1alpha1.MeetingPlatform) {
+	var turn []v1alpha1.TURNEndpointStatus
+	for _, e := range settings.TURNEndpoints(mp) {
+		turn = append(turn, v1alpha1.TURNEndpointStatus{Host: e.Host, Port: e.Port, Transport: e.Transport})
+	}
+	if st.Media == nil {
+		st.Media = &v1alpha1.MediaStatus{}
+	}
+	st.Media.TURN = turn
+	if equality.Semantic.DeepEqual(*st.Media, v1alpha1.MediaStatus{}) {
+		st.Media = nil
+	}
+}
+
 // patchStatus computes the status from what this pass found and writes it only when it changed,
 // so a converged platform causes no writes.
 func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, original *v1alpha1.MeetingPlatform, reconcileErr error) error {
@@ -55,6 +71,7 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	if s.inventory.Len() > 0 {
 		st.Inventory = sets.List(s.inventory)
 	}
+	setTURNStatus(st, mp)
 	if s.image.Tag != "" {
 		st.Image = s.image.DeepCopy()
 	}
@@ -83,6 +100,11 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	// older than the last write.
 	base := mp.DeepCopy()
 	base.Status = v1alpha1.MeetingPlatformStatus{}
+	if mp.Status.Media == nil && (previous.Media != nil || original.Status.Media != nil) {
+		// Left out of a merge patch, a field keeps its stored value: status.media that became
+		// empty (turn.own switched off) must be sent as null.
+		base.Status.Media = &v1alpha1.MediaStatus{}
+	}
 	if err := r.Status().Patch(ctx, mp, client.MergeFrom(base)); err != nil {
 		return client.IgnoreNotFound(err)
 	}

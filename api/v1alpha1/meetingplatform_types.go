@@ -32,6 +32,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="has(self.gateway) || has(self.tls)",message="spec.tls is required when the platform is exposed through an Ingress",fieldPath=".tls"
 // +kubebuilder:validation:XValidation:rule="!has(self.gateway) || !has(self.tls)",message="spec.tls must not be set with spec.gateway: the Gateway's HTTPS listener holds the certificate",fieldPath=".tls"
 // +kubebuilder:validation:XValidation:rule="!has(self.components) || !has(self.components.jvb) || !has(self.components.jvb.replicas) || self.components.jvb.replicas <= 1 || !has(self.media) || !has(self.media.port) || self.media.port + self.components.jvb.replicas - 1 <= ((has(self.media.type) && self.media.type == 'LoadBalancer') ? 65535 : 32767)",message="every videobridge needs a port of its own, spec.media.port to spec.media.port + replicas - 1: that range must end at 32767 for NodePort (65535 for LoadBalancer); lower spec.media.port or components.jvb.replicas",fieldPath=".components.jvb.replicas"
+// +kubebuilder:validation:XValidation:rule="!has(self.turn) || !has(self.turn.own) || has(self.turn.own.tlsSecretName) || (!has(self.gateway) && (!has(self.turn.own.host) || self.turn.own.host == self.domain || (has(self.tls) && has(self.tls.issuerRef))))",message="turn.own.tlsSecretName is required with spec.gateway, and when turn.own.host differs from spec.domain without spec.tls.issuerRef: TURNS needs a certificate for the TURN host",fieldPath=".turn.own.tlsSecretName"
 type MeetingPlatformSpec struct {
 	// domain is the public DNS name users open in the browser, e.g. meet.example.eu.
 	// A lower-case DNS name; the platform is served only over HTTPS on this host.
@@ -92,6 +93,11 @@ type MeetingPlatformSpec struct {
 	// +optional
 	// +default={}
 	Access AccessSpec `json:"access,omitzero"`
+
+	// turn relays the media of participants whose network blocks UDP to the videobridge: the
+	// platform's own coturn server (turn.own) or one you run (turn.external). Unset: no TURN.
+	// +optional
+	TURN *TURNSpec `json:"turn,omitempty"`
 
 	// stun lists the platform's own STUN servers. Empty: STUN and peer-to-peer mode are off, so
 	// no client or videobridge contacts a third-party STUN server.
@@ -865,7 +871,7 @@ type ComplianceStatus struct {
 
 // ComponentStatus reports the replicas of one component.
 type ComponentStatus struct {
-	// name of the component: web, prosody, jicofo or jvb.
+	// name of the component: web, prosody, jicofo, jvb, or turn (spec.turn.own).
 	// +required
 	Name string `json:"name"`
 	// desiredReplicas the operator asks for.
@@ -928,6 +934,12 @@ type MediaStatus struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=10
 	Bridges []BridgeMediaStatus `json:"bridges,omitempty"`
+
+	// turn lists the TURN endpoints prosody announces to clients.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=8
+	TURN []TURNEndpointStatus `json:"turn,omitempty"`
 }
 
 // BridgeMediaStatus is what one videobridge announces to clients.
@@ -984,8 +996,9 @@ type MeetingPlatformStatus struct {
 	// +listMapKey=name
 	Components []ComponentStatus `json:"components,omitempty"`
 
-	// media lists, per videobridge, the address and port clients send media to, and where the
-	// address comes from.
+	// media says how clients reach the platform's media: per videobridge, the address and port
+	// clients send media to and where the address comes from, and the TURN endpoints announced
+	// to them.
 	// +optional
 	Media *MediaStatus `json:"media,omitempty"`
 

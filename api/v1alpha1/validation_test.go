@@ -1813,6 +1813,27 @@ spec:
 		})
 	}
 
+	turnCases := []struct{ name, manifest, wantField, wantMsg string }{
+		{"turn with both own and external is refused",
+			manifestWith(map[string]string{"turn": "{own: {}, external: {host: turn.example.eu, jurisdiction: EU, secretRef: {name: turn}}}"}),
+			"spec.turn", "set exactly one of turn.own or turn.external"},
+		{"turn without own or external is refused", manifestWith(map[string]string{"turn": "{}"}),
+			"spec.turn", "set exactly one of turn.own or turn.external"},
+		{"a declared TURN server without jurisdiction is refused",
+			manifestWith(map[string]string{"turn": "{external: {host: turn.example.eu, secretRef: {name: turn}}}"}),
+			"spec.turn.external.jurisdiction", "Required value"},
+		{"a declared TURN server outside the EU or EEA is refused",
+			manifestWith(map[string]string{"turn": "{external: {host: turn.example.eu, jurisdiction: US, secretRef: {name: turn}}}"}),
+			"spec.turn.external.jurisdiction", "Unsupported value"},
+		{"an own TURN host without a certificate is refused", manifestWith(map[string]string{"turn": "{own: {host: turn.example.eu}}"}),
+			"spec.turn.own.tlsSecretName", "TURNS needs a certificate for the TURN host"},
+		{"own TURN on NodePort outside the node port range is refused", manifestWith(map[string]string{"turn": "{own: {type: NodePort}}"}),
+			"spec.turn.own.type", "within the NodePort range"},
+		{"own TURN with the same UDP and TLS port is refused", manifestWith(map[string]string{"turn": "{own: {port: 443}}"}),
+			"spec.turn.own.tlsPort", "must differ"},
+	}
+	tests = append(tests, turnCases...)
+
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			obj := decode(t, tt.manifest)
@@ -2339,6 +2360,26 @@ spec:
 		},
 	}
 
+	tests = append(tests,
+		struct {
+			name     string
+			manifest string
+			want     func(s *v1alpha1.MeetingPlatformSpec)
+		}{"own TURN gets its Service defaults", manifestWith(map[string]string{"turn": "{own: {}}"}), func(s *v1alpha1.MeetingPlatformSpec) {
+			s.TURN = &v1alpha1.TURNSpec{Own: &v1alpha1.OwnTURNSpec{Type: "LoadBalancer", Port: 3478, TLSPort: 443, ImageRegistry: "docker.io/coturn"}}
+		}},
+		struct {
+			name     string
+			manifest string
+			want     func(s *v1alpha1.MeetingPlatformSpec)
+		}{"a declared TURN server gets TURNS on 443 and the default key",
+			manifestWith(map[string]string{"turn": "{external: {host: turn.example.eu, jurisdiction: EU, secretRef: {name: turn}}}"}),
+			func(s *v1alpha1.MeetingPlatformSpec) {
+				s.TURN = &v1alpha1.TURNSpec{External: &v1alpha1.ExternalTURNSpec{Host: "turn.example.eu", Port: 443, Transport: "tls",
+					Jurisdiction: "EU", SecretRef: v1alpha1.SecretKeyReference{Name: "turn", Key: "secret"}}}
+			}},
+	)
+
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			obj := decode(t, tt.manifest)
@@ -2571,6 +2612,8 @@ func TestNoStringFieldAcceptsControlCharacters(t *testing.T) {
 			"clientSecretRef: {name: meet-oidc, key: client-secret}, displayNameClaim: preferred_username, groupsClaim: groups, " +
 			"moderatorGroups: [/meet/moderators], allowedGroups: [staff], tokenLifetime: 10m}}"}),
 		manifestWith(map[string]string{"tls": "{issuerRef: {name: letsencrypt, kind: ClusterIssuer, group: cert-manager.io}}"}),
+		manifestWith(map[string]string{"turn": "{own: {host: turn.example.eu, tlsSecretName: turn-tls, type: LoadBalancer, imageRegistry: registry.example.eu/coturn}}"}),
+		manifestWith(map[string]string{"turn": "{external: {host: turn.example.eu, transport: udp, jurisdiction: EU, secretRef: {name: turn, key: shared}}}"}),
 	}
 	spoiled := map[string]bool{}
 	for _, base := range bases {

@@ -93,8 +93,11 @@ func (s *Snapshot) forbiddenByControl() map[settings.ControlID]findings {
 		for _, c := range allContainers(&d.Spec.Template.Spec) {
 			for _, name := range slices.Sorted(maps.Keys(s.effectiveEnv(c))) {
 				// A forbidden name the tables declare on this component (TOKEN_AUTH_URL of an
-				// OIDC platform) is the operator's: the table's control judges its value.
-				if _, declared := settings.DeclaredEnv(s.Platform, component, name); own && declared && c == mainContainer(d, component) {
+				// OIDC platform) is the operator's: the table's control judges its value. So are
+				// the TURN variables the operator writes on prosody and coturn, judged by their
+				// own checks (TEL-3, ACC-5); anywhere else they stay forbidden.
+				_, declared := settings.DeclaredEnv(s.Platform, component, name)
+				if own && c == mainContainer(d, component) && (declared || settings.IsTURNAnnouncement(s.Platform, component, name)) {
 					continue
 				}
 				if r, ok := settings.Forbidden(name); ok {

@@ -58,6 +58,7 @@ var specs = []struct {
 	{"OIDC with moderator and allowed groups, public client", oidcPlatform},
 	{"OIDC with a confidential client, issuer on port 8443", oidcConfidentialPlatform},
 	{"OIDC on a Gateway: the route's /oidc/ rule goes to the bridge", oidcGatewayPlatform},
+	{ownTURNSpec, turnPlatform},
 }
 
 func resultOf(results []v1alpha1.ControlStatus, id string) v1alpha1.ControlStatus {
@@ -164,7 +165,7 @@ func TestEvaluateWithoutPlatformFailsEveryControl(t *testing.T) {
 
 func TestProfileMatchesTheContract(t *testing.T) {
 	want := []string{"TLS-1", "TLS-2", "TLS-3", "TLS-4", "REC-1", "REC-2", "REC-3", "TEL-1", "TEL-2", "TEL-3", "TEL-4",
-		"EU-1", "EU-2", "EU-3", "EU-4", "ACC-1", "ACC-2", "ACC-3", "ACC-4", "ACC-6", "MIN-1", "MIN-2", "MIN-3", "TRN-1", "TRN-2", "OVR-1", "OVR-2", "OVR-3", "OVR-4", "E2E-1"}
+		"EU-1", "EU-2", "EU-3", "EU-4", "ACC-1", "ACC-2", "ACC-3", "ACC-4", "ACC-5", "ACC-6", "MIN-1", "MIN-2", "MIN-3", "TRN-1", "TRN-2", "OVR-1", "OVR-2", "OVR-3", "OVR-4", "E2E-1"}
 	var got []string
 	families := map[string]bool{"OVR": true}
 	for _, f := range settings.Families {

@@ -222,15 +222,12 @@ func workload(d *appsv1.Deployment, c *corev1.Container) string {
 	return "Deployment " + d.Name + " container " + c.Name
 }
 
-// isOperatorComponent reports whether d is the operator's Deployment of one of the four
-// components, each of the spec's videobridges included, or of the token bridge of an OIDC
-// platform. A bridge beyond spec.components.jvb.replicas is not: it is a workload someone else
-// runs.
+// isOperatorComponent reports whether d is the operator's Deployment of one of the platform's
+// components: the four Jitsi ones (each of the spec's videobridges included), coturn with
+// turn.own and the token bridge of an OIDC platform. A bridge beyond
+// spec.components.jvb.replicas is not: it is a workload someone else runs.
 func (s *Snapshot) isOperatorComponent(d *appsv1.Deployment) (settings.Component, bool) {
-	for _, c := range settings.AllComponents() {
-		if c == settings.TokenBridge && !settings.UsesTokenBridge(s.Platform) {
-			continue
-		}
+	for _, c := range settings.PlatformComponents(s.Platform) {
 		if slices.Contains(settings.DeploymentNames(s.Platform, c), d.Name) {
 			return c, true
 		}

@@ -108,8 +108,8 @@ func volume(d *appsv1.Deployment, name string) *corev1.Volume {
 }
 
 // mountAsRendered reports whether a live mount is one the operator renders: same container,
-// path, sub-path and volume, and the volume has the rendered source (the operator's ConfigMap
-// or an emptyDir).
+// path, sub-path and volume, and the volume has the rendered source (the operator's ConfigMap,
+// an emptyDir, or the Secret with the keys it renders: coturn's certificate).
 func mountAsRendered(live *appsv1.Deployment, m corev1.VolumeMount, want *appsv1.Deployment, wc *corev1.Container) bool {
 	if want == nil || wc == nil {
 		return false
@@ -128,6 +128,8 @@ func mountAsRendered(live *appsv1.Deployment, m corev1.VolumeMount, want *appsv1
 		return lv.ConfigMap != nil && lv.ConfigMap.Name == wv.ConfigMap.Name && len(lv.ConfigMap.Items) == 0 && lv.Projected == nil
 	case wv.EmptyDir != nil:
 		return lv.EmptyDir != nil
+	case wv.Secret != nil:
+		return lv.Secret != nil && lv.Secret.SecretName == wv.Secret.SecretName && equality.Semantic.DeepEqual(lv.Secret.Items, wv.Secret.Items)
 	}
 	return false
 }

@@ -74,6 +74,7 @@ var checks = map[settings.ControlID]func(*Snapshot) (v1alpha1.ControlResultValue
 	settings.ACC2: settingsCheck(settings.ACC2, "guest access follows spec.access.guests, the lobby is available and XMPP rate limits are on"),
 	settings.ACC3: checkCredentials,
 	settings.ACC4: checkInternalEndpoints,
+	settings.ACC5: checkTURN,
 	settings.ACC6: checkTokenBridge,
 	settings.MIN1: settingsCheck(settings.MIN1, "participants join with camera and microphone off after the pre-join device check"),
 	settings.MIN2: settingsCheck(settings.MIN2, "browsers keep no room history and no profile e-mail"),

@@ -126,9 +126,26 @@ func (r *recordWriter) personalData() {
 	r.line(fmt.Sprintf("| IP addresses | in transit, to deliver media and signalling; seen by the hosting provider and, terminating TLS, %s (5.) | not in the platform's own logs (the web access log has no client address); the access log of %s is not known (5., 7.) |", t, t))
 	r.line(fmt.Sprintf("| Room names | route participants to a meeting; part of the request paths %s sees (5.) | not in browser history, not in the platform's own logs at the configured level; the access log of %s is not known (5., 7.) |", t, t))
 	r.line(fmt.Sprintf("| Authentication data | %s | %s |", authentication(r.mp), credentialStorage(r.mp)))
+	if row := turnData(r.mp); row != "" {
+		r.line(row)
+	}
 	r.line("")
 	r.line("No special categories of data are processed by design; what participants say or show in a")
 	r.line("meeting is neither recorded nor analysed.")
+}
+
+// turnData is the row of section 4 for the TURN relay, "" without one. What coturn logs is
+// from coturn 4.17.1: no option masks client addresses; INFO-level socket and session lines name
+// them and the REST API user name (src/apps/relay/ns_ioalib_engine_impl.c L287-289,
+// src/server/ns_turn_server.c L105-131), and log-min-level (since 4.15.0) drops those lines.
+func turnData(mp *v1alpha1.MeetingPlatform) string {
+	if settings.OwnTURN(mp) != nil {
+		return "| IP addresses of relayed participants | the platform's TURN relay (coturn) sees the address and port of every participant whose network blocks UDP, and forwards their encrypted media to the videobridge only; credentials are time-limited and name no user | not in the relay's log at the configured level (warnings and errors only, no session lines); coturn has no option to mask an address in the warnings it still writes |"
+	}
+	if e := settings.ExternalTURN(mp); e != nil {
+		return fmt.Sprintf("| IP addresses of relayed participants | the declared TURN relay %s sees the address and port of every relayed participant | decided by its operator (5., 7.) |", text(string(e.Host)))
+	}
+	return ""
 }
 
 // recipients lists who receives personal data besides the platform, as far as the snapshot
@@ -148,6 +165,10 @@ func (r *recordWriter) recipients() {
 	}
 	for _, row := range r.ingressControllers() {
 		r.line(row)
+	}
+	if e := settings.ExternalTURN(r.mp); e != nil {
+		r.line(fmt.Sprintf("| %s | TURN relay the controller runs outside the platform, declared in the %s | IP addresses and encrypted media of relayed participants | spec.turn.external |",
+			text(string(e.Host)), e.Jurisdiction))
 	}
 	r.line("")
 	r.line("No other processor or third party receives personal data from the platform: no recorder or")
@@ -323,7 +344,10 @@ func (r *recordWriter) retention() {
 	r.line("- The access log of " + settings.TLSTerminator(r.mp) + " (5.): what it records and how long it is kept are")
 	r.line("  set there and in the log pipeline.")
 	r.line("- What the hosting provider records (5.), under the controller's contract with it.")
-	r.attention(settings.MIN3)
+	if e := settings.ExternalTURN(r.mp); e != nil {
+		r.line("- What the declared TURN server " + text(string(e.Host)) + " (5.) logs and how long it keeps it.")
+	}
+	r.attention(settings.MIN3, settings.ACC5)
 }
 
 func (r *recordWriter) measures() {

@@ -43,23 +43,34 @@ func mustContain(t *testing.T, record string, parts ...string) {
 }
 
 func TestProcessingRecordMatchesGoldenFile(t *testing.T) {
-	s := passingJWT(t)
-	got := ProcessingRecord(s, Evaluate(s))
-	golden := filepath.Join("testdata", "processing-record.md")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./controllers/evaluate/ -run ProcessingRecord -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("the processing record differs from %s (rerun with -update and review the diff):\n%s", golden, got)
+	for _, tc := range []struct {
+		file     string
+		snapshot func(testing.TB) *Snapshot
+	}{
+		{"processing-record.md", passingJWT},
+		{"processing-record-own-turn.md", passingTURN},
+		{"processing-record-external-turn.md", func(t testing.TB) *Snapshot { return passing(t, "external turn", externalTURNPlatform) }},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			s := tc.snapshot(t)
+			got := ProcessingRecord(s, Evaluate(s))
+			golden := filepath.Join("testdata", tc.file)
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./controllers/evaluate/ -run ProcessingRecord -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("the processing record differs from %s (rerun with -update and review the diff):\n%s", golden, got)
+			}
+		})
 	}
 }
 

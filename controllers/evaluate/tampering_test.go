@@ -187,6 +187,9 @@ var tampering = []tamperCase{
 	{name: "end-to-end encryption disabled in custom-config.js fails E2E-1", control: "E2E-1", mentions: []string{"ConfigMap meet-web-config custom-config.js", "config.e2ee"},
 		mutate: editFile(web, settings.CustomConfigKey, replaceLine("config.e2ee = { disabled: false };", "config.e2ee = { disabled: true };"))},
 
+	{name: "a static TURN password on prosody fails ACC-5", control: "ACC-5", mentions: []string{"Deployment meet-prosody", "TURN_PASSWORD", "never expires"},
+		mutate: setEnv("TURN_PASSWORD", "same-for-everyone", prosody)},
+
 	// REC
 	{name: "a jibri Deployment labelled into the platform fails REC-1", control: "REC-1", mentions: []string{"Deployment meet-jibri", "jibri"},
 		mutate: jibriDeployment},

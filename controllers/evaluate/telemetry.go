@@ -72,11 +72,16 @@ func checkSTUN(s *Snapshot) (resultValue, string) {
 			}
 		}
 	}
-	f.addAll(s.settingFindings(settings.TEL3, settings.STUNVariable))
-	if len(own) == 0 {
-		return f.result("STUN is off and peer-to-peer is off: the platform has no STUN server of its own")
+	f.addAll(s.settingFindings(settings.TEL3, settings.STUNVariable, settings.TURNHostVariable, settings.TURNSHostVariable))
+	f.addAll(s.turnHostFindings())
+	turn := "; TURN: none announced"
+	if hosts := settings.TURNHosts(mp); len(hosts) > 0 {
+		turn = "; TURN: only " + strings.Join(hosts, ", ") + " of spec.turn is announced"
 	}
-	return f.result("only the STUN servers of spec.stun.servers are used")
+	if len(own) == 0 {
+		return f.result("STUN is off and peer-to-peer is off: the platform has no STUN server of its own" + turn)
+	}
+	return f.result("only the STUN servers of spec.stun.servers are used" + turn)
 }
 
 // TEL-4: a default-deny egress policy selects every platform pod, and what the policies allow
@@ -181,6 +186,13 @@ func (s *Snapshot) endpointPorts(pol *networkingv1.NetworkPolicy) []port {
 	for _, srv := range settings.STUNServers(mp) {
 		perComponent[settings.JVB] = append(perComponent[settings.JVB],
 			port{number: srv.Port, protocol: corev1.ProtocolUDP}, port{number: srv.Port, protocol: corev1.ProtocolTCP})
+	}
+	if settings.OwnTURN(mp) != nil {
+		// The relay reaches the bridges at their announced addresses (settings.TURNPeers), each
+		// on its own media port.
+		for _, b := range settings.Bridges(mp) {
+			perComponent[settings.TURN] = append(perComponent[settings.TURN], port{number: b.Port, protocol: corev1.ProtocolUDP})
+		}
 	}
 	var out []port
 	first := true

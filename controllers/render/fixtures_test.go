@@ -27,4 +27,5 @@ var (
 	sampleSpecs                 = fixtures.Samples
 	gatewayEnvoyDNSCache        = fixtures.GatewayEnvoyDNSCache
 	traefikMinimal              = fixtures.TraefikMinimal
+	ownTURN                     = fixtures.OwnTURN
 )

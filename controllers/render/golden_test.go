@@ -51,6 +51,7 @@ var goldenCases = []struct {
 		LoadBalancerIPs: map[string][]string{"meet-jvb": {"198.51.100.20"}, "meet-jvb-1": {"198.51.100.21", "2001:db8::21"}},
 	})}},
 	{"oidc-moderators-public-client", fixtures.OIDCModeratorsPublicClient, nil},
+	{"own-turn", ownTURN, nil},
 }
 
 // goldenFile is the testdata path of an object: <case>/<kind>-<name>.yaml.

@@ -226,8 +226,10 @@ func (p *checker) checkEnv(mp *v1alpha1.MeetingPlatform, c settings.Component, e
 		}
 		got[e.Name] = e
 		// A name the tables declare is the operator's own setting, checked against the table
-		// below; the name heuristics are for everything else.
+		// below, and so are the TURN variables it writes; the name heuristics are for everything
+		// else.
 		_, own := settings.DeclaredEnv(mp, c, e.Name)
+		own = own || settings.IsTURNAnnouncement(mp, c, e.Name)
 		if r, bad := settings.Forbidden(e.Name); bad && !own {
 			p.add("%s: forbidden %s (%s)", c, e.Name, r.Control)
 		}

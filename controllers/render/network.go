@@ -137,10 +137,16 @@ func ingress(mp *v1alpha1.MeetingPlatform) *networkingv1.Ingress {
 // P-256 key (TLS-2) rotated at every renewal. The Secret carries the platform's labels, so the
 // operator's label-filtered cache sees it. Unstructured: no cert-manager Go dependency.
 func certificate(mp *v1alpha1.MeetingPlatform) *unstructured.Unstructured {
+	return certificateFor(mp, settings.TLSSecretName(mp), mp.Spec.Domain, settings.Web)
+}
+
+// certificateFor asks spec.tls.issuerRef for a certificate of host in the Secret name, labelled
+// as the component's.
+func certificateFor(mp *v1alpha1.MeetingPlatform, name, host string, c settings.Component) *unstructured.Unstructured {
 	r := mp.Spec.TLS.IssuerRef
 	labels := func() map[string]any {
 		out := map[string]any{}
-		for k, v := range settings.Labels(mp, string(settings.Web)) {
+		for k, v := range settings.Labels(mp, string(c)) {
 			out[k] = v
 		}
 		return out
@@ -149,14 +155,14 @@ func certificate(mp *v1alpha1.MeetingPlatform) *unstructured.Unstructured {
 		"apiVersion": "cert-manager.io/v1",
 		"kind":       "Certificate",
 		"metadata": map[string]any{
-			"name":      settings.TLSSecretName(mp),
+			"name":      name,
 			"namespace": mp.Namespace,
 			"labels":    labels(),
 		},
 		"spec": map[string]any{
-			"secretName":     settings.TLSSecretName(mp),
+			"secretName":     name,
 			"secretTemplate": map[string]any{"labels": labels()},
-			"dnsNames":       []any{mp.Spec.Domain},
+			"dnsNames":       []any{host},
 			"issuerRef":      map[string]any{"name": r.Name, "kind": r.Kind, "group": r.Group},
 			"privateKey":     map[string]any{"algorithm": "ECDSA", "size": int64(256), "rotationPolicy": "Always"},
 		},
@@ -262,7 +268,7 @@ func networkPolicies(mp *v1alpha1.MeetingPlatform) []client.Object {
 	jicofo := netpol(mp, string(settings.Jicofo), settings.Jicofo, nil, toProsodyC2S)
 	// Media from any client to the UDP port; replies leave by connection tracking. The bridge
 	// opens no other connection, except to the platform's own STUN servers.
-	jvbOut := slices.Clone(toProsodyC2S)
+	jvbOut := append(slices.Clone(toProsodyC2S), jvbToTURN(mp)...)
 	if stun := stunPorts(mp); len(stun) > 0 {
 		jvbOut = append(jvbOut, networkingv1.NetworkPolicyEgressRule{To: anywhere, Ports: stun})
 	}

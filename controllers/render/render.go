@@ -36,8 +36,9 @@ import (
 
 // Objects returns every object of the platform except the credentials Secret (see
 // CredentialsSecret), in a fixed order: ConfigMaps, Deployments, Services, Ingress, the
-// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies, PodDisruptionBudgets,
-// then the token bridge's Deployment, Service and NetworkPolicy for an OIDC platform. With
+// cert-manager Certificate when spec.tls.issuerRef is set, NetworkPolicies, PodDisruptionBudgets;
+// each of the first groups ends with the own TURN server's object of its kind (spec.turn.own),
+// then come the token bridge's Deployment, Service and NetworkPolicy for an OIDC platform. With
 // spec.gateway, the HTTPRoutes take the Ingress's place; WithTraefikMiddlewares adds
 // Traefik's plain-HTTP Ingress and its Middlewares after the Ingress. It fails, without
 // partial output, on a spec that cannot be rendered safely (see Validate).
@@ -48,6 +49,7 @@ func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, err
 	o := collect(opts)
 
 	var objs []client.Object
+	turn := renderTURN(mp)
 	configMaps := map[settings.Component]string{}
 	for _, c := range settings.Components {
 		if cm := configMap(mp, c); cm != nil {
@@ -55,6 +57,7 @@ func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, err
 			configMaps[c] = dataHash(cm.Data)
 		}
 	}
+	objs = append(objs, turn.configMaps...)
 	for _, c := range settings.Components {
 		if c == settings.JVB {
 			objs = append(objs, bridgeDeployments(mp, configMaps[c], o.media)...)
@@ -62,7 +65,9 @@ func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, err
 		}
 		objs = append(objs, deployment(mp, c, configMaps[c]))
 	}
+	objs = append(objs, turn.deployments...)
 	objs = append(objs, services(mp)...)
+	objs = append(objs, turn.services...)
 	if settings.UsesGateway(mp) {
 		objs = append(objs, httpRoutes(mp, o.gatewayHeaders)...)
 	} else {
@@ -75,7 +80,9 @@ func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, err
 	if mp.Spec.TLS.IssuerRef != nil {
 		objs = append(objs, certificate(mp))
 	}
+	objs = append(objs, turn.certificates...)
 	objs = append(objs, networkPolicies(mp)...)
+	objs = append(objs, turn.policies...)
 	objs = append(objs, podDisruptionBudgets(mp)...)
 	objs = append(objs, tokenBridgeObjects(mp, o)...)
 	return objs, nil

@@ -79,6 +79,7 @@ func Validate(mp *v1alpha1.MeetingPlatform) error {
 	validateExposure(fail, mp)
 	validateMedia(fail, s.Media)
 	validateBridges(fail, mp)
+	validateTURN(fail, mp)
 	validatePlacement(fail, mp)
 	validateAccess(fail, s.Access)
 	for i, uri := range s.STUN.Servers {
@@ -252,6 +253,35 @@ func validateBridges(fail failFunc, mp *v1alpha1.MeetingPlatform) {
 	}
 	if last > limit {
 		fail(field, "%d bridges need the ports %d-%d, beyond %d", r, mp.Spec.Media.Port, last, limit)
+	}
+}
+
+// validateTURN refuses what the API server's schema already does, and an own relay with no
+// bridge address to relay to: it denies every other address, so it would relay nothing.
+func validateTURN(fail failFunc, mp *v1alpha1.MeetingPlatform) {
+	if t := settings.OwnTURN(mp); t != nil {
+		if t.Host != "" && !domainPattern.MatchString(string(t.Host)) {
+			fail("spec.turn.own.host", "%q is not a lower-case DNS name with at least two labels", t.Host)
+		}
+		// The Service's ports follow the rules of spec.media's.
+		for _, p := range []struct {
+			field string
+			port  int32
+		}{{"spec.turn.own.port", t.Port}, {"spec.turn.own.tlsPort", t.TLSPort}} {
+			validateMedia(func(_, format string, args ...any) { fail(p.field, format, args...) }, v1alpha1.MediaSpec{Type: t.Type, Port: p.port})
+		}
+		if len(settings.TURNPeers(mp)) == 0 {
+			fail("spec.media.advertiseAddresses", "is empty, but spec.turn.own relays only to the videobridge's announced addresses: set them")
+		}
+	}
+	if e := settings.ExternalTURN(mp); e != nil {
+		if !domainPattern.MatchString(string(e.Host)) {
+			fail("spec.turn.external.host", "%q is not a lower-case DNS name with at least two labels", e.Host)
+		}
+		if e.Jurisdiction != v1alpha1.JurisdictionEU && e.Jurisdiction != v1alpha1.JurisdictionEEA {
+			fail("spec.turn.external.jurisdiction", "%q is neither EU nor EEA", e.Jurisdiction)
+		}
+		checkName(fail, "spec.turn.external.secretRef.name", e.SecretRef.Name)
 	}
 }
 

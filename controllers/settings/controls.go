@@ -43,6 +43,7 @@ const (
 	ACC2 ControlID = "ACC-2"
 	ACC3 ControlID = "ACC-3"
 	ACC4 ControlID = "ACC-4"
+	ACC5 ControlID = "ACC-5"
 	ACC6 ControlID = "ACC-6"
 	MIN1 ControlID = "MIN-1"
 	MIN2 ControlID = "MIN-2"
@@ -149,8 +150,8 @@ var Catalog = []Control{
 	},
 	{
 		ID: TEL3, Family: FamilyTEL, Severity: v1alpha1.SeverityHigh,
-		Title:       "No third-party STUN: only spec.stun.servers, and peer-to-peer only with own STUN servers",
-		Remediation: "List your own STUN servers in spec.stun.servers or leave it empty (STUN and peer-to-peer off); remove other STUN or TURN settings.",
+		Title:       "No third-party STUN or TURN: only spec.stun.servers and the TURN server of spec.turn, and peer-to-peer only with own STUN servers",
+		Remediation: "List your own STUN servers in spec.stun.servers or leave it empty (STUN and peer-to-peer off); announce TURN only through spec.turn (the own server or a declared one) and remove other STUN or TURN settings.",
 	},
 	{
 		ID: TEL4, Family: FamilyTEL, Severity: v1alpha1.SeverityHigh,
@@ -196,6 +197,11 @@ var Catalog = []Control{
 		ID: ACC4, Family: FamilyACC, Severity: v1alpha1.SeverityHigh,
 		Title:       "Internal endpoints are closed to everything outside the platform",
 		Remediation: "Restore the operator's NetworkPolicies and ClusterIP Services for prosody, jicofo and the videobridge, and keep their REST APIs on loopback.",
+	},
+	{
+		ID: ACC5, Family: FamilyACC, Severity: v1alpha1.SeverityHigh,
+		Title:       "The TURN relay hands out only time-limited credentials and relays only to the platform's bridges: use-auth-secret with no static user, every private, loopback, link-local, CGNAT and cluster range denied, no CLI, no loopback or server relay",
+		Remediation: "Restore the operator's coturn configuration (ConfigMap <name>-turn-config), the coturn Deployment's arguments and prosody's TURN_CREDENTIALS from the credentials Secret (Enforce mode does this); remove TURN_USERNAME and TURN_PASSWORD. With turn.external, make the declared server accept the REST API's credentials and deny private ranges itself.",
 	},
 	{
 		ID: ACC6, Family: FamilyACC, Severity: v1alpha1.SeverityHigh,

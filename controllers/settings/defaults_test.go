@@ -126,6 +126,7 @@ func TestDefaultedWritesEveryDefaultOfTheCRD(t *testing.T) {
 		TLS: v1alpha1.TLSSpec{IssuerRef: &v1alpha1.IssuerReference{}},
 		Access: v1alpha1.AccessSpec{JWT: &v1alpha1.JWTSpec{}, LDAP: &v1alpha1.LDAPSpec{},
 			OIDC: &v1alpha1.OIDCSpec{ClientSecretRef: &v1alpha1.SecretKeyReference{}}},
+		TURN: &v1alpha1.TURNSpec{Own: &v1alpha1.OwnTURNSpec{}, External: &v1alpha1.ExternalTURNSpec{}},
 	}}
 	before := leaves(t, skeleton)
 	after := leaves(t, Defaulted(skeleton))

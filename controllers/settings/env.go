@@ -172,6 +172,7 @@ func DynamicEnv(mp *v1alpha1.MeetingPlatform) []Env {
 	if len(s.Media.AdvertiseAddresses) > 0 {
 		rules = append(rules, rule{jvbOnly, AdvertiseVariable, strings.Join(s.Media.AdvertiseAddresses, ","), EU3, "the addresses of spec.media.advertiseAddresses, nothing discovered"})
 	}
+	rules = append(rules, turnAnnouncement(mp)...)
 	switch s.Access.Authentication {
 	case v1alpha1.AuthenticationJWT:
 		if s.Access.JWT != nil {
@@ -237,9 +238,9 @@ type SecretEnv struct {
 // CredentialMinLength characters, and alphanumeric: prosody's setup script passes them to a
 // shell command unquoted. Deliberately absent: every JIBRI_* and JIGASI_* password, which would
 // create privileged XMPP accounts with nothing using them (REC-1).
-// The token bridge's keys are generated for every platform, so that switching to OIDC needs no
-// new Secret.
-var CredentialKeys = []string{"JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", TokenBridgeSigningKey, TokenBridgeCookieKey}
+// The token bridge's keys and the TURN secret are generated for every platform, so that
+// switching to OIDC or turning turn.own on later needs no new Secret.
+var CredentialKeys = []string{"JICOFO_AUTH_PASSWORD", "JVB_AUTH_PASSWORD", TokenBridgeSigningKey, TokenBridgeCookieKey, TURNSecretKey}
 
 // CredentialMinLength is the minimum length of a generated credential (ACC-3).
 const CredentialMinLength = 32
@@ -272,7 +273,7 @@ func SecretEnvs(mp *v1alpha1.MeetingPlatform) []SecretEnv {
 			SecretEnv{Prosody, "LDAP_BINDPW", a.LDAP.BindSecretRef.Name, LDAPPasswordKey, ACC3, "the search account's password"},
 		)
 	}
-	return out
+	return append(out, turnSecretEnvs(mp)...)
 }
 
 // octoRules are the relay settings (ACC-4). One bridge: no relays at all, as in earlier

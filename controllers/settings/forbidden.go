@@ -184,7 +184,7 @@ type OverridePath struct {
 	Why  string
 }
 
-// OverridePaths lists the override channels of the four images.
+// OverridePaths lists the override channels of the four Jitsi images and coturn's.
 var OverridePaths = []OverridePath{
 	{"/config", "copied over each component's generated configuration at start: custom-config.js, custom-*.conf, conf.d/*.cfg.lua, nginx includes"},
 	{"/defaults", "the templates every configuration file is generated from"},
@@ -195,6 +195,7 @@ var OverridePaths = []OverridePath{
 	{"/etc/nginx", "nginx modules and configuration included by the web server"},
 	{"/usr/share/jitsi-meet", "the web client itself and the directories nginx serves without authentication"},
 	{"/run", "where the generated configuration lives; the operator mounts only an empty directory here"},
+	{"/etc/coturn", "coturn's configuration and the TURN host's certificate"},
 }
 
 // UnderOverridePath reports whether mountPath is an override path or lies below one.

@@ -273,13 +273,17 @@ type ScratchVolume struct {
 // can be the user's PersistentVolumeClaim (spec.access.internal.accountsClaimName).
 const ProsodyDataVolume = "prosody-data"
 
-// RunPath is where the images' start scripts generate the real configuration.
-const RunPath = "/run"
+// RunPath is where the images' start scripts generate the real configuration; TmpPath is the
+// scratch directory of every component.
+const (
+	RunPath = "/run"
+	TmpPath = "/tmp"
+)
 
 // ScratchVolumes are the writable directories of the components.
 var ScratchVolumes = []ScratchVolume{
 	{Name: "run", Path: RunPath, Size: "64Mi"},
-	{Name: "tmp", Path: "/tmp", Size: "64Mi"},
+	{Name: "tmp", Path: TmpPath, Size: "64Mi"},
 	{Name: ProsodyDataVolume, Path: "/var/lib/prosody", Size: "256Mi", Only: Prosody},
 }
 

@@ -153,9 +153,34 @@ func Defaulted(mp *v1alpha1.MeetingPlatform) *v1alpha1.MeetingPlatform {
 		s.Components.JVB.DrainSeconds = ptr.To[int32](v1alpha1.DefaultDrainSeconds)
 	}
 	setDefault(&s.Disruption.Meetings, v1alpha1.DisruptionAllow)
+	defaultTURN(s.TURN)
 	setDefault(&s.Image.Registry, v1alpha1.DefaultImageRegistry)
 	setDefault(&s.Image.PullPolicy, v1alpha1.DefaultImagePullPolicy)
 	return out
+}
+
+// defaultTURN writes the schema defaults of spec.turn.
+func defaultTURN(t *v1alpha1.TURNSpec) {
+	if t == nil {
+		return
+	}
+	if t.Own != nil {
+		setDefault(&t.Own.Type, v1alpha1.MediaServiceLoadBalancer)
+		setDefaultNumber(&t.Own.Port, v1alpha1.DefaultTURNPort)
+		setDefaultNumber(&t.Own.TLSPort, v1alpha1.DefaultTURNTLSPort)
+		setDefault(&t.Own.ImageRegistry, v1alpha1.DefaultTURNImageRegistry)
+	}
+	if t.External != nil {
+		setDefaultNumber(&t.External.Port, v1alpha1.DefaultExternalTURNPort)
+		setDefault(&t.External.Transport, v1alpha1.TURNTransportTLS)
+		setDefault(&t.External.SecretRef.Key, v1alpha1.DefaultJWTSecretKey)
+	}
+}
+
+func setDefaultNumber(field *int32, value int32) {
+	if *field == 0 {
+		*field = value
+	}
 }
 
 func setDefault[T ~string](field *T, value T) {

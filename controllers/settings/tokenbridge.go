@@ -17,6 +17,7 @@ limitations under the License.
 package settings
 
 import (
+	"slices"
 	"net/url"
 	"strconv"
 	"strings"
@@ -31,8 +32,22 @@ import (
 // MeetingComponents.
 const TokenBridge Component = "tokenbridge"
 
-// OptionalComponents are rendered only when the spec asks for them.
-var OptionalComponents = []Component{TokenBridge}
+// OptionalComponents are rendered only when the spec asks for them: coturn with turn.own, the
+// token bridge with OIDC.
+var OptionalComponents = []Component{TURN, TokenBridge}
+
+// PlatformComponents are the components the platform runs: the Jitsi components, TURN with
+// turn.own and the token bridge with OIDC.
+func PlatformComponents(mp *v1alpha1.MeetingPlatform) []Component {
+	out := slices.Clone(Components)
+	if OwnTURN(mp) != nil {
+		out = append(out, TURN)
+	}
+	if UsesTokenBridge(mp) {
+		out = append(out, TokenBridge)
+	}
+	return out
+}
 
 // AllComponents are the four Jitsi components and the optional ones; the environment tables
 // name an optional component only when the spec configures it.
