@@ -43,7 +43,7 @@ func httpRoutes(mp *v1alpha1.MeetingPlatform, headers bool) []client.Object {
 		}
 	}
 	serve := gatewayv1.HTTPRouteRule{
-		Matches: everyPath(),
+		Matches:     everyPath(),
 		BackendRefs: serviceBackend(mp, settings.Web, settings.WebServicePort),
 	}
 	if headers {

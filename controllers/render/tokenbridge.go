@@ -57,7 +57,7 @@ func tokenBridgeDeployment(mp *v1alpha1.MeetingPlatform, image string) *appsv1.D
 	template := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: settings.Labels(mp, string(c))},
 		Spec: corev1.PodSpec{
-			AutomountServiceAccountToken: ptr.To(false),
+			AutomountServiceAccountToken:  ptr.To(false),
 			EnableServiceLinks:            ptr.To(false),
 			TerminationGracePeriodSeconds: ptr.To(settings.TerminationGraceSeconds(mp, c)),
 			SecurityContext:               podSecurity(settings.TokenBridgeUser),

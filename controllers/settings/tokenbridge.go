@@ -17,8 +17,8 @@ limitations under the License.
 package settings
 
 import (
-	"slices"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"

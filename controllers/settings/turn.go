@@ -120,7 +120,6 @@ func ExternalTURN(mp *v1alpha1.MeetingPlatform) *v1alpha1.ExternalTURNSpec {
 	return mp.Spec.TURN.External
 }
 
-
 // TURNHost is the DNS name clients reach the own TURN server at: turn.own.host, else the
 // platform's domain.
 func TURNHost(mp *v1alpha1.MeetingPlatform) string {
