@@ -142,12 +142,24 @@ func (b *bench) singleRun(ctx context.Context, n int, bridges int32) (singleRun,
 	if err := b.createNamespace(ctx, ns, "single"); err != nil {
 		return singleRun{}, err
 	}
-	port, err := b.mediaPorts(bridges)
+	withTURN := bridges > 1
+	ports := bridges
+	if withTURN {
+		ports += 2 // the relay's UDP and TLS node ports
+	}
+	port, err := b.mediaPorts(ports)
 	if err != nil {
 		return singleRun{}, err
 	}
 	mp := newPlatform(ns, "meet", port)
 	mp.Spec.Components.JVB.Replicas = bridges
+	if withTURN {
+		// The platform with several bridges also runs its own TURN relay, as a platform for
+		// participants behind firewalls does: the relay's NodePorts follow the bridges'.
+		mp.Spec.TURN = &v1alpha1.TURNSpec{Own: &v1alpha1.OwnTURNSpec{
+			Type: v1alpha1.MediaServiceNodePort, Port: port + bridges, TLSPort: port + bridges + 1,
+		}}
+	}
 	if err := b.createInputs(ctx, mp); err != nil {
 		return singleRun{}, err
 	}

@@ -442,7 +442,7 @@ func (b *bench) bridgesSummary(d *strings.Builder) {
 		return
 	}
 	p := func(format string, args ...any) { fmt.Fprintf(d, format, args...) }
-	p("\nThe same platform with %d videobridges (spec.components.jvb.replicas: each bridge a Deployment, a media Service and a node port of its own), median of %d run(s) beside the median of the %d runs above:\n\n",
+	p("\nThe same platform with %d videobridges (spec.components.jvb.replicas: each bridge a Deployment, a media Service and a node port of its own) and its own TURN relay (spec.turn.own: a Deployment, a Service, a ConfigMap and a NetworkPolicy more), median of %d run(s) beside the median of the %d runs above:\n\n",
 		bridges[0].bridges, len(bridges), len(single))
 	p("| | One bridge | %d bridges |\n|---|---|---|\n", bridges[0].bridges)
 	row := func(name string, f func(singleRun) time.Duration) {
