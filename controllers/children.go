@@ -50,6 +50,7 @@ func (r *MeetingPlatformReconciler) reconcileDesired(ctx context.Context, s *sco
 		return ctrl.Result{}, err
 	}
 	s.media = mediaStatus(s.mp, media)
+	s.mediaInputs = media
 	opts, res, err := r.renderOptions(ctx, s)
 	if err != nil {
 		return ctrl.Result{}, err

@@ -157,7 +157,7 @@ func (r *MeetingPlatformReconciler) evaluate(ctx context.Context, s *scope) {
 func (r *MeetingPlatformReconciler) readLiveState(ctx context.Context, s *scope) (*liveState, error) {
 	mp := s.mp
 	in := []client.ListOption{client.InNamespace(mp.Namespace), client.MatchingLabels{settings.LabelInstance: mp.Name}}
-	snap := &liveState{Platform: mp, Desired: s.desired, TLSSecret: s.inputs.tls, JWTSecret: s.inputs.jwt, Now: s.now, Roots: r.Roots,
+	snap := &liveState{Platform: mp, Desired: s.desired, Media: s.mediaInputs, TLSSecret: s.inputs.tls, JWTSecret: s.inputs.jwt, Now: s.now, Roots: r.Roots,
 		Nodes: map[string]*corev1.Node{}, VerifiedImageTags: r.verifiedImageTags()}
 
 	var deployments appsv1.DeploymentList

@@ -272,6 +272,9 @@ type scope struct {
 	// media is status.media: what each bridge advertises (reconcileDesired); nil when the pass
 	// did not get that far.
 	media *v1alpha1.MediaStatus
+	// mediaInputs are what the cluster says about the bridges' addresses, as rendered
+	// (reconcileDesired); compliance judges the TURN relay's allowed peers by them.
+	mediaInputs settings.MediaInputs
 	// cacheStaleSince is when the open degraded window of the cache began (WatchHealth); zero
 	// while the cache is current.
 	cacheStaleSince time.Time

@@ -52,6 +52,24 @@ func setTURNStatus(st *v1alpha1.MeetingPlatformStatus, mp *v1alpha1.MeetingPlatf
 	}
 }
 
+// nullClearedMedia makes the merge patch from base send null for what status.media held before
+// (in the status last written or stored) and holds no more: left out of a merge patch, a field
+// keeps its stored value. status.media goes when nothing is left of it; its turn list goes
+// when spec.turn is switched off while the bridges stay.
+func nullClearedMedia(base *v1alpha1.MeetingPlatform, now *v1alpha1.MediaStatus, before ...*v1alpha1.MediaStatus) {
+	for _, had := range before {
+		switch {
+		case had == nil:
+		case now == nil:
+			base.Status.Media = &v1alpha1.MediaStatus{}
+			return
+		case len(now.TURN) == 0 && len(had.TURN) > 0:
+			base.Status.Media = &v1alpha1.MediaStatus{TURN: had.TURN}
+			return
+		}
+	}
+}
+
 // patchStatus computes the status from what this pass found and writes it only when it changed,
 // so a converged platform causes no writes.
 func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, original *v1alpha1.MeetingPlatform, reconcileErr error) error {
@@ -100,11 +118,7 @@ func (r *MeetingPlatformReconciler) patchStatus(ctx context.Context, s *scope, o
 	// older than the last write.
 	base := mp.DeepCopy()
 	base.Status = v1alpha1.MeetingPlatformStatus{}
-	if mp.Status.Media == nil && (previous.Media != nil || original.Status.Media != nil) {
-		// Left out of a merge patch, a field keeps its stored value: status.media that became
-		// empty (turn.own switched off) must be sent as null.
-		base.Status.Media = &v1alpha1.MediaStatus{}
-	}
+	nullClearedMedia(base, mp.Status.Media, previous.Media, original.Status.Media)
 	if err := r.Status().Patch(ctx, mp, client.MergeFrom(base)); err != nil {
 		return client.IgnoreNotFound(err)
 	}

@@ -173,8 +173,8 @@ func TestTheOwnTURNServerIsDeployedWithTimeLimitedCredentials(t *testing.T) {
 		if err := k8s.Get(ctx, turnConfigMap(mp), &corev1.ConfigMap{}); !apierrors.IsNotFound(err) {
 			return fmt.Errorf("the coturn ConfigMap is still there (err %w)", err)
 		}
-		if p := getPlatform(t, mp); p.Status.Media != nil {
-			return fmt.Errorf("status.media is %+v", p.Status.Media)
+		if p := getPlatform(t, mp); p.Status.Media == nil || len(p.Status.Media.TURN) > 0 || len(p.Status.Media.Bridges) != 1 {
+			return fmt.Errorf("status.media is %+v, want the bridge and no TURN endpoint", p.Status.Media)
 		}
 		d, err := liveDeployment(mp, settings.Prosody)
 		if err != nil {

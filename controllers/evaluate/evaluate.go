@@ -104,6 +104,10 @@ type Snapshot struct {
 	// (kubernetes.io/service-name), whoever made them: they decide where a Service's traffic
 	// goes.
 	EndpointSlices []discoveryv1.EndpointSlice
+	// Media is what the cluster says about the bridges' public addresses (their load balancers,
+	// the eligible nodes' ExternalIPs), as the reconciler read it for rendering: the own TURN
+	// relay may forward to those addresses (settings.TURNPeers, ACC-5).
+	Media settings.MediaInputs
 	// Nodes are the nodes the pods run on, by name.
 	Nodes map[string]*corev1.Node
 	// Now is the time certificates are judged at.

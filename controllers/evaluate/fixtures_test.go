@@ -161,8 +161,14 @@ var podSuffixes = []string{"x2k4p", "m8n3q", "b7c5d"}
 // nodes, the TLS Secret and the processing record generated from an evaluation.
 func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 	t.Helper()
+	return snapshotWith(t, mp, settings.MediaInputs{})
+}
+
+// snapshotWith is snapshotFor on a cluster that says media about the bridges' addresses.
+func snapshotWith(t testing.TB, mp *v1alpha1.MeetingPlatform, media settings.MediaInputs) *Snapshot {
+	t.Helper()
 	mp = settings.Defaulted(mp)
-	var opts []render.Option
+	opts := []render.Option{render.WithMedia(media)}
 	if onTraefik(mp) {
 		opts = append(opts, render.WithTraefikMiddlewares())
 	}
@@ -172,7 +178,7 @@ func snapshotFor(t testing.TB, mp *v1alpha1.MeetingPlatform) *Snapshot {
 	}
 	desired, _ := render.Objects(mp, opts...)
 	objs = append(objs, render.CredentialsSecret(mp, credentials()))
-	s := &Snapshot{Platform: mp.DeepCopy(), Desired: desired, Now: now, Roots: fixtures.TestRoots(), Nodes: map[string]*corev1.Node{},
+	s := &Snapshot{Platform: mp.DeepCopy(), Desired: desired, Media: media, Now: now, Roots: fixtures.TestRoots(), Nodes: map[string]*corev1.Node{},
 		MiddlewaresServed: onTraefik(mp)}
 	for _, o := range objs {
 		o.SetOwnerReferences([]metav1.OwnerReference{ownerRef(mp)})

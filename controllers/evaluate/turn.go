@@ -110,8 +110,12 @@ func checkTURN(s *Snapshot) (resultValue, string) {
 		return v.result("the platform announces no TURN relay")
 	}
 	v.failed.addAll(s.ownTURNFindings())
+	peers := settings.TURNPeers(mp, s.Media)
+	if len(peers) == 0 {
+		v.warned.add("the relay forwards to no address: no public address of a videobridge is known yet (set spec.media.advertiseAddresses, or wait for the load balancer's or the nodes' address), so clients behind firewalls get no media")
+	}
 	return v.result("coturn hands out only time-limited credentials (use-auth-secret), relays only to " +
-		strings.Join(settings.TURNPeers(mp), ", ") + " with every private, loopback, link-local, CGNAT and cluster range denied, and has no CLI")
+		strings.Join(peers, ", ") + " with every private, loopback, link-local, CGNAT and cluster range denied, and has no CLI")
 }
 
 // turnCredentialFindings: prosody signs TURN credentials with the shared secret, from the
@@ -171,13 +175,13 @@ func (s *Snapshot) ownTURNFindings() findings {
 		return f
 	}
 	options := slices.Concat(parseTURNFile(live.content, live.where), cl.options)
-	f.addAll(turnOptionFindings(s.Platform, d.Name, options))
+	f.addAll(turnOptionFindings(s.Platform, s.Media, d.Name, options))
 	f.addAll(s.turnSecretFindings(d, ctr, cl))
 	return f
 }
 
 // turnOptionFindings judges coturn's effective options.
-func turnOptionFindings(mp *v1alpha1.MeetingPlatform, deployment string, options []turnOption) findings {
+func turnOptionFindings(mp *v1alpha1.MeetingPlatform, media settings.MediaInputs, deployment string, options []turnOption) findings {
 	var f findings
 	set := func(name string) bool {
 		return slices.ContainsFunc(options, func(o turnOption) bool { return o.name == name && o.on() })
@@ -192,7 +196,7 @@ func turnOptionFindings(mp *v1alpha1.MeetingPlatform, deployment string, options
 		switch {
 		case o.name == settings.TURNOptionDeniedPeer:
 			denied[o.value] = true
-		case o.name == settings.TURNOptionAllowedPeer && !slices.Contains(settings.TURNPeers(mp), o.value):
+		case o.name == settings.TURNOptionAllowedPeer && !slices.Contains(settings.TURNPeers(mp, media), o.value):
 			f.add("%s allows relaying to %s, which is not an address of the platform's videobridge", o.where, o.value)
 		case o.name == "static-auth-secret" && o.where != "the command line":
 			f.add("%s holds the shared secret (static-auth-secret): a ConfigMap is readable by more than the relay", o.where)

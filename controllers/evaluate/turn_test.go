@@ -133,3 +133,28 @@ func TestTURNOptionsAreReadAsCoturnReadsThem(t *testing.T) {
 		t.Errorf("parseTURNArgs: %+v", cl)
 	}
 }
+
+// With no advertiseAddresses, the relay forwards to the addresses the cluster gives the
+// bridges, and ACC-5 judges its allowed peers by those: an allowed address the cluster no
+// longer gives a bridge fails, and a relay with no bridge address known warns.
+func TestTheRelayFollowsTheDiscoveredBridgeAddresses(t *testing.T) {
+	mp := turnPlatform()
+	mp.Spec.Media.AdvertiseAddresses = nil
+	const nodeIP = "198.51.100.30"
+	discovered := settings.MediaInputs{NodeExternalIPs: []string{nodeIP}}
+
+	s := snapshotWith(t, mp, discovered)
+	if r := resultOf(Evaluate(s), string(settings.ACC5)); r.Result != v1alpha1.ResultPass || !strings.Contains(r.Message, nodeIP) {
+		t.Fatalf("ACC-5 with a discovered node address: %s %q, want Pass naming %s", r.Result, r.Message, nodeIP)
+	}
+
+	s.Media = settings.MediaInputs{NodeExternalIPs: []string{"198.51.100.31"}}
+	if r := resultOf(Evaluate(s), string(settings.ACC5)); r.Result != v1alpha1.ResultFail || !strings.Contains(r.Message, nodeIP) {
+		t.Errorf("ACC-5 when the relay still allows an address no bridge has: %s %q, want Fail naming %s", r.Result, r.Message, nodeIP)
+	}
+
+	none := snapshotWith(t, mp, settings.MediaInputs{})
+	if r := resultOf(Evaluate(none), string(settings.ACC5)); r.Result != v1alpha1.ResultWarn || !strings.Contains(r.Message, "no public address of a videobridge") {
+		t.Errorf("ACC-5 with no bridge address known: %s %q, want Warn saying so", r.Result, r.Message)
+	}
+}

@@ -49,7 +49,7 @@ func Objects(mp *v1alpha1.MeetingPlatform, opts ...Option) ([]client.Object, err
 	o := collect(opts)
 
 	var objs []client.Object
-	turn := renderTURN(mp)
+	turn := renderTURN(mp, o.media)
 	configMaps := map[settings.Component]string{}
 	for _, c := range settings.Components {
 		if cm := configMap(mp, c); cm != nil {

@@ -63,16 +63,16 @@ type turnObjects struct {
 	configMaps, deployments, services, certificates, policies []client.Object
 }
 
-func renderTURN(mp *v1alpha1.MeetingPlatform) turnObjects {
+func renderTURN(mp *v1alpha1.MeetingPlatform, media settings.MediaInputs) turnObjects {
 	if settings.OwnTURN(mp) == nil {
 		return turnObjects{}
 	}
-	cm := turnConfigMap(mp)
+	cm := turnConfigMap(mp, media)
 	out := turnObjects{
 		configMaps:  []client.Object{cm},
 		deployments: []client.Object{turnDeployment(mp, dataHash(cm.Data))},
 		services:    []client.Object{turnService(mp)},
-		policies:    []client.Object{turnNetworkPolicy(mp)},
+		policies:    []client.Object{turnNetworkPolicy(mp, media)},
 	}
 	if settings.TURNNeedsCertificate(mp) {
 		out.certificates = []client.Object{certificateFor(mp, settings.TURNCertificateName(mp), settings.TURNHost(mp), settings.TURN)}
@@ -81,21 +81,21 @@ func renderTURN(mp *v1alpha1.MeetingPlatform) turnObjects {
 }
 
 // TURNConfig is the content of coturn's turnserver.conf: settings.TURNConfig, one option a line.
-func TURNConfig(mp *v1alpha1.MeetingPlatform) string {
+func TURNConfig(mp *v1alpha1.MeetingPlatform, media settings.MediaInputs) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# coturn configuration of MeetingPlatform %s, written by meetwarden; edits are reverted.\n", mp.Name)
 	b.WriteString("# The shared secret is passed on the command line from the credentials Secret.\n")
-	for _, o := range settings.TURNConfig(mp) {
+	for _, o := range settings.TURNConfig(mp, media) {
 		fmt.Fprintf(&b, "# %s\n%s\n", o.Why, o.Line())
 	}
 	return b.String()
 }
 
-func turnConfigMap(mp *v1alpha1.MeetingPlatform) *corev1.ConfigMap {
+func turnConfigMap(mp *v1alpha1.MeetingPlatform, media settings.MediaInputs) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: meta(mp, settings.ConfigMapName(mp, settings.TURN), string(settings.TURN)),
-		Data:       map[string]string{settings.TURNConfigKey: TURNConfig(mp)},
+		Data:       map[string]string{settings.TURNConfigKey: TURNConfig(mp, media)},
 	}
 }
 
@@ -229,13 +229,13 @@ func turnService(mp *v1alpha1.MeetingPlatform) *corev1.Service {
 // onwards): the pods, and the announced
 // addresses through which a relayed client reaches them. What coturn itself refuses
 // (denied-peer-ip) the policy refuses once more.
-func turnNetworkPolicy(mp *v1alpha1.MeetingPlatform) *networkingv1.NetworkPolicy {
+func turnNetworkPolicy(mp *v1alpha1.MeetingPlatform, discovered settings.MediaInputs) *networkingv1.NetworkPolicy {
 	media := []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, mp.Spec.Media.Port)}
 	if bridges := settings.Bridges(mp); len(bridges) > 1 {
 		media[0].EndPort = ptr.To(bridges[len(bridges)-1].Port)
 	}
 	out := []networkingv1.NetworkPolicyEgressRule{{To: pods(mp, settings.JVB), Ports: media}}
-	if peers := hostBlocks(settings.TURNPeers(mp)); len(peers) > 0 {
+	if peers := hostBlocks(settings.TURNPeers(mp, discovered)); len(peers) > 0 {
 		out = append(out, networkingv1.NetworkPolicyEgressRule{To: peers, Ports: media})
 	}
 	return netpol(mp, string(settings.TURN), settings.TURN,

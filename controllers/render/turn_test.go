@@ -46,7 +46,7 @@ func lastAddress(p netip.Prefix) netip.Addr {
 func turnLines(t *testing.T) []string {
 	t.Helper()
 	var out []string
-	for _, l := range strings.Split(TURNConfig(settings.Defaulted(ownTURN())), "\n") {
+	for _, l := range strings.Split(TURNConfig(settings.Defaulted(ownTURN()), settings.MediaInputs{}), "\n") {
 		if l != "" && !strings.HasPrefix(l, "#") {
 			out = append(out, l)
 		}

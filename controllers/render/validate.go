@@ -256,8 +256,8 @@ func validateBridges(fail failFunc, mp *v1alpha1.MeetingPlatform) {
 	}
 }
 
-// validateTURN refuses what the API server's schema already does, and an own relay with no
-// bridge address to relay to: it denies every other address, so it would relay nothing.
+// validateTURN refuses what the API server's schema already does. An own relay with no bridge
+// address known yet is rendered: it denies every address until one is (ACC-5 warns).
 func validateTURN(fail failFunc, mp *v1alpha1.MeetingPlatform) {
 	if t := settings.OwnTURN(mp); t != nil {
 		if t.Host != "" && !domainPattern.MatchString(string(t.Host)) {
@@ -269,9 +269,6 @@ func validateTURN(fail failFunc, mp *v1alpha1.MeetingPlatform) {
 			port  int32
 		}{{"spec.turn.own.port", t.Port}, {"spec.turn.own.tlsPort", t.TLSPort}} {
 			validateMedia(func(_, format string, args ...any) { fail(p.field, format, args...) }, v1alpha1.MediaSpec{Type: t.Type, Port: p.port})
-		}
-		if len(settings.TURNPeers(mp)) == 0 {
-			fail("spec.media.advertiseAddresses", "is empty, but spec.turn.own relays only to the videobridge's announced addresses: set them")
 		}
 	}
 	if e := settings.ExternalTURN(mp); e != nil {

@@ -17,6 +17,8 @@ limitations under the License.
 package settings
 
 import (
+	"cmp"
+	"net/netip"
 	"slices"
 	"strconv"
 
@@ -164,11 +166,43 @@ func TURNImage(mp *v1alpha1.MeetingPlatform) string {
 	return registry + "/" + TURNImageName + ":" + TURNImageTag
 }
 
-// TURNPeers are the only addresses the own relay forwards to: the public addresses the
-// videobridge announces (spec.media.advertiseAddresses). Private candidates are never
-// announced (EU-3), so these are the only bridge addresses a client can ask to reach.
-func TURNPeers(mp *v1alpha1.MeetingPlatform) []string {
-	return mp.Spec.Media.AdvertiseAddresses
+// TURNPeers are the only addresses the own relay forwards to: the addresses the videobridges
+// announce (AddressOf: spec.media.advertiseAddresses, else what the cluster says about their
+// load balancers or nodes), each once, in bridge order. Private candidates are never announced
+// (EU-3), so these are the only bridge addresses a client can ask to reach. An address inside
+// one of TURNSpecialRanges is left out: allowed-peer-ip wins over denied-peer-ip, and on any port,
+// so allowing a private node address would open the relay to everything on that node.
+func TURNPeers(mp *v1alpha1.MeetingPlatform, in MediaInputs) []string {
+	var out []string
+	for _, b := range Bridges(mp) {
+		for _, ip := range AddressOf(mp, b, in).Addresses {
+			if !slices.Contains(out, ip) && !InTURNSpecialRange(ip) {
+				out = append(out, ip)
+			}
+		}
+	}
+	return out
+}
+
+// InTURNSpecialRange reports whether ip lies in one of TURNSpecialRanges (an unparsable address
+// counts as inside).
+func InTURNSpecialRange(ip string) bool {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return true
+	}
+	addr = addr.Unmap()
+	for _, r := range TURNSpecialRanges {
+		from, err1 := netip.ParseAddr(r.From)
+		to, err2 := netip.ParseAddr(cmp.Or(r.To, r.From))
+		if err1 != nil || err2 != nil || from.Is4() != addr.Is4() {
+			continue
+		}
+		if from.Compare(addr) <= 0 && addr.Compare(to) <= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // IPRange is an inclusive address range in coturn's syntax: coturn 4.11 and later refuses
@@ -196,7 +230,14 @@ func (r IPRange) String() string {
 // reaches the bridges and nothing else. The special ranges are still listed one by one: they
 // say why each is closed, and they stay closed should the catch-all ever give way to allowed
 // ranges (discovered bridge addresses), which must then never open a private range.
-var TURNDeniedPeers = []IPRange{
+var TURNDeniedPeers = append(slices.Clone(TURNSpecialRanges),
+	IPRange{"0.0.0.0", "255.255.255.255", "every other IPv4 address: only the bridges are allowed"},
+	IPRange{"::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "every other IPv6 address: only the bridges are allowed"},
+)
+
+// TURNSpecialRanges are the ranges no relay may reach, whatever a bridge announces: the
+// cluster's, the company network's and the host's own.
+var TURNSpecialRanges = []IPRange{
 	{"0.0.0.0", "0.255.255.255", "this network (RFC 1122)"},
 	{"10.0.0.0", "10.255.255.255", "private (RFC 1918), pod and service ranges of most clusters"},
 	{"100.64.0.0", "100.127.255.255", "shared address space (RFC 6598), CGNAT and some CNIs' pod ranges"},
@@ -210,8 +251,6 @@ var TURNDeniedPeers = []IPRange{
 	{"::1", "", "IPv6 loopback"},
 	{"fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "IPv6 unique local (fc00::/7)"},
 	{"fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "IPv6 link-local (fe80::/10)"},
-	{"0.0.0.0", "255.255.255.255", "every other IPv4 address: only the bridges are allowed"},
-	{"::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "every other IPv6 address: only the bridges are allowed"},
 }
 
 // TURNOption is one line of coturn's configuration: "name=value", or the bare name of a flag
@@ -238,8 +277,9 @@ const (
 	TURNOptionNoCLI       = "no-cli"
 )
 
-// TURNConfig are the lines of the own coturn server's turnserver.conf, in file order.
-func TURNConfig(mp *v1alpha1.MeetingPlatform) []TURNOption {
+// TURNConfig are the lines of the own coturn server's turnserver.conf, in file order; in is
+// what the cluster says about the bridges' addresses (TURNPeers).
+func TURNConfig(mp *v1alpha1.MeetingPlatform, in MediaInputs) []TURNOption {
 	opts := []TURNOption{
 		{"listening-port", strconv.Itoa(int(TURNListeningPort)), ACC5, "TURN over UDP"},
 		{"tls-listening-port", strconv.Itoa(int(TURNTLSListeningPort)), ACC5, "TURNS: TURN over TLS on TCP"},
@@ -263,7 +303,7 @@ func TURNConfig(mp *v1alpha1.MeetingPlatform) []TURNOption {
 	for _, r := range TURNDeniedPeers {
 		opts = append(opts, TURNOption{TURNOptionDeniedPeer, r.String(), ACC5, r.Why})
 	}
-	for _, ip := range TURNPeers(mp) {
+	for _, ip := range TURNPeers(mp, in) {
 		opts = append(opts, TURNOption{TURNOptionAllowedPeer, ip, ACC5, "an address of the platform's videobridge"})
 	}
 	return opts
