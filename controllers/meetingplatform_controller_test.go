@@ -462,11 +462,6 @@ func TestInputsThatCannotWorkStall(t *testing.T) {
 			change: func(mp *v1alpha1.MeetingPlatform) {
 				mp.Spec.Components.JVB.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("100Mi")}}
 			}},
-		{name: "an own TURN relay without a bridge address to relay to", reason: v1alpha1.ReasonInvalidSpec, names: "spec.media.advertiseAddresses",
-			change: func(mp *v1alpha1.MeetingPlatform) {
-				mp.Spec.Media.AdvertiseAddresses = nil
-				mp.Spec.TURN = &v1alpha1.TURNSpec{Own: &v1alpha1.OwnTURNSpec{}}
-			}},
 		{name: "a JWT signing secret with a quote, which would end prosody's Lua string", reason: v1alpha1.ReasonInvalidSecret,
 			names: `key "secret" of Secret "meet-jwt" (spec.access.jwt.secretRef)`, jwtSecret: `a-signing-secret-long-enough-but-with-a-" quote`},
 	} {
