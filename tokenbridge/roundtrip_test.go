@@ -27,7 +27,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -35,6 +34,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/meetwarden/meetwarden/test/oidcprovider"
 )
 
 const (
@@ -42,9 +43,8 @@ const (
 	testRoom   = "Weekly-Standup"
 	moderators = "meet-moderators"
 	staff      = "staff"
-	// The static users of the example storage.
-	userWithGroups = "id1"
-	userNoGroups   = "id2"
+	userWithGroups = oidcprovider.UserWithGroups
+	userNoGroups   = oidcprovider.UserNoGroups
 )
 
 var testAppSecret = []byte("prosody-shares-this-secret-with-the-bridge-0123456789")
@@ -93,9 +93,9 @@ func newHarness(t *testing.T, clientID, clientSecret string, tweak func(*Config)
 	h.bridge = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { bridge.ServeHTTP(w, r) }))
 	t.Cleanup(h.bridge.Close)
 	groups := map[string][]string{userWithGroups: {moderators, staff}}
-	p := startProvider(t, h.bridge.URL+PathCallback, groups)
+	p := oidcprovider.Start(t, h.bridge.URL+PathCallback, groups)
 	cfg := Config{
-		IssuerURL:        p.issuer,
+		IssuerURL:        p.Issuer,
 		ClientID:         clientID,
 		ClientSecret:     clientSecret,
 		PublicURL:        h.bridge.URL,
@@ -104,7 +104,7 @@ func newHarness(t *testing.T, clientID, clientSecret string, tweak func(*Config)
 		CookieKey:        bytes.Repeat([]byte{7}, 32),
 		DisplayNameClaim: "name",
 		TokenLifetime:    5 * time.Minute,
-		HTTPClient:       p.client,
+		HTTPClient:       p.Client,
 		Logger:           slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:              h.clock.Now,
 	}
@@ -122,7 +122,7 @@ func newHarness(t *testing.T, clientID, clientSecret string, tweak func(*Config)
 	}
 	// Both test servers present httptest's one certificate, so the provider's client trusts both.
 	h.browser = &http.Client{
-		Transport:     p.client.Transport,
+		Transport:     p.Client.Transport,
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -141,57 +141,14 @@ func (h *harness) get(u string) *http.Response {
 	return resp
 }
 
-// follow walks redirects from u until a response is not a redirect or points at a URL for
-// which stop returns true; it returns the last response and the URL it did not follow.
-func (h *harness) follow(u string, stop func(*url.URL) bool) (*http.Response, *url.URL) {
-	h.t.Helper()
-	for range 10 {
-		resp := h.get(u)
-		loc, err := resp.Location()
-		if errors.Is(err, http.ErrNoLocation) {
-			return resp, nil
-		}
-		if err != nil {
-			h.t.Fatalf("Location of %s: %v", u, err)
-		}
-		if stop(loc) {
-			return resp, loc
-		}
-		u = loc.String()
-	}
-	h.t.Fatalf("more than 10 redirects from %s", u)
-	return nil, nil
-}
-
-var loginFormID = regexp.MustCompile(`name="id" value="([^"]+)"`)
-
 // loginAtProvider opens the room through the bridge, fills in the provider's login form as
 // userName and returns the provider's redirect to the bridge's callback, not yet followed.
 func (h *harness) loginAtProvider(userName string) *url.URL {
 	h.t.Helper()
 	start := h.bridge.URL + PathLogin + "?" + RoomParameter + "=" + testRoom
-	resp, loc := h.follow(start, func(*url.URL) bool { return false })
-	if loc != nil || resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("the room's login did not end at the provider's login form: %d", resp.StatusCode)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	m := loginFormID.FindSubmatch(body)
-	if m == nil {
-		h.t.Fatalf("no auth request id in the provider's login form:\n%s", body)
-	}
-	form := url.Values{"username": {userName}, "password": {testPassword}, "id": {string(m[1])}}
-	post, err := h.browser.PostForm(resp.Request.URL.String(), form)
+	callback, err := oidcprovider.LogIn(h.browser, start, userName, func(u *url.URL) bool { return u.Path == PathCallback })
 	if err != nil {
-		h.t.Fatalf("POST login form: %v", err)
-	}
-	_ = post.Body.Close()
-	next, err := post.Location()
-	if err != nil {
-		h.t.Fatalf("the provider did not accept the login (%d): %v", post.StatusCode, err)
-	}
-	_, callback := h.follow(next.String(), func(u *url.URL) bool { return u.Path == PathCallback })
-	if callback == nil {
-		h.t.Fatal("the provider never sent the browser back to the bridge's callback")
+		h.t.Fatal(err)
 	}
 	h.secrets = append(h.secrets, callback.Query().Get("code"), callback.Query().Get("state"))
 	return callback
@@ -264,7 +221,7 @@ func keys(m map[string]any) []string {
 
 func (h *harness) assertLogsHoldNoSecret() {
 	logs := h.logs.String()
-	for _, s := range append(h.secrets, "Test User", "test-user", confidentialPass, string(testAppSecret)) {
+	for _, s := range append(h.secrets, "Test User", "test-user", oidcprovider.ConfidentialSecret, string(testAppSecret)) {
 		if s != "" && strings.Contains(logs, s) {
 			h.t.Errorf("the bridge's log holds a secret or claim value (%.8s…):\n%s", s, logs)
 		}
@@ -272,7 +229,7 @@ func (h *harness) assertLogsHoldNoSecret() {
 }
 
 func TestRoundTripIssuesARoomTokenProsodyAccepts(t *testing.T) {
-	h := newHarness(t, confidentialID, confidentialPass, nil)
+	h := newHarness(t, oidcprovider.ConfidentialID, oidcprovider.ConfidentialSecret, nil)
 	token := h.roomToken(h.loginAtProvider("test-user2"))
 
 	claims, err := verifyAsProsody(token, h.clock.Now())
@@ -299,14 +256,14 @@ func TestRoundTripIssuesARoomTokenProsodyAccepts(t *testing.T) {
 }
 
 func TestRoundTripWithAPublicPKCEClient(t *testing.T) {
-	h := newHarness(t, publicClientID, "", nil)
+	h := newHarness(t, oidcprovider.PublicClientID, "", nil)
 	if _, err := verifyAsProsody(h.roomToken(h.loginAtProvider("test-user2")), h.clock.Now()); err != nil {
 		t.Fatalf("prosody's settings refuse the token of a public client's login: %v", err)
 	}
 }
 
 func TestTheLoginCookieIsSealedHttpOnlySecureLax(t *testing.T) {
-	h := newHarness(t, confidentialID, confidentialPass, nil)
+	h := newHarness(t, oidcprovider.ConfidentialID, oidcprovider.ConfidentialSecret, nil)
 	resp := h.get(h.bridge.URL + PathLogin + "?" + RoomParameter + "=" + testRoom)
 	cookies := resp.Cookies()
 	if len(cookies) != 1 {
@@ -324,9 +281,9 @@ func TestTheLoginCookieIsSealedHttpOnlySecureLax(t *testing.T) {
 }
 
 func TestModeratorByGroup(t *testing.T) {
-	withGroups := func(c *Config) { c.GroupsClaim = groupsClaim; c.ModeratorGroups = []string{moderators} }
+	withGroups := func(c *Config) { c.GroupsClaim = oidcprovider.GroupsClaim; c.ModeratorGroups = []string{moderators} }
 	for user, want := range map[string]bool{"test-user@127.0.0.1": true, "test-user2": false} {
-		h := newHarness(t, confidentialID, confidentialPass, withGroups)
+		h := newHarness(t, oidcprovider.ConfidentialID, oidcprovider.ConfidentialSecret, withGroups)
 		token := h.roomToken(h.loginAtProvider(user))
 		claims, err := verifyAsProsody(token, h.clock.Now())
 		if err != nil {
@@ -352,8 +309,8 @@ func mustDecode(t *testing.T, token string) []byte {
 }
 
 func TestRefusedWithoutTheRequiredGroup(t *testing.T) {
-	allowStaff := func(c *Config) { c.GroupsClaim = groupsClaim; c.AllowedGroups = []string{staff} }
-	h := newHarness(t, confidentialID, confidentialPass, allowStaff)
+	allowStaff := func(c *Config) { c.GroupsClaim = oidcprovider.GroupsClaim; c.AllowedGroups = []string{staff} }
+	h := newHarness(t, oidcprovider.ConfidentialID, oidcprovider.ConfidentialSecret, allowStaff)
 	resp := h.get(h.loginAtProvider("test-user2").String())
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a user outside the allowed groups got %d, want 403", resp.StatusCode)
@@ -362,14 +319,14 @@ func TestRefusedWithoutTheRequiredGroup(t *testing.T) {
 		t.Errorf("a user outside the allowed groups was sent to %s", loc.Path)
 	}
 	// A member of the group enters.
-	member := newHarness(t, confidentialID, confidentialPass, allowStaff)
+	member := newHarness(t, oidcprovider.ConfidentialID, oidcprovider.ConfidentialSecret, allowStaff)
 	if _, err := verifyAsProsody(member.roomToken(member.loginAtProvider("test-user@127.0.0.1")), member.clock.Now()); err != nil {
 		t.Errorf("a member of the allowed group was refused: %v", err)
 	}
 }
 
 func TestTheTokenIsRefusedAfterItsLifetime(t *testing.T) {
-	h := newHarness(t, confidentialID, confidentialPass, func(c *Config) { c.TokenLifetime = 2 * time.Minute })
+	h := newHarness(t, oidcprovider.ConfidentialID, oidcprovider.ConfidentialSecret, func(c *Config) { c.TokenLifetime = 2 * time.Minute })
 	token := h.roomToken(h.loginAtProvider("test-user2"))
 	if _, err := verifyAsProsody(token, h.clock.Now().Add(119*time.Second)); err != nil {
 		t.Fatalf("the token is refused within its lifetime: %v", err)
@@ -380,7 +337,7 @@ func TestTheTokenIsRefusedAfterItsLifetime(t *testing.T) {
 }
 
 func TestACallbackAfterTheLoginTimeoutIsRefused(t *testing.T) {
-	h := newHarness(t, confidentialID, confidentialPass, nil)
+	h := newHarness(t, oidcprovider.ConfidentialID, oidcprovider.ConfidentialSecret, nil)
 	callback := h.loginAtProvider("test-user2")
 	h.clock.Advance(LoginTimeout + time.Second)
 	if resp := h.get(callback.String()); resp.StatusCode != http.StatusBadRequest {
@@ -389,7 +346,7 @@ func TestACallbackAfterTheLoginTimeoutIsRefused(t *testing.T) {
 }
 
 func TestATamperedStateIsRefused(t *testing.T) {
-	h := newHarness(t, confidentialID, confidentialPass, nil)
+	h := newHarness(t, oidcprovider.ConfidentialID, oidcprovider.ConfidentialSecret, nil)
 	callback := h.loginAtProvider("test-user2")
 	q := callback.Query()
 	q.Set("state", q.Get("state")+"x")
@@ -404,7 +361,7 @@ func TestATamperedStateIsRefused(t *testing.T) {
 }
 
 func TestATamperedOrReplayedCookieIsRefused(t *testing.T) {
-	h := newHarness(t, confidentialID, confidentialPass, nil)
+	h := newHarness(t, oidcprovider.ConfidentialID, oidcprovider.ConfidentialSecret, nil)
 	callback := h.loginAtProvider("test-user2")
 	bridgeURL, _ := url.Parse(h.bridge.URL + PathPrefix)
 	cookies := h.browser.Jar.Cookies(bridgeURL)
@@ -429,7 +386,7 @@ func TestATamperedOrReplayedCookieIsRefused(t *testing.T) {
 }
 
 func TestLoginRefusesARoomNameItCannotCarry(t *testing.T) {
-	h := newHarness(t, confidentialID, confidentialPass, nil)
+	h := newHarness(t, oidcprovider.ConfidentialID, oidcprovider.ConfidentialSecret, nil)
 	for _, room := range []string{"", "a/b", "../x", "room?x=1", strings.Repeat("r", 129)} {
 		resp := h.get(h.bridge.URL + PathLogin + "?" + RoomParameter + "=" + url.QueryEscape(room))
 		if resp.StatusCode != http.StatusBadRequest || len(resp.Cookies()) != 0 {

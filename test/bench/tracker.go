@@ -26,6 +26,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -92,6 +93,8 @@ var childKinds = map[string]client.Object{
 	"Secret":        &corev1.Secret{},
 	"Ingress":       &networkingv1.Ingress{},
 	"NetworkPolicy": &networkingv1.NetworkPolicy{},
+	// A child the tracker does not watch would never be seen, and "children" never known.
+	"PodDisruptionBudget": &policyv1.PodDisruptionBudget{},
 }
 
 func kindName(obj client.Object) string {
@@ -108,6 +111,8 @@ func kindName(obj client.Object) string {
 		return "Ingress"
 	case *networkingv1.NetworkPolicy:
 		return "NetworkPolicy"
+	case *policyv1.PodDisruptionBudget:
+		return "PodDisruptionBudget"
 	case *corev1.Pod:
 		return "Pod"
 	case *v1alpha1.MeetingPlatform:

@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meetwarden/meetwarden/api/v1alpha1"
+	"github.com/meetwarden/meetwarden/controllers/render"
 	"github.com/meetwarden/meetwarden/controllers/settings"
 )
 
@@ -236,5 +238,24 @@ func TestReplacedTextListsEveryComponentInOrder(t *testing.T) {
 	up := &upgradeResult{pods: map[string]int{"web": 20, "jvb": 20, "prosody": 20, "jicofo": 20}, replaced: map[string]int{"web": 20, "prosody": 3}}
 	if got, want := replacedText(up), "jicofo 0 of 20, jvb 0 of 20, prosody 3 of 20, web 20 of 20"; got != want {
 		t.Errorf("replacedText = %q, want %q", got, want)
+	}
+}
+
+// Every object the operator renders for a benchmarked platform is of a kind the tracker
+// watches: one it did not would never be seen, and "children" (every child exists) never known.
+func TestTheTrackerWatchesEveryKindTheOperatorRenders(t *testing.T) {
+	bridges := newPlatform("ns", "meet", 30000)
+	bridges.Spec.Components.JVB.Replicas = benchBridges
+	bridges.Spec.TURN = &v1alpha1.TURNSpec{Own: &v1alpha1.OwnTURNSpec{Type: v1alpha1.MediaServiceNodePort, Port: 30003, TLSPort: 30004}}
+	for _, mp := range []*v1alpha1.MeetingPlatform{newPlatform("ns", "meet", 30000), bridges} {
+		objs, err := render.Objects(settings.Defaulted(mp))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if _, watched := childKinds[kindName(o)]; !watched {
+				t.Errorf("%T %s is rendered but its kind is not among the tracker's childKinds", o, o.GetName())
+			}
+		}
 	}
 }
