@@ -39,10 +39,10 @@ import (
 )
 
 const (
-	testAppID  = "meet"
-	testRoom   = "Weekly-Standup"
-	moderators = "meet-moderators"
-	staff      = "staff"
+	testAppID      = "meet"
+	testRoom       = "Weekly-Standup"
+	moderators     = "meet-moderators"
+	staff          = "staff"
 	userWithGroups = oidcprovider.UserWithGroups
 	userNoGroups   = oidcprovider.UserNoGroups
 )
