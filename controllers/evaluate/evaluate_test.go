@@ -59,6 +59,7 @@ var specs = []struct {
 	{"OIDC with a confidential client, issuer on port 8443", oidcConfidentialPlatform},
 	{"OIDC on a Gateway: the route's /oidc/ rule goes to the bridge", oidcGatewayPlatform},
 	{ownTURNSpec, turnPlatform},
+	{"three videobridges on node ports and an own TURN relay that reaches each of them", threeBridgesTURNPlatform},
 }
 
 func resultOf(results []v1alpha1.ControlStatus, id string) v1alpha1.ControlStatus {

@@ -33,6 +33,14 @@ import (
 // turnPlatform: its own coturn server on turn.example.eu behind a load balancer.
 func turnPlatform() *v1alpha1.MeetingPlatform { return stored(fixtures.OwnTURN()) }
 
+// threeBridgesTURNPlatform: three bridges on node ports, each on its own port, and an own relay
+// that must reach every one of them.
+func threeBridgesTURNPlatform() *v1alpha1.MeetingPlatform {
+	mp := fixtures.OwnTURN()
+	mp.Spec.Components.JVB.Replicas = 3
+	return stored(mp)
+}
+
 // externalTURNPlatform: a TURN server the organisation runs, declared in the EU.
 func externalTURNPlatform() *v1alpha1.MeetingPlatform { return stored(fixtures.ExternalTURN()) }
 

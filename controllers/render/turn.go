@@ -230,9 +230,9 @@ func turnService(mp *v1alpha1.MeetingPlatform) *corev1.Service {
 // addresses through which a relayed client reaches them. What coturn itself refuses
 // (denied-peer-ip) the policy refuses once more.
 func turnNetworkPolicy(mp *v1alpha1.MeetingPlatform, discovered settings.MediaInputs) *networkingv1.NetworkPolicy {
-	media := []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, mp.Spec.Media.Port)}
-	if bridges := settings.Bridges(mp); len(bridges) > 1 {
-		media[0].EndPort = ptr.To(bridges[len(bridges)-1].Port)
+	var media []networkingv1.NetworkPolicyPort
+	for _, b := range settings.Bridges(mp) {
+		media = append(media, port(corev1.ProtocolUDP, b.Port))
 	}
 	out := []networkingv1.NetworkPolicyEgressRule{{To: pods(mp, settings.JVB), Ports: media}}
 	if peers := hostBlocks(settings.TURNPeers(mp, discovered)); len(peers) > 0 {
