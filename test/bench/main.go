@@ -173,7 +173,7 @@ func parseFlags(args []string) (*config, error) {
 	if c.baseline != "" {
 		builds = 2
 	}
-	ports := 1 + builds*(c.warmup+c.runs) + c.bridgeRuns*(benchBridges+2) + c.fleet + soakGone // +2: the relay of the bridges platform
+	ports := driftPlatforms + builds*(c.warmup+c.runs) + c.bridgeRuns*(benchBridges+2) + c.fleet + soakGone // +2: the relay of the bridges platform
 	for _, n := range c.scale {
 		ports += (builds + 1) * n
 	}

@@ -264,45 +264,64 @@ func setWebEnv(d *appsv1.Deployment, name, value string) {
 	}
 }
 
+// driftPlatforms are the converged platforms phase 2 tampers with, in turn. The operator stops
+// correcting the same object after three corrections within five minutes (controllers/loops.go,
+// RevertLoop), a guard against fighting another controller; the tamperings, one every 20 s or
+// so, rotate over enough platforms that no object is corrected that often, so every tampering
+// measures a revert of the operator as installed.
+const driftPlatforms = 12
+
+// driftTarget is one platform of phase 2 and the objects tampered with.
+type driftTarget struct{ key, web, netpol types.NamespacedName }
+
 func (b *bench) drift(ctx context.Context) error {
-	progress("== 2. drift revert: %d tamperings on one converged platform", b.cfg.tamperings)
+	progress("== 2. drift revert: %d tamperings, in turn on %d converged platforms", b.cfg.tamperings, driftPlatforms)
 	ns := "bench-drift"
 	if err := b.createNamespace(ctx, ns, "drift"); err != nil {
 		return err
 	}
-	port, err := b.mediaPort()
-	if err != nil {
-		return err
+	var targets []driftTarget
+	for n := range driftPlatforms {
+		port, err := b.mediaPort()
+		if err != nil {
+			return err
+		}
+		mp := newPlatform(ns, fmt.Sprintf("meet-%02d", n), port)
+		if err := b.createInputs(ctx, mp); err != nil {
+			return err
+		}
+		if err := b.createPlatform(ctx, mp); err != nil {
+			return err
+		}
+		targets = append(targets, driftTarget{
+			key:    client.ObjectKeyFromObject(mp),
+			web:    types.NamespacedName{Namespace: ns, Name: mp.Name + "-web"},
+			netpol: types.NamespacedName{Namespace: ns, Name: mp.Name + "-default-deny"},
+		})
 	}
-	mp := newPlatform(ns, "meet", port)
-	if err := b.createInputs(ctx, mp); err != nil {
-		return err
-	}
-	key := client.ObjectKeyFromObject(mp)
-	if err := b.createPlatform(ctx, mp); err != nil {
-		return err
-	}
-	webKey := types.NamespacedName{Namespace: ns, Name: mp.Name + "-web"}
-	netpolKey := types.NamespacedName{Namespace: ns, Name: mp.Name + "-default-deny"}
 
-	converged := func() (bool, error) {
-		var live v1alpha1.MeetingPlatform
-		if err := b.tracker.cache.Get(ctx, key, &live); err != nil {
-			return false, client.IgnoreNotFound(err)
+	converged := func(t driftTarget) func() (bool, error) {
+		return func() (bool, error) {
+			var live v1alpha1.MeetingPlatform
+			if err := b.tracker.cache.Get(ctx, t.key, &live); err != nil {
+				return false, client.IgnoreNotFound(err)
+			}
+			var web appsv1.Deployment
+			if err := b.tracker.cache.Get(ctx, t.web, &web); err != nil {
+				return false, client.IgnoreNotFound(err)
+			}
+			if err := b.tracker.cache.Get(ctx, t.netpol, &networkingv1.NetworkPolicy{}); err != nil {
+				return false, client.IgnoreNotFound(err)
+			}
+			v, _ := webEnv(&web, "ENABLE_RECORDING")
+			_, amplitude := webEnv(&web, "AMPLITUDE_ID")
+			return platformReady(&live) && deploymentAvailable(&web) && v == "false" && !amplitude, nil
 		}
-		var web appsv1.Deployment
-		if err := b.tracker.cache.Get(ctx, webKey, &web); err != nil {
-			return false, client.IgnoreNotFound(err)
-		}
-		if err := b.tracker.cache.Get(ctx, netpolKey, &networkingv1.NetworkPolicy{}); err != nil {
-			return false, client.IgnoreNotFound(err)
-		}
-		v, _ := webEnv(&web, "ENABLE_RECORDING")
-		_, amplitude := webEnv(&web, "AMPLITUDE_ID")
-		return platformReady(&live) && deploymentAvailable(&web) && v == "false" && !amplitude, nil
 	}
-	if err := poll(ctx, 3*time.Minute, 50*time.Millisecond, converged); err != nil {
-		return fmt.Errorf("platform %s not converged: %w", key, err)
+	for _, t := range targets {
+		if err := poll(ctx, 3*time.Minute, 50*time.Millisecond, converged(t)); err != nil {
+			return fmt.Errorf("platform %s not converged: %w", t.key, err)
+		}
 	}
 
 	before, err := scrapeMetrics(ctx, b.op.metricsURL())
@@ -311,7 +330,9 @@ func (b *bench) drift(ctx context.Context) error {
 	}
 	for i := range b.cfg.tamperings {
 		kind := tamperKind(i % 3)
-		if err := poll(ctx, 2*time.Minute, 50*time.Millisecond, converged); err != nil {
+		target := targets[i%len(targets)]
+		key, webKey, netpolKey := target.key, target.web, target.netpol
+		if err := poll(ctx, 2*time.Minute, 50*time.Millisecond, converged(target)); err != nil {
 			return fmt.Errorf("platform %s not converged before tampering %d: %w", key, i+1, err)
 		}
 		if err := b.waitQuiet(ctx, 300*time.Millisecond, time.Minute); err != nil {
@@ -404,7 +425,7 @@ func (b *bench) drift(ctx context.Context) error {
 			return ctx.Err()
 		}
 		// Give the status a moment to settle, then see whether Ready left True.
-		_ = poll(ctx, 2*time.Minute, 50*time.Millisecond, converged)
+		_ = poll(ctx, 2*time.Minute, 50*time.Millisecond, converged(target))
 		t := tampering{kind: kind, latency: at.Sub(written)}
 		b.tracker.mu.Lock()
 		if !seenAt.IsZero() {
@@ -433,7 +454,9 @@ func (b *bench) drift(ctx context.Context) error {
 	b.results.driftReconciles = int(after.sum("controller_runtime_reconcile_total", reconcileFilter) - before.sum("controller_runtime_reconcile_total", reconcileFilter))
 	b.results.driftEvents = b.eventReasons(ctx, ns)
 	b.deleteNamespaces(ctx, []string{ns}, 3*time.Minute)
-	b.tracker.forget(key)
+	for _, t := range targets {
+		b.tracker.forget(t.key)
+	}
 	return nil
 }
 

@@ -475,7 +475,7 @@ func (b *bench) sectionDrift(d *strings.Builder) {
 	}
 	p := func(format string, args ...any) { fmt.Fprintf(d, format, args...) }
 	p("\n## 2. Drift revert latency\n\n")
-	p("One converged platform in Enforce mode; %d tamperings, cycling through three kinds. Each is timed from the return of the tampering write ", len(r.drift))
+	p("%d converged platforms in Enforce mode, tampered with in turn (the operator stops correcting an object corrected three times within five minutes: RevertLoop); %d tamperings, cycling through three kinds. Each is timed from the return of the tampering write ", driftPlatforms, len(r.drift))
 	p("to the first event of the benchmark's own informer that shows the object reverted (the env var gone or `false` again; the NetworkPolicy back with a new UID). ")
 	p("Before each tampering the platform is converged again (Ready, `<name>-web` rolled out, operator queue empty).\n\n")
 	p("| Tampering | n | Median | p99 | Max | Tampering seen by the watch (median) | Ready left True |\n|---|---|---|---|---|---|---|\n")
